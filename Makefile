@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kstream top-level Makefile.
+#
+#   make                 module for KVER, userspace tools, tests
+#   make KVER=<release>  module for another kernel (default: newest 6.12)
+#   make deps            install every Debian package needed (root)
+#   make check           the whole test suite (what CI runs)
+#   make demo            boot a VM and show kstream working
+#   make install         install module and tools on this host
+#
+# Kernel aliases understood everywhere: 6.12, 6.12-rt, 6.1.
+
+SRC := $(CURDIR)
+B := $(SRC)/build
+KVER ?= $(shell $(SRC)/scripts/kver 6.12 2>/dev/null)
+CHECK_KERNELS ?= 6.12 6.12-rt 6.1
+
+CC ?= gcc
+CFLAGS_COMMON := -std=gnu11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I$(SRC)/uapi -I$(SRC)/userspace/common
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+KSFT := $(B)/ksft
+
+.PHONY: all module modules-all userspace tests deps check demo install clean \
+	FORCE
+
+all: module userspace tests
+
+deps:
+	$(SRC)/scripts/deps
+
+# ---------------------------------------------------------------- module
+#
+# Each kernel gets its own object tree under build/kmod/<release>/ (a
+# directory of symlinks to the sources), so builds for several kernels
+# never share objects.  kmod/kstream.ko points at the KVER build.
+
+mod_dir = $(B)/kmod/$(1)
+
+define build_module
+	@test -n "$(1)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(call mod_dir,$(1))/kmod
+	@ln -sfn $(SRC)/Kbuild $(call mod_dir,$(1))/Kbuild
+	@ln -sfn $(SRC)/uapi $(call mod_dir,$(1))/uapi
+	@find $(call mod_dir,$(1))/kmod -maxdepth 1 -type l -delete
+	@for f in $(SRC)/kmod/*.[ch] $(SRC)/kmod/Kbuild; do \
+		ln -sfn $$f $(call mod_dir,$(1))/kmod/; done
+	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(1) $(B)/kernels) \
+		M=$(call mod_dir,$(1)) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
+endef
+
+module:
+	$(call build_module,$(KVER))
+	@ln -sfn $(call mod_dir,$(KVER))/kmod/kstream.ko $(SRC)/kmod/kstream.ko
+
+modules-all:
+	@set -e; for k in $(CHECK_KERNELS); do \
+		$(MAKE) --no-print-directory module KVER=$$($(SRC)/scripts/kver $$k); \
+	done
+	@ln -sfn $(call mod_dir,$(KVER))/kmod/kstream.ko $(SRC)/kmod/kstream.ko
+
+# Sparse over every kmod/ source (C=2 checks files even when up to date).
+sparse:
+	$(call build_module,$(KVER)) C=2 CHECK="sparse -Wsparse-error"
+
+# ------------------------------------------------------------- userspace
+
+COMMON_SRCS := $(wildcard userspace/common/*.c)
+COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
+STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
+
+userspace: $(B)/bin/streamctl
+
+$(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) $(NL_LIBS)
+
+# ----------------------------------------------------------------- tests
+#
+# Unit tests (host, cmocka, ASan+UBSan): tests/unit/test_<x>.c links the
+# userspace/common sources.  Kernel tests (kselftest harness, run in the
+# VM): tests/kselftest/<x>_test.c.  kselftest_harness.h and checkpatch come
+# from Debian's linux-source-6.12 at build time, never from this tree.
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+KSFT_SRCS := $(wildcard tests/kselftest/*_test.c)
+KSFT_BINS := $(patsubst tests/kselftest/%.c,$(B)/tests/kselftest/%,$(KSFT_SRCS))
+
+tests: $(UNIT_BINS) $(KSFT_BINS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(SAN) -o $@ $< $(COMMON_SRCS) -lcmocka
+
+$(KSFT)/.stamp:
+	$(SRC)/scripts/kernel-source $(KSFT)
+
+$(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) \
+		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -I$(KSFT) $(NL_CFLAGS) -o $@ $< \
+		$(COMMON_SRCS) $(NL_LIBS) -lpthread
+
+# A module that WARNs on load: proves the VM harness fails such a run.
+warn-module:
+	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \
+		M=$(SRC)/tests/vm/warn modules
+
+check:
+	$(SRC)/tests/check
+
+demo:
+	$(SRC)/tests/demo
+
+checkpatch: $(KSFT)/.stamp
+	$(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f \
+		kmod/*.c kmod/*.h uapi/linux/kstream.h
+
+install: module userspace
+	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \
+		M=$(call mod_dir,$(KVER)) modules_install
+	depmod -a $(KVER)
+	install -D -m 0755 $(B)/bin/streamctl $(DESTDIR)/usr/local/sbin/streamctl
+	install -D -m 0644 uapi/linux/kstream.h $(DESTDIR)/usr/local/include/linux/kstream.h
+
+clean:
+	rm -rf $(B) kmod/kstream.ko
+	$(MAKE) -C tests/vm/warn clean 2>/dev/null || true

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels kstream supports (6.1 and 6.12).
+ * Nothing else in the module tests LINUX_VERSION_CODE.
+ */
+#ifndef _KSTREAM_COMPAT_H
+#define _KSTREAM_COMPAT_H
+
+#include <linux/version.h>
+
+/* 6.2 made the device argument of devnode callbacks const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define KSTREAM_DEVNODE_CONST const
+#else
+#define KSTREAM_DEVNODE_CONST
+#endif
+
+#endif /* _KSTREAM_COMPAT_H */
