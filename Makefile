@@ -24,8 +24,8 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
-.PHONY: all module modules-all userspace tests deps check demo install clean \
-	FORCE
+.PHONY: all module modules-all sparse userspace tests warn-module deps check \
+	demo checkpatch install clean
 
 all: module userspace tests
 
@@ -40,16 +40,22 @@ deps:
 
 mod_dir = $(B)/kmod/$(1)
 
-define build_module
+# kbuild KVER, object dir, source dir: build an out-of-tree module from
+# symlinks to the sources, in its own object directory.
+define kbuild
 	@test -n "$(1)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
-	@mkdir -p $(call mod_dir,$(1))/kmod
-	@ln -sfn $(SRC)/Kbuild $(call mod_dir,$(1))/Kbuild
-	@ln -sfn $(SRC)/uapi $(call mod_dir,$(1))/uapi
-	@find $(call mod_dir,$(1))/kmod -maxdepth 1 -type l -delete
-	@for f in $(SRC)/kmod/*.[ch] $(SRC)/kmod/Kbuild; do \
-		ln -sfn $$f $(call mod_dir,$(1))/kmod/; done
+	@mkdir -p $(2)
+	@find $(2) -maxdepth 1 -type l -delete
+	@for f in $(3)/*.[ch] $(3)/Kbuild; do ln -sfn $$f $(2)/; done
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(1) $(B)/kernels) \
-		M=$(call mod_dir,$(1)) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
+		M=$(2) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
+endef
+
+# kstream itself (kmod/Kbuild finds the uapi header at ../uapi).
+define build_module
+	@mkdir -p $(call mod_dir,$(1))/kmod
+	@ln -sfn $(SRC)/uapi $(call mod_dir,$(1))/uapi
+	$(call kbuild,$(1),$(call mod_dir,$(1))/kmod,$(SRC)/kmod)
 endef
 
 module:
@@ -64,7 +70,7 @@ modules-all:
 
 # Sparse over every kmod/ source (C=2 checks files even when up to date).
 sparse:
-	$(call build_module,$(KVER)) C=2 CHECK="sparse -Wsparse-error"
+	$(MAKE) --no-print-directory module C=2 KBUILD_ARGS='C=2 CHECK="sparse -Wsparse-error"'
 
 # ------------------------------------------------------------- userspace
 
@@ -102,24 +108,25 @@ $(KSFT)/.stamp:
 $(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) \
 		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -I$(KSFT) $(NL_CFLAGS) -o $@ $< \
+	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) $(NL_CFLAGS) -o $@ $< \
 		$(COMMON_SRCS) $(NL_LIBS) -lpthread
 
 # A module that WARNs on load: proves the VM harness fails such a run.
 warn-module:
-	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \
-		M=$(SRC)/tests/vm/warn modules
+	$(call kbuild,$(KVER),$(B)/warn/$(KVER),$(SRC)/tests/vm/warn)
 
 check:
 	$(SRC)/tests/check
 
 demo:
-	$(SRC)/tests/demo
+	$(SRC)/scripts/demo
 
+# compat.h is the one place allowed to test LINUX_VERSION_CODE.
+CHECKPATCH = $(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict -f
 checkpatch: $(KSFT)/.stamp
-	$(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict \
-		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f \
-		kmod/*.c kmod/*.h uapi/linux/kstream.h
+	$(CHECKPATCH) $(filter-out kmod/compat.h,$(wildcard kmod/*.[ch] tests/vm/warn/*.c)) \
+		uapi/linux/kstream.h
+	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h
 
 install: module userspace
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \
@@ -130,4 +137,3 @@ install: module userspace
 
 clean:
 	rm -rf $(B) kmod/kstream.ko
-	$(MAKE) -C tests/vm/warn clean 2>/dev/null || true

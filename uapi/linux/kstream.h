@@ -36,6 +36,7 @@ enum kstream_cmd {
 
 	__KSTREAM_CMD_MAX
 };
+
 #define KSTREAM_CMD_MAX (__KSTREAM_CMD_MAX - 1)
 
 enum kstream_attr {
@@ -43,6 +44,7 @@ enum kstream_attr {
 
 	__KSTREAM_A_MAX
 };
+
 #define KSTREAM_A_MAX (__KSTREAM_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * streamctl: create, inspect and configure kstream topics over the
+ * "kstream" generic netlink family.  iproute2-style command line:
+ *
+ *   streamctl [-j] OBJECT COMMAND [ARGS]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
+#include <netlink/genl/genl.h>
+
+#include <linux/kstream.h>
+
+#include "streamctl.h"
+
+#define STREAMCTL_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: streamctl [-j] OBJECT COMMAND [ARGS]\n"
+	      "       streamctl -V | -h\n"
+	      "\n"
+	      "Objects and commands:\n"
+	      "  status                 is kstream loaded, family id and version\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json     JSON output\n"
+	      "  -V, --version  print the version and exit\n"
+	      "  -h, --help     this help\n"
+	      "\n"
+	      "Exit status: 0 success, 1 the kernel refused the request,\n"
+	      "2 usage error, 3 kstream module not loaded.\n", f);
+}
+
+int cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct genl_family *fam = NULL;
+	struct nl_sock *sk;
+	int err;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "streamctl: status takes no arguments\n");
+		return EXIT_USAGE;
+	}
+	sk = nl_socket_alloc();
+	if (!sk) {
+		fprintf(stderr, "streamctl: out of memory\n");
+		return EXIT_ERROR;
+	}
+	err = genl_connect(sk);
+	if (!err) {
+		struct nl_cache *cache = NULL;
+
+		err = genl_ctrl_alloc_cache(sk, &cache);
+		if (!err) {
+			fam = genl_ctrl_search_by_name(cache, KSTREAM_GENL_NAME);
+			nl_cache_free(cache);
+		}
+	}
+	nl_socket_free(sk);
+	if (!fam) {
+		if (ctl->json)
+			printf("{\"loaded\":false}\n");
+		else
+			fprintf(stderr, "streamctl: kstream is not loaded (modprobe kstream)\n");
+		return EXIT_NOMODULE;
+	}
+	if (ctl->json)
+		printf("{\"loaded\":true,\"family_id\":%d,\"version\":%d}\n",
+		       genl_family_get_id(fam), genl_family_get_version(fam));
+	else
+		printf("kstream: loaded, generic netlink family %d, version %d\n",
+		       genl_family_get_id(fam), genl_family_get_version(fam));
+	genl_family_put(fam);
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+} objects[] = {
+	{ "status", cmd_status },
+};
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { 0 };
+	size_t i;
+
+	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		const char *o = argv[0];
+
+		if (!strcmp(o, "-j") || !strcmp(o, "--json") || !strcmp(o, "-json")) {
+			ctl.json = true;
+		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
+			printf("streamctl %s (kstream genl version %d)\n",
+			       STREAMCTL_VERSION, KSTREAM_GENL_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "streamctl: unknown option %s\n", o);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (!strcmp(argv[0], objects[i].name))
+			return objects[i].fn(&ctl, argc, argv);
+	fprintf(stderr, "streamctl: unknown object \"%s\" (try streamctl -h)\n", argv[0]);
+	return EXIT_USAGE;
+}
