@@ -109,7 +109,7 @@ $(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) \
 		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) $(NL_CFLAGS) -o $@ $< \
-		$(COMMON_SRCS) $(NL_LIBS) -lpthread
+		$(COMMON_SRCS) $(NL_LIBS) -luring -lpthread
 
 # A module that WARNs on load: proves the VM harness fails such a run.
 warn-module:

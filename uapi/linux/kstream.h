@@ -6,24 +6,113 @@
  *
  * This header is the complete userspace ABI of kstream.ko.
  *
- * Control plane
- * =============
+ * Topics
+ * ======
  *
- * Topics are managed over the generic netlink family KSTREAM_GENL_NAME,
- * version KSTREAM_GENL_VERSION.  Resolve the family id with the generic
- * netlink controller (CTRL_CMD_GETFAMILY), as for any generic netlink
- * family.
+ * A topic is a named ring buffer of messages.  Each topic is a character
+ * device of class "stream" whose node is /dev/stream/<name> (devtmpfs; the
+ * directory exists while at least one topic exists).  Names are 1 to
+ * KSTREAM_NAME_MAX - 1 characters of [A-Za-z0-9._-], and neither "." nor
+ * "..".
  *
- * Data plane
- * ==========
+ * Every message committed to a topic gets a sequence number (u64, starting
+ * at 0, +1 per committed message, one total order per topic) and an ingress
+ * timestamp (CLOCK_REALTIME, ns, taken when the message is committed, so
+ * nodes synchronised by PTP/NTP can compare them).  A message dropped by
+ * the ingress verdict gets no sequence number: a gap in the sequence seen
+ * by a reader always means the reader lost messages.
  *
- * Each topic is a character device of class "stream", with its node at
- * /dev/stream/<name> (devtmpfs).  The directory exists while at least one
- * topic exists.
+ * Data plane: /dev/stream/<name>
+ * ==============================
+ *
+ * write(2), writev(2), io_uring/aio writes:
+ *   One call publishes one message made of all the bytes of the call,
+ *   atomically: the whole message is committed or the call fails and
+ *   nothing is.  Errors: EINVAL (zero length), EMSGSIZE (longer than the
+ *   topic's msg_max), EAGAIN (block policy, O_NONBLOCK and no room),
+ *   EINTR/ERESTARTSYS (block policy, signal while waiting), ENODEV (the
+ *   topic was deleted), EFAULT.  Returns the number of bytes written.  A
+ *   message the ingress verdict drops (a filter) is not an error: the call
+ *   succeeds and the message is counted in KSTREAM_STAT_DROPPED.
+ *
+ * read(2), readv(2), io_uring/aio reads:
+ *   Every reader fd receives every message, with a cursor of its own.  A
+ *   new fd starts at the live end (the next message to be published).
+ *   By default one call returns the payload of one message.  If the buffer
+ *   is smaller than the payload the call fails with EMSGSIZE and the
+ *   message stays unread (FIONREAD gives its size).  With
+ *   KSTREAM_FD_RECORDS set (KSTREAM_IOC_SET_FLAGS) a call returns as many
+ *   whole records (struct kstream_msg_hdr + payload, padded to 8 bytes) as
+ *   fit, and fails with EMSGSIZE only when not even the next one fits.
+ *   No data: blocks, or EAGAIN with O_NONBLOCK.  After the topic is
+ *   deleted, readers drain what is left and then read 0 (end of file).
+ *
+ * lseek(2) positions the cursor by sequence number and returns the
+ *   sequence number of the next message the fd will read:
+ *     lseek(fd, seq, SEEK_SET)  replay from seq; if seq is older than the
+ *                               oldest message retained, from the oldest
+ *                               (so lseek(fd, 0, SEEK_SET) seeks to the
+ *                               oldest retained message); EINVAL if seq is
+ *                               beyond the live end
+ *     lseek(fd, 0, SEEK_CUR)    report the cursor; a non-zero offset moves
+ *                               it relative to its position
+ *     lseek(fd, 0, SEEK_END)    jump to the live end; lseek(fd, -n,
+ *                               SEEK_END) replays the last n messages
+ *
+ * poll(2)/epoll: EPOLLIN when a message is ready for this fd (or the topic
+ *   was deleted and nothing is left), EPOLLOUT when a write of msg_max
+ *   bytes would not block, EPOLLHUP once the topic is deleted.
+ *
+ * Policies:
+ *   KSTREAM_POLICY_OVERWRITE  producers never block; when the ring is full
+ *     the oldest messages are evicted and readers that had not read them
+ *     lose them.  Every loss is visible: as a gap in the sequence numbers,
+ *     in the fd's lost counter (KSTREAM_IOC_INFO) and in the topic's
+ *     counters.
+ *   KSTREAM_POLICY_BLOCK  lossless: a producer waits (or gets EAGAIN with
+ *     O_NONBLOCK) while committing its message would overwrite a message
+ *     some reader fd has not read yet.
+ *
+ * Control plane: generic netlink
+ * ==============================
+ *
+ * Family KSTREAM_GENL_NAME, version KSTREAM_GENL_VERSION, in the initial
+ * network namespace only.  Resolve the family id with CTRL_CMD_GETFAMILY.
+ * Attribute validation is strict (exact lengths, ranges); every rejection
+ * carries an extended-ack message naming the problem.  Mutating commands
+ * need CAP_NET_ADMIN in the initial user namespace.
+ *
+ * KSTREAM_CMD_TOPIC_NEW: create a topic.
+ *   KSTREAM_A_TOPIC_NAME          (required)
+ *   KSTREAM_A_TOPIC_RING_SIZE     power of two, KSTREAM_RING_SIZE_MIN to
+ *                                 KSTREAM_RING_SIZE_MAX (default 1 MiB)
+ *   KSTREAM_A_TOPIC_MSG_MAX       1 to min(ring size / 4,
+ *                                 KSTREAM_MSG_MAX_LIMIT) (default
+ *                                 min(64 KiB, ring size / 4))
+ *   KSTREAM_A_TOPIC_POLICY        enum kstream_policy (default overwrite)
+ *   KSTREAM_A_TOPIC_MODE          mode of the device node, at most 0777
+ *                                 (default 0600)
+ *   KSTREAM_A_TOPIC_UID, _GID     owner of the node (default 0, 0)
+ *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EEXIST
+ *   (name taken), EINVAL (bad value), ENOSPC (the module's topic count or
+ *   ring memory cap would be exceeded; see the max_topics and
+ *   max_ring_memory module parameters), ENOMEM.
+ *
+ * KSTREAM_CMD_TOPIC_DEL: delete the topic KSTREAM_A_TOPIC_NAME.  Its node
+ *   disappears at once; open fds keep working as described above and the
+ *   memory is freed when the last one is closed.  ENOENT if no such topic.
+ *
+ * KSTREAM_CMD_TOPIC_GET: with KSTREAM_A_TOPIC_NAME, get one topic (ENOENT
+ *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
+ *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID and the
+ *   KSTREAM_A_TOPIC_STATS nest.
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H
 #define _UAPI_LINUX_KSTREAM_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
 
 #define KSTREAM_GENL_NAME	"kstream"
 #define KSTREAM_GENL_VERSION	1
@@ -31,8 +120,29 @@
 /* Class of the topic devices: /sys/class/stream/<name>. */
 #define KSTREAM_CLASS_NAME	"stream"
 
+/* Topic names: at most KSTREAM_NAME_MAX - 1 characters. */
+#define KSTREAM_NAME_MAX	64
+
+#define KSTREAM_RING_SIZE_MIN	(1U << 12)	/* 4 KiB */
+#define KSTREAM_RING_SIZE_MAX	(1U << 30)	/* 1 GiB */
+#define KSTREAM_RING_SIZE_DEFAULT (1U << 20)	/* 1 MiB */
+#define KSTREAM_MSG_MAX_LIMIT	(1U << 20)	/* 1 MiB */
+#define KSTREAM_MSG_MAX_DEFAULT	(1U << 16)	/* 64 KiB */
+
+enum kstream_policy {
+	KSTREAM_POLICY_OVERWRITE,
+	KSTREAM_POLICY_BLOCK,
+
+	__KSTREAM_POLICY_MAX
+};
+
+#define KSTREAM_POLICY_MAX (__KSTREAM_POLICY_MAX - 1)
+
 enum kstream_cmd {
 	KSTREAM_CMD_UNSPEC,
+	KSTREAM_CMD_TOPIC_NEW,
+	KSTREAM_CMD_TOPIC_DEL,
+	KSTREAM_CMD_TOPIC_GET,
 
 	__KSTREAM_CMD_MAX
 };
@@ -41,10 +151,78 @@ enum kstream_cmd {
 
 enum kstream_attr {
 	KSTREAM_A_UNSPEC,
+	KSTREAM_A_TOPIC_NAME,		/* string, NUL-terminated */
+	KSTREAM_A_TOPIC_ID,		/* u32, device minor (read-only) */
+	KSTREAM_A_TOPIC_RING_SIZE,	/* u32, bytes */
+	KSTREAM_A_TOPIC_MSG_MAX,	/* u32, bytes */
+	KSTREAM_A_TOPIC_POLICY,		/* u32, enum kstream_policy */
+	KSTREAM_A_TOPIC_MODE,		/* u16, permission bits of the node */
+	KSTREAM_A_TOPIC_UID,		/* u32, owner uid of the node */
+	KSTREAM_A_TOPIC_GID,		/* u32, owner gid of the node */
+	KSTREAM_A_TOPIC_STATS,		/* nest, enum kstream_stat (read-only) */
+	KSTREAM_A_PAD,
 
 	__KSTREAM_A_MAX
 };
 
 #define KSTREAM_A_MAX (__KSTREAM_A_MAX - 1)
+
+/* Attributes inside KSTREAM_A_TOPIC_STATS; all u64 counters. */
+enum kstream_stat {
+	KSTREAM_STAT_UNSPEC,
+	KSTREAM_STAT_PUBLISHED,		/* messages committed */
+	KSTREAM_STAT_PUBLISHED_BYTES,	/* payload bytes committed */
+	KSTREAM_STAT_DROPPED,		/* dropped by the ingress verdict */
+	KSTREAM_STAT_LOST,		/* messages readers lost (overwrite) */
+	KSTREAM_STAT_READERS,		/* open reader fds */
+	KSTREAM_STAT_WRITERS,		/* open writer fds */
+	KSTREAM_STAT_HEAD_SEQ,		/* sequence the next message gets */
+	KSTREAM_STAT_TAIL_SEQ,		/* sequence of the oldest retained */
+	KSTREAM_STAT_RING_USED,		/* bytes of retained records */
+	KSTREAM_STAT_PAD,
+
+	__KSTREAM_STAT_MAX
+};
+
+#define KSTREAM_STAT_MAX (__KSTREAM_STAT_MAX - 1)
+
+/*
+ * A record: what KSTREAM_FD_RECORDS reads return, one after the other.
+ * The payload follows the header; the next record starts at the next
+ * multiple of 8 bytes (KSTREAM_REC_SIZE(len)).  Padding bytes are zero.
+ */
+struct kstream_msg_hdr {
+	__u32 len;		/* payload bytes */
+	__u32 flags;		/* reserved, 0 */
+	__u64 seq;		/* sequence number */
+	__u64 ts_ns;		/* ingress time, CLOCK_REALTIME, ns */
+};
+
+#define KSTREAM_REC_ALIGN	8
+#define KSTREAM_REC_SIZE(len) \
+	((sizeof(struct kstream_msg_hdr) + (len) + KSTREAM_REC_ALIGN - 1) & \
+	 ~(__u64)(KSTREAM_REC_ALIGN - 1))
+
+/* Per-fd state, from KSTREAM_IOC_INFO. */
+struct kstream_fd_info {
+	__u64 next_seq;		/* sequence this fd reads next */
+	__u64 lost;		/* messages this fd lost to overwrite */
+	__u64 head_seq;		/* sequence the next published message gets */
+	__u64 tail_seq;		/* sequence of the oldest retained message */
+	__u32 flags;		/* KSTREAM_FD_* */
+	__u32 pad;		/* 0 */
+};
+
+/* Per-fd flags (KSTREAM_IOC_SET_FLAGS / KSTREAM_IOC_GET_FLAGS). */
+#define KSTREAM_FD_RECORDS	(1U << 0)	/* read() returns records */
+#define KSTREAM_FD_FLAGS_ALL	KSTREAM_FD_RECORDS
+
+#define KSTREAM_IOC_MAGIC	0xb7
+/* struct kstream_fd_info of this fd. */
+#define KSTREAM_IOC_INFO	_IOR(KSTREAM_IOC_MAGIC, 1, struct kstream_fd_info)
+/* Set the fd's flags (EINVAL on unknown bits). */
+#define KSTREAM_IOC_SET_FLAGS	_IOW(KSTREAM_IOC_MAGIC, 2, __u32)
+#define KSTREAM_IOC_GET_FLAGS	_IOR(KSTREAM_IOC_MAGIC, 3, __u32)
+/* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */
