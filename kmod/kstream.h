@@ -1,18 +1,193 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces between the parts of kstream.ko.
+ *
+ * Locking (Documentation/design.rst has the full story):
+ *
+ *   kstream_topics_lock (mutex, topic.c)
+ *     The topic registry: creation, deletion, lookup by name or minor,
+ *     dumps, the topic count.  Control plane only; may sleep.
+ *
+ *   kstream_file.lock (mutex, per open file)
+ *     Serialises the cursor operations of one fd (read, lseek, ioctl), so
+ *     threads sharing an fd see one cursor.  Never held while waiting.
+ *
+ *   kstream_topic.lock (spinlock_t, per topic)
+ *     Producers' commit section (room, eviction, sequence, timestamp, copy
+ *     of at most msg_max bytes from kernel memory, publication of head),
+ *     the readers list and the dead flag.  Never taken from interrupt
+ *     context, never held across anything that sleeps on !PREEMPT_RT.  On
+ *     PREEMPT_RT it is a sleeping lock: nothing in kstream runs with
+ *     preemption or interrupts disabled, and there are no raw spinlocks.
+ *
+ *   Order: kstream_topics_lock -> kstream_file.lock -> kstream_topic.lock.
+ *
+ * Readers never take the topic lock to read messages: they validate what
+ * they copied against the ring's tail (ring.c explains the protocol).
  */
 #ifndef _KSTREAM_H
 #define _KSTREAM_H
 
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
 #include <linux/kstream.h>
 
-/* chardev.c: class "stream", char major and /dev/stream/ node naming */
+/* ring.c: the message ring. */
+struct kstream_ring {
+	void *data;		/* size bytes, mapped twice back to back */
+	struct page **pages;
+	unsigned int nr_pages;
+	u64 size;		/* power of two */
+	u64 mask;		/* size - 1 */
+	/*
+	 * Byte positions grow monotonically and never wrap (2^64 bytes);
+	 * pos & mask is the offset in data.  Written under the topic lock.
+	 * head: end of the newest committed record (smp_store_release).
+	 * tail: start of the oldest retained record (WRITE_ONCE, then
+	 *       smp_wmb() before the space is reused).
+	 */
+	u64 head;
+	u64 tail;
+	u64 head_seq;		/* sequence the next record gets (lock) */
+	u64 tail_seq;		/* sequence of the record at tail (lock) */
+};
+
+int kstream_ring_alloc(struct kstream_ring *ring, u32 size);
+void kstream_ring_free(struct kstream_ring *ring);
+
+static inline void *kstream_ring_ptr(const struct kstream_ring *ring, u64 pos)
+{
+	return ring->data + (pos & ring->mask);
+}
+
+#define KSTREAM_HDR_SIZE sizeof(struct kstream_msg_hdr)
+
+/* One reader fd's cursor; lives in struct kstream_file. */
+struct kstream_reader {
+	struct list_head node;	/* topic->readers, under topic->lock */
+	/*
+	 * Position of the next record to read.  Advanced by the reader with
+	 * smp_store_release() after it finished copying; producers of block
+	 * topics read it with smp_load_acquire() under the topic lock.
+	 * Moved backwards (lseek) only under the topic lock.
+	 */
+	u64 pos;
+	u64 next_seq;		/* sequence expected next (file lock) */
+	u64 lost;		/* messages lost to overwrite (file lock) */
+};
+
+struct kstream_topic {
+	struct device dev;	/* refcount of the topic; devtmpfs node */
+	char name[KSTREAM_NAME_MAX];
+	u32 id;			/* minor number */
+
+	/* Configuration, fixed at creation. */
+	u32 msg_max;
+	enum kstream_policy policy;
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+
+	spinlock_t lock;		/* commit section, readers, dead */
+	struct kstream_ring ring;
+	struct list_head readers;	/* lock */
+	unsigned int nr_readers;	/* lock */
+	atomic_t nr_writers;
+	bool dead;		/* set under lock, read with READ_ONCE */
+
+	wait_queue_head_t rwq;	/* readers waiting for data */
+	wait_queue_head_t wwq;	/* block-policy producers waiting for room */
+
+	/* Statistics. */
+	u64 published;		/* lock */
+	u64 published_bytes;	/* lock */
+	atomic64_t dropped;
+	atomic64_t lost;
+
+	u32 ring_charged;	/* bytes counted against max_ring_memory */
+};
+
+static inline struct kstream_topic *to_topic(struct device *dev)
+{
+	return container_of(dev, struct kstream_topic, dev);
+}
+
+/* Per open file of a topic. */
+struct kstream_file {
+	struct kstream_topic *topic;	/* holds a reference */
+	struct mutex lock;
+	u32 flags;			/* KSTREAM_FD_*, under lock */
+	struct kstream_reader reader;	/* when opened for reading */
+};
+
+/* main.c: module parameters. */
+extern unsigned int kstream_max_topics;
+extern unsigned long kstream_max_ring_memory;
+extern unsigned int kstream_max_readers;
+
+/* chardev.c: class "stream", char major, /dev/stream/ nodes. */
 int kstream_chrdev_init(void);
 void kstream_chrdev_exit(void);
+void kstream_topic_device_init(struct kstream_topic *t);
+dev_t kstream_topic_devt(u32 id);
 
-/* netlink.c: generic netlink family "kstream" */
+/* topic.c: the topic registry and topic lifetime. */
+struct kstream_topic_config {
+	const char *name;
+	u32 ring_size;
+	u32 msg_max;
+	enum kstream_policy policy;
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+};
+
+struct netlink_ext_ack;
+struct kstream_topic *
+kstream_topic_create(const struct kstream_topic_config *cfg,
+		     struct netlink_ext_ack *extack);
+int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack);
+void kstream_topic_delete_all(void);
+struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor);
+void kstream_topic_put(struct kstream_topic *t);
+void kstream_topic_release(struct kstream_topic *t);
+void kstream_topics_lock(void);
+void kstream_topics_unlock(void);
+struct kstream_topic *kstream_topic_find(const char *name);
+struct kstream_topic *kstream_topic_next(unsigned long *id);
+bool kstream_topic_name_valid(const char *name);
+
+struct kstream_topic_stats {
+	u64 published, published_bytes, dropped, lost;
+	u64 readers, writers, head_seq, tail_seq, ring_used;
+};
+
+void kstream_topic_stats(struct kstream_topic *t,
+			 struct kstream_topic_stats *st);
+
+/* publish.c: the write path. */
+ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
+			bool nonblock);
+bool kstream_writable(struct kstream_topic *t, u64 need);
+
+/* consume.c: the read path. */
+int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd);
+void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd);
+ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
+			bool nonblock);
+loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence);
+int kstream_next_len(struct kstream_file *kf, u32 *len);
+bool kstream_reader_ready(struct kstream_topic *t, struct kstream_reader *rd);
+
+/* file.c: file operations of /dev/stream/<name>. */
+extern const struct file_operations kstream_fops;
+
+/* netlink.c: generic netlink family "kstream". */
 int kstream_genl_init(void);
 void kstream_genl_exit(void);
 

@@ -2,8 +2,8 @@
 /*
  * kstream: in-kernel publish/subscribe topics.
  *
- * Module entry points: bring the parts up in dependency order and take
- * them down in reverse.
+ * Module entry points and parameters: bring the parts up in dependency
+ * order and take them down in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -12,6 +12,20 @@
 #include <linux/init.h>
 
 #include "kstream.h"
+
+unsigned int kstream_max_topics = 256;
+module_param_named(max_topics, kstream_max_topics, uint, 0644);
+MODULE_PARM_DESC(max_topics, "Maximum number of topics (default 256)");
+
+unsigned long kstream_max_ring_memory = 1UL << 30;
+module_param_named(max_ring_memory, kstream_max_ring_memory, ulong, 0644);
+MODULE_PARM_DESC(max_ring_memory,
+		 "Maximum bytes of ring memory over all topics (default 1 GiB)");
+
+unsigned int kstream_max_readers = 1024;
+module_param_named(max_readers, kstream_max_readers, uint, 0644);
+MODULE_PARM_DESC(max_readers,
+		 "Maximum reader fds per topic (default 1024)");
 
 static int __init kstream_init(void)
 {
@@ -36,7 +50,9 @@ err_chrdev:
 
 static void __exit kstream_exit(void)
 {
+	/* No new requests, then no topics, then no devices. */
 	kstream_genl_exit();
+	kstream_topic_delete_all();
 	kstream_chrdev_exit();
 }
 

@@ -1,18 +1,303 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "kstream": the control plane.
+ *
+ * Attribute validation is strict and done by the policy where it can be
+ * (types, exact lengths, ranges); what the policy cannot express (names,
+ * powers of two, msg_max against the ring size) is checked here, and every
+ * rejection says why in the extended ack.  Mutating commands need
+ * CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM); the family
+ * exists in the initial network namespace only.
  */
 
+#include <linux/cred.h>
+#include <linux/log2.h>
 #include <net/genetlink.h>
 
 #include "kstream.h"
+
+/* Not const: 6.1 takes a non-const pointer in NLA_POLICY_FULL_RANGE. */
+static struct netlink_range_validation kstream_ring_range = {
+	.min = KSTREAM_RING_SIZE_MIN,
+	.max = KSTREAM_RING_SIZE_MAX,
+};
+
+static struct netlink_range_validation kstream_msg_range = {
+	.min = 1,
+	.max = KSTREAM_MSG_MAX_LIMIT,
+};
+
+static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
+	[KSTREAM_A_TOPIC_NAME] = { .type = NLA_NUL_STRING,
+				   .len = KSTREAM_NAME_MAX - 1 },
+	[KSTREAM_A_TOPIC_ID] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_RING_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_ring_range),
+	[KSTREAM_A_TOPIC_MSG_MAX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_msg_range),
+	[KSTREAM_A_TOPIC_POLICY] = NLA_POLICY_MAX(NLA_U32, KSTREAM_POLICY_MAX),
+	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_MAX(NLA_U16, 0777),
+	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_STATS] = { .type = NLA_REJECT },
+};
+
+static struct genl_family kstream_genl_family;
+
+/* The topic name attribute, validated; NULL (extack set) if bad. */
+static const char *kstream_get_name(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_TOPIC_NAME];
+	const char *name;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "topic name missing");
+		return NULL;
+	}
+	name = nla_data(attr);
+	if (!kstream_topic_name_valid(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+		return NULL;
+	}
+	return name;
+}
+
+static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
+{
+	struct kstream_topic_stats st;
+	struct nlattr *nest;
+
+	kstream_topic_stats(t, &st);
+	nest = nla_nest_start(skb, KSTREAM_A_TOPIC_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, KSTREAM_STAT_PUBLISHED, st.published,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_PUBLISHED_BYTES,
+			      st.published_bytes, KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_DROPPED, st.dropped,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_LOST, st.lost,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_READERS, st.readers,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_WRITERS, st.writers,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_HEAD_SEQ, st.head_seq,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_TAIL_SEQ, st.tail_seq,
+			      KSTREAM_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_STAT_RING_USED, st.ring_used,
+			      KSTREAM_STAT_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* One topic message: header and every attribute of @t. */
+static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
+			      u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct user_namespace *ns = current_user_ns();
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &kstream_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, KSTREAM_A_TOPIC_NAME, t->name) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_ID, t->id) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_RING_SIZE, t->ring.size) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_MSG_MAX, t->msg_max) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_POLICY, t->policy) ||
+	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, t->mode) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID, from_kuid_munged(ns, t->uid)) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
+	    kstream_fill_stats(skb, t)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int kstream_reply_topic(struct genl_info *info, struct kstream_topic *t)
+{
+	struct sk_buff *skb;
+	int err;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	err = kstream_fill_topic(skb, t, info->snd_portid, info->snd_seq, 0,
+				 info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(skb);
+		return err;
+	}
+	return genlmsg_reply(skb, info);
+}
+
+static int kstream_parse_config(struct genl_info *info,
+				struct kstream_topic_config *cfg)
+{
+	struct nlattr **a = info->attrs;
+	struct user_namespace *ns = current_user_ns();
+
+	cfg->name = kstream_get_name(info);
+	if (!cfg->name)
+		return -EINVAL;
+
+	cfg->ring_size = KSTREAM_RING_SIZE_DEFAULT;
+	if (a[KSTREAM_A_TOPIC_RING_SIZE])
+		cfg->ring_size = nla_get_u32(a[KSTREAM_A_TOPIC_RING_SIZE]);
+	if (!is_power_of_2(cfg->ring_size)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_RING_SIZE],
+				    "ring size must be a power of two");
+		return -EINVAL;
+	}
+
+	cfg->msg_max = min(KSTREAM_MSG_MAX_DEFAULT, cfg->ring_size / 4);
+	if (a[KSTREAM_A_TOPIC_MSG_MAX])
+		cfg->msg_max = nla_get_u32(a[KSTREAM_A_TOPIC_MSG_MAX]);
+	if (cfg->msg_max > cfg->ring_size / 4) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_MSG_MAX],
+				    "max message size must be at most a quarter of the ring size");
+		return -EINVAL;
+	}
+
+	cfg->policy = KSTREAM_POLICY_OVERWRITE;
+	if (a[KSTREAM_A_TOPIC_POLICY])
+		cfg->policy = nla_get_u32(a[KSTREAM_A_TOPIC_POLICY]);
+
+	cfg->mode = 0600;
+	if (a[KSTREAM_A_TOPIC_MODE])
+		cfg->mode = nla_get_u16(a[KSTREAM_A_TOPIC_MODE]);
+
+	cfg->uid = GLOBAL_ROOT_UID;
+	if (a[KSTREAM_A_TOPIC_UID]) {
+		cfg->uid = make_kuid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_UID]));
+		if (!uid_valid(cfg->uid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_UID],
+					    "uid not valid in this user namespace");
+			return -EINVAL;
+		}
+	}
+	cfg->gid = GLOBAL_ROOT_GID;
+	if (a[KSTREAM_A_TOPIC_GID]) {
+		cfg->gid = make_kgid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_GID]));
+		if (!gid_valid(cfg->gid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_GID],
+					    "gid not valid in this user namespace");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kstream_topic_config cfg;
+	struct kstream_topic *t;
+	int err;
+
+	err = kstream_parse_config(info, &cfg);
+	if (err)
+		return err;
+	t = kstream_topic_create(&cfg, info->extack);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	err = kstream_reply_topic(info, t);
+	kstream_topic_put(t);
+	return err;
+}
+
+static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = kstream_get_name(info);
+
+	if (!name)
+		return -EINVAL;
+	return kstream_topic_delete(name, info->extack);
+}
+
+static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = kstream_get_name(info);
+	struct kstream_topic *t;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	if (t)
+		get_device(&t->dev);
+	kstream_topics_unlock();
+	if (!t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+				    "no such topic");
+		return -ENOENT;
+	}
+	err = kstream_reply_topic(info, t);
+	kstream_topic_put(t);
+	return err;
+}
+
+/* Dump every topic in id order; cb->args[0] is the next id to dump. */
+static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long id = cb->args[0];
+	struct kstream_topic *t;
+	int err = 0;
+
+	kstream_topics_lock();
+	while ((t = kstream_topic_next(&id))) {
+		err = kstream_fill_topic(skb, t, NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					 KSTREAM_CMD_TOPIC_GET);
+		if (err)
+			break;
+		id++;
+	}
+	kstream_topics_unlock();
+	cb->args[0] = id;
+	/* A full skb ends this part of the dump; the rest follows. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static const struct genl_ops kstream_genl_ops[] = {
+	{
+		.cmd = KSTREAM_CMD_TOPIC_NEW,
+		.doit = kstream_cmd_topic_new,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KSTREAM_CMD_TOPIC_DEL,
+		.doit = kstream_cmd_topic_del,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KSTREAM_CMD_TOPIC_GET,
+		.doit = kstream_cmd_topic_get,
+		.dumpit = kstream_dump_topics,
+	},
+};
 
 static struct genl_family kstream_genl_family __ro_after_init = {
 	.name = KSTREAM_GENL_NAME,
 	.version = KSTREAM_GENL_VERSION,
 	.maxattr = KSTREAM_A_MAX,
+	.policy = kstream_policy,
 	.netnsok = false,
+	.parallel_ops = true,
 	.module = THIS_MODULE,
+	.ops = kstream_genl_ops,
+	.n_ops = ARRAY_SIZE(kstream_genl_ops),
 };
 
 int __init kstream_genl_init(void)

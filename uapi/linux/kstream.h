@@ -123,11 +123,11 @@
 /* Topic names: at most KSTREAM_NAME_MAX - 1 characters. */
 #define KSTREAM_NAME_MAX	64
 
-#define KSTREAM_RING_SIZE_MIN	(1U << 12)	/* 4 KiB */
-#define KSTREAM_RING_SIZE_MAX	(1U << 30)	/* 1 GiB */
-#define KSTREAM_RING_SIZE_DEFAULT (1U << 20)	/* 1 MiB */
-#define KSTREAM_MSG_MAX_LIMIT	(1U << 20)	/* 1 MiB */
-#define KSTREAM_MSG_MAX_DEFAULT	(1U << 16)	/* 64 KiB */
+#define KSTREAM_RING_SIZE_MIN	0x1000U		/* 4 KiB */
+#define KSTREAM_RING_SIZE_MAX	0x40000000U	/* 1 GiB */
+#define KSTREAM_RING_SIZE_DEFAULT 0x100000U	/* 1 MiB */
+#define KSTREAM_MSG_MAX_LIMIT	0x100000U	/* 1 MiB */
+#define KSTREAM_MSG_MAX_DEFAULT	0x10000U	/* 64 KiB */
 
 enum kstream_policy {
 	KSTREAM_POLICY_OVERWRITE,
@@ -214,7 +214,7 @@ struct kstream_fd_info {
 };
 
 /* Per-fd flags (KSTREAM_IOC_SET_FLAGS / KSTREAM_IOC_GET_FLAGS). */
-#define KSTREAM_FD_RECORDS	(1U << 0)	/* read() returns records */
+#define KSTREAM_FD_RECORDS	0x1U		/* read() returns records */
 #define KSTREAM_FD_FLAGS_ALL	KSTREAM_FD_RECORDS
 
 #define KSTREAM_IOC_MAGIC	0xb7

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read path: cursors, reads, seeks.
+ *
+ * Readers copy straight from the ring without the topic lock and then
+ * validate the copy against the ring's tail (protocol in ring.c).  A reader
+ * that was lapped (overwrite topics) restarts from the oldest record still
+ * retained; the gap between the sequence it expected and the one it finds
+ * there is what it lost, and is added to its own and the topic's counters.
+ */
+
+#include <linux/poll.h>
+#include <linux/sched.h>
+
+#include "kstream.h"
+
+bool kstream_reader_ready(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	/* Acquire pairs with the release of head in kstream_commit(). */
+	return READ_ONCE(rd->pos) != smp_load_acquire(&t->ring.head) ||
+	       READ_ONCE(t->dead);
+}
+
+/*
+ * Copy the header of the record at @pos (pos < head) and validate it.
+ * -ESTALE: producers evicted the record (the reader was lapped).
+ */
+static int kstream_peek(struct kstream_topic *t, u64 pos,
+			struct kstream_msg_hdr *hdr)
+{
+	memcpy(hdr, kstream_ring_ptr(&t->ring, pos), sizeof(*hdr));
+	/* Pairs with smp_wmb() after eviction in kstream_make_room(). */
+	smp_rmb();
+	if (READ_ONCE(t->ring.tail) > pos)
+		return -ESTALE;
+	/* A validated header is never corrupt; catch it if one is. */
+	if (WARN_ON_ONCE(!hdr->len || hdr->len > t->msg_max))
+		return -EIO;
+	return 0;
+}
+
+/* Where a reader at @rd->pos really is: lapped readers move to the tail. */
+static u64 kstream_reader_pos(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	return max(rd->pos, READ_ONCE(t->ring.tail));
+}
+
+static void kstream_reader_advance(struct kstream_topic *t,
+				   struct kstream_reader *rd, u64 pos,
+				   u64 first_seq, u64 last_seq)
+{
+	if (first_seq > rd->next_seq) {
+		u64 lost = first_seq - rd->next_seq;
+
+		rd->lost += lost;
+		atomic64_add(lost, &t->lost);
+	}
+	rd->next_seq = last_seq + 1;
+	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
+	smp_store_release(&rd->pos, pos);
+	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq))
+		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * Copy the next message (or, in records mode, as many whole records as
+ * fit) to @to.  -EAGAIN: nothing to read.  File lock held.
+ */
+static ssize_t kstream_read_locked(struct kstream_file *kf, struct iov_iter *to)
+{
+	bool records = kf->flags & KSTREAM_FD_RECORDS;
+	struct kstream_reader *rd = &kf->reader;
+	struct kstream_topic *t = kf->topic;
+	struct kstream_ring *ring = &t->ring;
+	u64 head, start, pos, first_seq, last_seq;
+	struct kstream_msg_hdr hdr;
+	size_t copied;
+	int err;
+
+retry:
+	/* Pairs with smp_store_release() of head in kstream_commit(). */
+	head = smp_load_acquire(&ring->head);
+	start = kstream_reader_pos(t, rd);
+	pos = start;
+	copied = 0;
+	first_seq = 0;
+	last_seq = 0;
+	while (pos < head) {
+		size_t size, n;
+		void *src;
+
+		err = kstream_peek(t, pos, &hdr);
+		if (err == -ESTALE)
+			goto lapped;
+		if (err)
+			goto fail;
+		size = records ? KSTREAM_REC_SIZE(hdr.len) : hdr.len;
+		if (size > iov_iter_count(to)) {
+			if (copied)
+				break;
+			return -EMSGSIZE;
+		}
+		src = kstream_ring_ptr(ring, pos);
+		if (!records)
+			src += KSTREAM_HDR_SIZE;
+		n = copy_to_iter(src, size, to);
+		copied += n;
+		if (n != size) {
+			err = -EFAULT;
+			goto fail;
+		}
+		if (pos == start)
+			first_seq = hdr.seq;
+		last_seq = hdr.seq;
+		pos += KSTREAM_REC_SIZE(hdr.len);
+		if (!records)
+			break;
+	}
+	if (!copied)
+		return -EAGAIN;
+
+	/* Was anything we copied overwritten meanwhile?  See ring.c. */
+	smp_rmb();
+	if (READ_ONCE(ring->tail) > start)
+		goto lapped;
+
+	kstream_reader_advance(t, rd, pos, first_seq, last_seq);
+	return copied;
+
+lapped:
+	iov_iter_revert(to, copied);
+	cond_resched();
+	goto retry;
+fail:
+	iov_iter_revert(to, copied);
+	return err;
+}
+
+ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
+			bool nonblock)
+{
+	struct kstream_topic *t = kf->topic;
+	bool dead;
+	ssize_t ret;
+
+	for (;;) {
+		/*
+		 * Pairs with smp_store_release() of dead in
+		 * kstream_topic_kill(): if we see the topic dead, we see
+		 * every message committed before it died.
+		 */
+		dead = smp_load_acquire(&t->dead);
+		if (nonblock) {
+			if (!mutex_trylock(&kf->lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&kf->lock)) {
+			return -ERESTARTSYS;
+		}
+		ret = kstream_read_locked(kf, to);
+		mutex_unlock(&kf->lock);
+		if (ret != -EAGAIN)
+			return ret;
+		if (dead)
+			return 0;	/* drained: end of file */
+		if (nonblock)
+			return -EAGAIN;
+		ret = wait_event_interruptible(t->rwq,
+					       kstream_reader_ready(t, &kf->reader));
+		if (ret)
+			return ret;
+	}
+}
+
+/* Payload length of the next message for FIONREAD; 0 if none. */
+int kstream_next_len(struct kstream_file *kf, u32 *len)
+{
+	struct kstream_reader *rd = &kf->reader;
+	struct kstream_topic *t = kf->topic;
+	struct kstream_msg_hdr hdr;
+	u64 pos;
+	int err;
+
+	if (mutex_lock_interruptible(&kf->lock))
+		return -ERESTARTSYS;
+	do {
+		/* Pairs with the release of head in kstream_commit(). */
+		u64 head = smp_load_acquire(&t->ring.head);
+
+		pos = kstream_reader_pos(t, rd);
+		hdr.len = 0;
+		err = pos < head ? kstream_peek(t, pos, &hdr) : 0;
+	} while (err == -ESTALE);
+	mutex_unlock(&kf->lock);
+	*len = hdr.len;
+	return err;
+}
+
+/*
+ * Find the record with sequence @seq, walking from the record at @pos with
+ * sequence @pos_seq (pos_seq <= seq < head_seq).  Lockless; -ESTALE if
+ * producers evicted records under the walk.
+ */
+static int kstream_walk_to(struct kstream_topic *t, u64 *pos, u64 pos_seq,
+			   u64 seq)
+{
+	struct kstream_msg_hdr hdr;
+	u64 p = *pos;
+	int err;
+
+	while (pos_seq < seq) {
+		err = kstream_peek(t, p, &hdr);
+		if (err)
+			return err;
+		p += KSTREAM_REC_SIZE(hdr.len);
+		pos_seq++;
+		if (!(pos_seq & 1023))
+			cond_resched();
+	}
+	*pos = p;
+	return 0;
+}
+
+loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence)
+{
+	struct kstream_reader *rd = &kf->reader;
+	struct kstream_topic *t = kf->topic;
+	struct kstream_ring *ring = &t->ring;
+	u64 head, tail, head_seq, tail_seq, target, pos;
+	loff_t ret;
+	int err;
+
+	if (mutex_lock_interruptible(&kf->lock))
+		return -ERESTARTSYS;
+again:
+	err = 0;
+	spin_lock(&t->lock);
+	head = ring->head;
+	tail = ring->tail;
+	head_seq = ring->head_seq;
+	tail_seq = ring->tail_seq;
+	spin_unlock(&t->lock);
+
+	switch (whence) {
+	case SEEK_SET:
+		target = off;
+		ret = off < 0 ? -EINVAL : 0;
+		break;
+	case SEEK_CUR:
+		target = rd->next_seq + off;
+		ret = off < 0 && -(u64)off > rd->next_seq ? -EINVAL : 0;
+		break;
+	case SEEK_END:
+		/* Beyond the oldest clamps to the oldest, as for SEEK_SET. */
+		target = off < 0 && -(u64)off > head_seq ? 0 : head_seq + off;
+		ret = off > 0 ? -EINVAL : 0;
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret || target > head_seq) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	if (target <= tail_seq) {
+		target = tail_seq;
+		pos = tail;
+	} else if (target == head_seq) {
+		pos = head;
+	} else if (rd->next_seq <= target && rd->pos >= tail) {
+		pos = rd->pos;
+		err = kstream_walk_to(t, &pos, rd->next_seq, target);
+	} else {
+		pos = tail;
+		err = kstream_walk_to(t, &pos, tail_seq, target);
+	}
+	if (err == -ESTALE)
+		goto again;
+	if (err) {
+		ret = err;
+		goto out;
+	}
+
+	/* Moving back is only safe under the lock producers evict under. */
+	spin_lock(&t->lock);
+	if (pos < ring->tail) {
+		spin_unlock(&t->lock);
+		goto again;
+	}
+	rd->next_seq = target;
+	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
+	smp_store_release(&rd->pos, pos);
+	spin_unlock(&t->lock);
+	ret = target;
+out:
+	mutex_unlock(&kf->lock);
+	return ret;
+}
+
+/* Add a reader at the live end.  -EUSERS beyond max_readers. */
+int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	int err = 0;
+
+	spin_lock(&t->lock);
+	if (t->dead) {
+		err = -ENODEV;
+	} else if (t->nr_readers >= READ_ONCE(kstream_max_readers)) {
+		err = -EUSERS;
+	} else {
+		rd->pos = t->ring.head;
+		rd->next_seq = t->ring.head_seq;
+		rd->lost = 0;
+		list_add_tail(&rd->node, &t->readers);
+		t->nr_readers++;
+	}
+	spin_unlock(&t->lock);
+	return err;
+}
+
+void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	spin_lock(&t->lock);
+	list_del(&rd->node);
+	t->nr_readers--;
+	spin_unlock(&t->lock);
+	/* A block topic's producers may be waiting for this reader. */
+	if (t->policy == KSTREAM_POLICY_BLOCK)
+		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+}

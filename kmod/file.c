@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File operations of /dev/stream/<name>.
+ *
+ * An fd opened for reading is a reader with its own cursor (consume.c);
+ * one opened for writing is a producer (publish.c); O_RDWR is both.  The
+ * fd holds a reference to its topic, so a deleted topic lives on (without
+ * its node) until its last fd is closed, and the module cannot be unloaded
+ * while fds are open (the char device's owner is this module).
+ */
+
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/ioctls.h>
+
+#include "kstream.h"
+
+static int kstream_open(struct inode *inode, struct file *file)
+{
+	struct kstream_topic *t;
+	struct kstream_file *kf;
+	int err;
+
+	t = kstream_topic_get_by_minor(iminor(inode));
+	if (!t)
+		return -ENODEV;
+
+	kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
+	if (!kf) {
+		err = -ENOMEM;
+		goto err_put;
+	}
+	mutex_init(&kf->lock);
+	kf->topic = t;
+
+	if (file->f_mode & FMODE_READ) {
+		err = kstream_reader_attach(t, &kf->reader);
+		if (err)
+			goto err_free;
+	}
+	if (file->f_mode & FMODE_WRITE)
+		atomic_inc(&t->nr_writers);
+
+	file->private_data = kf;
+	/* Reads and writes honour IOCB_NOWAIT (io_uring). */
+	file->f_mode |= FMODE_NOWAIT;
+	return 0;
+
+err_free:
+	kfree(kf);
+err_put:
+	kstream_topic_put(t);
+	return err;
+}
+
+static int kstream_release(struct inode *inode, struct file *file)
+{
+	struct kstream_file *kf = file->private_data;
+	struct kstream_topic *t = kf->topic;
+
+	if (file->f_mode & FMODE_READ)
+		kstream_reader_detach(t, &kf->reader);
+	if (file->f_mode & FMODE_WRITE)
+		atomic_dec(&t->nr_writers);
+	mutex_destroy(&kf->lock);
+	kfree(kf);
+	kstream_topic_put(t);
+	return 0;
+}
+
+static bool kstream_nonblock(struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT);
+}
+
+static ssize_t kstream_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kstream_file *kf = iocb->ki_filp->private_data;
+
+	if (!(iocb->ki_filp->f_mode & FMODE_READ))
+		return -EBADF;
+	return kstream_consume(kf, to, kstream_nonblock(iocb));
+}
+
+static ssize_t kstream_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct kstream_file *kf = iocb->ki_filp->private_data;
+
+	if (!(iocb->ki_filp->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return kstream_publish(kf->topic, from, kstream_nonblock(iocb));
+}
+
+static __poll_t kstream_poll(struct file *file, poll_table *wait)
+{
+	struct kstream_file *kf = file->private_data;
+	struct kstream_topic *t = kf->topic;
+	__poll_t mask = 0;
+	bool dead;
+
+	if (file->f_mode & FMODE_READ)
+		poll_wait(file, &t->rwq, wait);
+	if (file->f_mode & FMODE_WRITE)
+		poll_wait(file, &t->wwq, wait);
+
+	dead = READ_ONCE(t->dead);
+	if (dead)
+		mask |= EPOLLHUP;
+	/* Deleted topics are readable: the rest of the data, then EOF. */
+	if ((file->f_mode & FMODE_READ) &&
+	    kstream_reader_ready(t, &kf->reader))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((file->f_mode & FMODE_WRITE) && !dead &&
+	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max)))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static long kstream_info(struct kstream_file *kf, void __user *arg)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_fd_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (mutex_lock_interruptible(&kf->lock))
+		return -ERESTARTSYS;
+	info.next_seq = kf->reader.next_seq;
+	info.lost = kf->reader.lost;
+	info.flags = kf->flags;
+	mutex_unlock(&kf->lock);
+	spin_lock(&t->lock);
+	info.head_seq = t->ring.head_seq;
+	info.tail_seq = t->ring.tail_seq;
+	spin_unlock(&t->lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long kstream_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct kstream_file *kf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	bool reader = file->f_mode & FMODE_READ;
+	u32 flags, len;
+	int err;
+
+	switch (cmd) {
+	case FIONREAD:
+		if (!reader)
+			return -EBADF;
+		err = kstream_next_len(kf, &len);
+		if (err)
+			return err;
+		return put_user((int)len, (int __user *)uarg);
+	case KSTREAM_IOC_INFO:
+		if (!reader)
+			return -EBADF;
+		return kstream_info(kf, uarg);
+	case KSTREAM_IOC_SET_FLAGS:
+		if (get_user(flags, (u32 __user *)uarg))
+			return -EFAULT;
+		if (flags & ~KSTREAM_FD_FLAGS_ALL)
+			return -EINVAL;
+		if (mutex_lock_interruptible(&kf->lock))
+			return -ERESTARTSYS;
+		kf->flags = flags;
+		mutex_unlock(&kf->lock);
+		return 0;
+	case KSTREAM_IOC_GET_FLAGS:
+		return put_user(READ_ONCE(kf->flags), (u32 __user *)uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static loff_t kstream_llseek(struct file *file, loff_t off, int whence)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return -ESPIPE;
+	return kstream_seek(file->private_data, off, whence);
+}
+
+const struct file_operations kstream_fops = {
+	.owner = THIS_MODULE,
+	.open = kstream_open,
+	.release = kstream_release,
+	.read_iter = kstream_read_iter,
+	.write_iter = kstream_write_iter,
+	.poll = kstream_poll,
+	.unlocked_ioctl = kstream_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = kstream_llseek,
+};

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The message ring of a topic.
+ *
+ * Layout
+ * ------
+ * A ring is size bytes (a power of two) of zeroed pages, mapped twice back
+ * to back in kernel virtual memory (as the BPF ring buffer does), so that a
+ * record that wraps around the end of the ring is still contiguous at
+ * data + (pos & mask) and is copied with one memcpy.
+ *
+ * Records are a struct kstream_msg_hdr, the payload, and zero padding up
+ * to a multiple of 8 bytes: KSTREAM_REC_SIZE(len) bytes in all.  Records
+ * follow each other without gaps from tail to head.  Nothing else is
+ * stored in the ring, and padding is written as zeroes, so the bytes a
+ * reader copies out are only headers, payloads and zeroes.
+ *
+ * Positions and the lockless read protocol
+ * ----------------------------------------
+ * head and tail are byte positions that only grow (u64: they never wrap).
+ * Producers change them under the topic lock; readers do not take it.
+ *
+ *   producer (publish.c), under topic->lock:
+ *     evict:    WRITE_ONCE(tail, tail + rec);   ... as often as needed
+ *               smp_wmb();                                          (A)
+ *     write the new record at head (header, payload, padding)
+ *     smp_store_release(&head, head + rec);                         (B)
+ *
+ *   reader (consume.c), no lock:
+ *     h = smp_load_acquire(&head);                     pairs with (B)
+ *     copy the header (and later the payload) at pos, pos < h
+ *     smp_rmb();                                       pairs with (A)
+ *     if (READ_ONCE(tail) > pos) the bytes may have been overwritten
+ *         while we copied: discard the copy, restart from tail.
+ *
+ * (B) makes a record's bytes visible before the head that covers it.
+ * (A) orders a producer's tail update before it overwrites the space; so
+ * if a reader's check after its copy still sees tail <= pos, no producer
+ * had started to reuse [pos, ...) when the copy was made.  A length read
+ * from a header is used only after that check.
+ *
+ * On block-policy topics producers never evict a record some reader has
+ * not consumed (publish.c), so their readers never fail the check.
+ */
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "kstream.h"
+
+int kstream_ring_alloc(struct kstream_ring *ring, u32 size)
+{
+	unsigned int i, nr = size >> PAGE_SHIFT;
+	struct page **pages;
+
+	/* nr pages, each listed twice for the double mapping. */
+	pages = kvcalloc(2 * nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				      __GFP_NOWARN);
+		if (!pages[i])
+			goto err_pages;
+		pages[nr + i] = pages[i];
+	}
+
+	ring->data = vmap(pages, 2 * nr, VM_MAP, PAGE_KERNEL);
+	if (!ring->data)
+		goto err_pages;
+
+	ring->pages = pages;
+	ring->nr_pages = nr;
+	ring->size = size;
+	ring->mask = size - 1;
+	ring->head = 0;
+	ring->tail = 0;
+	ring->head_seq = 0;
+	ring->tail_seq = 0;
+	return 0;
+
+err_pages:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return -ENOMEM;
+}
+
+void kstream_ring_free(struct kstream_ring *ring)
+{
+	unsigned int i;
+
+	if (!ring->pages)
+		return;
+	vunmap(ring->data);
+	for (i = 0; i < ring->nr_pages; i++)
+		__free_page(ring->pages[i]);
+	kvfree(ring->pages);
+	ring->pages = NULL;
+	ring->data = NULL;
+}
