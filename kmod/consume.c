@@ -81,6 +81,9 @@ retry:
 	/* Pairs with smp_store_release() of head in kstream_commit(). */
 	head = smp_load_acquire(&ring->head);
 	start = kstream_reader_pos(t, rd);
+	/* The tail we just read may be newer than that head: reload. */
+	if (start > head)
+		goto retry;
 	pos = start;
 	copied = 0;
 	first_seq = 0;

@@ -44,6 +44,7 @@
  */
 
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -60,11 +61,15 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size)
 		return -ENOMEM;
 
 	for (i = 0; i < nr; i++) {
+		/* Up to 1 GiB: stay preemptible and killable. */
+		if (fatal_signal_pending(current))
+			goto err_pages;
 		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 				      __GFP_NOWARN);
 		if (!pages[i])
 			goto err_pages;
 		pages[nr + i] = pages[i];
+		cond_resched();
 	}
 
 	ring->data = vmap(pages, 2 * nr, VM_MAP, PAGE_KERNEL);
