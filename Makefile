@@ -78,7 +78,11 @@ COMMON_SRCS := $(wildcard userspace/common/*.c)
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 
-userspace: $(B)/bin/streamctl
+userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo
+
+$(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm
 
 $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS)
 	@mkdir -p $(@D)
