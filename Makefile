@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace tests warn-module deps check \
-	demo checkpatch install clean
+	check-debug demo checkpatch install clean
 
 all: module userspace tests
 
@@ -121,6 +121,10 @@ warn-module:
 
 check:
 	$(SRC)/tests/check
+
+# The suite on a KASAN/lockdep/kmemleak kernel (built once, ~20 min).
+check-debug:
+	$(SRC)/tests/check-debug
 
 demo:
 	$(SRC)/scripts/demo
