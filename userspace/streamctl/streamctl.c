@@ -5,6 +5,7 @@
  *
  *   streamctl [-j] OBJECT COMMAND [ARGS]
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,21 +19,35 @@
 
 #define STREAMCTL_VERSION "0.1"
 
-static void usage(FILE *f)
+void usage(FILE *f)
 {
 	fputs("Usage: streamctl [-j] OBJECT COMMAND [ARGS]\n"
 	      "       streamctl -V | -h\n"
 	      "\n"
 	      "Objects and commands:\n"
 	      "  status                 is kstream loaded, family id and version\n"
+	      "  topic add NAME [size SIZE] [msgmax SIZE] [policy overwrite|block]\n"
+	      "            [mode MODE] [owner USER] [group GROUP]\n"
+	      "                         create a topic; defaults: size 1M,\n"
+	      "                         msgmax min(64K, size/4), policy overwrite,\n"
+	      "                         mode 0600, owner 0, group 0\n"
+	      "  topic del NAME         delete a topic\n"
+	      "  topic show [NAME]      one topic, or all (the default command),\n"
+	      "                         with their counters\n"
+	      "  topic list             topic names, one per line\n"
+	      "\n"
+	      "  NAME: 1 to 63 characters of [A-Za-z0-9._-], not \".\" or \"..\".\n"
+	      "  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
+	      "  MODE: octal permission bits of /dev/stream/NAME (0660).\n"
+	      "  USER, GROUP: a name or a numeric id.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json     JSON output\n"
 	      "  -V, --version  print the version and exit\n"
 	      "  -h, --help     this help\n"
 	      "\n"
-	      "Exit status: 0 success, 1 the kernel refused the request,\n"
-	      "2 usage error, 3 kstream module not loaded.\n", f);
+	      "Exit status: 0 success, 1 the kernel refused the request (its\n"
+	      "reason is printed), 2 usage error, 3 kstream module not loaded.\n", f);
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv)
@@ -79,11 +94,22 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A full disk or a closed pipe must not look like success. */
+static int flush_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "streamctl: write error: %s\n", strerror(errno));
+		return ret ? ret : EXIT_ERROR;
+	}
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *ctl, int argc, char **argv);
 } objects[] = {
 	{ "status", cmd_status },
+	{ "topic", cmd_topic },
 };
 
 int main(int argc, char **argv)
@@ -99,10 +125,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
 			printf("streamctl %s (kstream genl version %d)\n",
 			       STREAMCTL_VERSION, KSTREAM_GENL_VERSION);
-			return EXIT_OK;
+			return flush_stdout(EXIT_OK);
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
-			return EXIT_OK;
+			return flush_stdout(EXIT_OK);
 		} else {
 			fprintf(stderr, "streamctl: unknown option %s\n", o);
 			usage(stderr);
@@ -115,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		if (!strcmp(argv[0], objects[i].name))
-			return objects[i].fn(&ctl, argc, argv);
+			return flush_stdout(objects[i].fn(&ctl, argc, argv));
 	fprintf(stderr, "streamctl: unknown object \"%s\" (try streamctl -h)\n", argv[0]);
 	return EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 #define STREAMCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Exit codes scripts can rely on (documented in streamctl --help). */
 enum {
@@ -19,6 +20,9 @@ struct ctl {
 	bool json;
 };
 
+void usage(FILE *f);
+
 int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_topic(struct ctl *ctl, int argc, char **argv);
 
 #endif /* STREAMCTL_H */

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Topic names, policies and the text/JSON formats of a topic.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "parse.h"
+#include "topic.h"
+
+_Static_assert(KSTREAM_A_MAX < 32, "topic_info.have is 32 bits");
+_Static_assert(KSTREAM_STAT_MAX < 32, "topic_info.have_stats is 32 bits");
+
+#define TOPIC_NAME_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+static const char *const policy_names[__KSTREAM_POLICY_MAX] = {
+	[KSTREAM_POLICY_OVERWRITE]	= "overwrite",
+	[KSTREAM_POLICY_BLOCK]		= "block",
+};
+
+bool topic_name_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, KSTREAM_NAME_MAX);
+	if (len == 0 || len >= KSTREAM_NAME_MAX)
+		return false;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	return strspn(name, TOPIC_NAME_CHARS) == len;
+}
+
+const char *topic_policy_name(uint32_t policy)
+{
+	if (policy >= __KSTREAM_POLICY_MAX)
+		return NULL;
+	return policy_names[policy];
+}
+
+int topic_policy_parse(const char *s, uint32_t *out)
+{
+	uint32_t i;
+
+	for (i = 0; s && i < __KSTREAM_POLICY_MAX; i++) {
+		if (policy_names[i] && !strcmp(s, policy_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The policy's name, or its number for one this tool does not know. */
+static const char *topic_policy_str(uint32_t policy, char *buf, size_t len)
+{
+	const char *name = topic_policy_name(policy);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%" PRIu32, policy);
+	return buf;
+}
+
+static void topic_print_config(FILE *f, const struct topic_info *t)
+{
+	char buf[32];
+
+	fprintf(f, "%s:", t->name);
+	if (topic_has(t, KSTREAM_A_TOPIC_ID))
+		fprintf(f, " id %" PRIu32, t->id);
+	if (topic_has(t, KSTREAM_A_TOPIC_RING_SIZE)) {
+		format_size(t->ring_size, buf, sizeof(buf));
+		fprintf(f, " size %s", buf);
+	}
+	if (topic_has(t, KSTREAM_A_TOPIC_MSG_MAX)) {
+		format_size(t->msg_max, buf, sizeof(buf));
+		fprintf(f, " msgmax %s", buf);
+	}
+	if (topic_has(t, KSTREAM_A_TOPIC_POLICY))
+		fprintf(f, " policy %s",
+			topic_policy_str(t->policy, buf, sizeof(buf)));
+	if (topic_has(t, KSTREAM_A_TOPIC_MODE))
+		fprintf(f, " mode %04" PRIo32, t->mode);
+	if (topic_has(t, KSTREAM_A_TOPIC_UID))
+		fprintf(f, " owner %" PRIu32, t->uid);
+	if (topic_has(t, KSTREAM_A_TOPIC_GID))
+		fprintf(f, " group %" PRIu32, t->gid);
+	fputc('\n', f);
+}
+
+/* Print " key value" (the first one of the line after the indent). */
+static void topic_print_stat(FILE *f, const struct topic_info *t, int stat,
+			     const char *key, const char **sep)
+{
+	if (!topic_has_stat(t, stat))
+		return;
+	fprintf(f, "%s%s %" PRIu64, *sep, key, t->stats[stat]);
+	*sep = " ";
+}
+
+/* "seq 0..9": the retained messages; "seq none (next 10)" if there are none. */
+static void topic_print_seq(FILE *f, const struct topic_info *t,
+			    const char **sep)
+{
+	uint64_t head = t->stats[KSTREAM_STAT_HEAD_SEQ];
+	uint64_t tail = t->stats[KSTREAM_STAT_TAIL_SEQ];
+
+	if (!topic_has_stat(t, KSTREAM_STAT_HEAD_SEQ) ||
+	    !topic_has_stat(t, KSTREAM_STAT_TAIL_SEQ))
+		return;
+	if (head > tail)
+		fprintf(f, "%sseq %" PRIu64 "..%" PRIu64, *sep, tail, head - 1);
+	else
+		fprintf(f, "%sseq none (next %" PRIu64 ")", *sep, head);
+	*sep = " ";
+}
+
+static void topic_print_stats(FILE *f, const struct topic_info *t)
+{
+	const char *sep = "    ";
+
+	if (!t->have_stats)
+		return;
+	topic_print_stat(f, t, KSTREAM_STAT_PUBLISHED, "published", &sep);
+	if (topic_has_stat(t, KSTREAM_STAT_PUBLISHED) &&
+	    topic_has_stat(t, KSTREAM_STAT_PUBLISHED_BYTES))
+		fprintf(f, " (%" PRIu64 " bytes)",
+			t->stats[KSTREAM_STAT_PUBLISHED_BYTES]);
+	topic_print_stat(f, t, KSTREAM_STAT_DROPPED, "dropped", &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_LOST, "lost", &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_READERS, "readers", &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_WRITERS, "writers", &sep);
+	topic_print_seq(f, t, &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_RING_USED, "used", &sep);
+	fputc('\n', f);
+}
+
+void topic_print_text(FILE *f, const struct topic_info *t)
+{
+	topic_print_config(f, t);
+	topic_print_stats(f, t);
+}
+
+static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
+	[KSTREAM_STAT_PUBLISHED]	= "published",
+	[KSTREAM_STAT_PUBLISHED_BYTES]	= "published_bytes",
+	[KSTREAM_STAT_DROPPED]		= "dropped",
+	[KSTREAM_STAT_LOST]		= "lost",
+	[KSTREAM_STAT_READERS]		= "readers",
+	[KSTREAM_STAT_WRITERS]		= "writers",
+	[KSTREAM_STAT_HEAD_SEQ]		= "head_seq",
+	[KSTREAM_STAT_TAIL_SEQ]		= "tail_seq",
+	[KSTREAM_STAT_RING_USED]	= "ring_used",
+};
+
+static void topic_json_u32(struct json *j, const struct topic_info *t,
+			   int attr, const char *key, uint32_t v)
+{
+	if (topic_has(t, attr))
+		json_kv_u64(j, key, v);
+}
+
+static void topic_json_stats_obj(struct json *j, const struct topic_info *t)
+{
+	int i;
+
+	json_key(j, "stats");
+	json_obj_start(j);
+	for (i = 0; i <= KSTREAM_STAT_MAX; i++)
+		if (topic_json_stats[i] && topic_has_stat(t, i))
+			json_kv_u64(j, topic_json_stats[i], t->stats[i]);
+	json_obj_end(j);
+}
+
+void topic_print_json(struct json *j, const struct topic_info *t)
+{
+	char buf[32];
+
+	json_obj_start(j);
+	json_kv_str(j, "name", t->name);
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_ID, "id", t->id);
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_RING_SIZE, "ring_size", t->ring_size);
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_MSG_MAX, "msg_max", t->msg_max);
+	if (topic_has(t, KSTREAM_A_TOPIC_POLICY))
+		json_kv_str(j, "policy",
+			    topic_policy_str(t->policy, buf, sizeof(buf)));
+	if (topic_has(t, KSTREAM_A_TOPIC_MODE)) {
+		snprintf(buf, sizeof(buf), "%04" PRIo32, t->mode);
+		json_kv_str(j, "mode", buf);
+	}
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_UID, "uid", t->uid);
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_GID, "gid", t->gid);
+	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
+		topic_json_stats_obj(j, t);
+	json_obj_end(j);
+}

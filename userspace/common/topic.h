@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kstream topics as the tools see them: name rules, policy names, and the
+ * attributes of a topic as KSTREAM_CMD_TOPIC_GET reports them, with their
+ * text and JSON formats.  No netlink here, so it can be unit tested.
+ */
+#ifndef KSTREAM_TOPIC_H
+#define KSTREAM_TOPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/kstream.h>
+
+#include "json.h"
+
+/*
+ * True if name is a valid topic name, by the kernel's rule: 1 to
+ * KSTREAM_NAME_MAX - 1 characters of [A-Za-z0-9._-], neither "." nor "..".
+ */
+bool topic_name_valid(const char *name);
+
+/* "overwrite", "block", or NULL for a policy this tool does not know. */
+const char *topic_policy_name(uint32_t policy);
+
+/* Parse "overwrite" or "block"; 0 or -EINVAL. */
+int topic_policy_parse(const char *s, uint32_t *out);
+
+/* A topic as reported by the kernel; fields absent from the reply are 0. */
+struct topic_info {
+	char name[KSTREAM_NAME_MAX];
+	uint32_t id;
+	uint32_t ring_size;
+	uint32_t msg_max;
+	uint32_t policy;
+	uint32_t mode;
+	uint32_t uid;
+	uint32_t gid;
+	uint64_t stats[KSTREAM_STAT_MAX + 1];	/* by enum kstream_stat */
+	uint32_t have;		/* bit 1 << KSTREAM_A_* per attribute present */
+	uint32_t have_stats;	/* bit 1 << KSTREAM_STAT_* per counter present */
+};
+
+static inline bool topic_has(const struct topic_info *t, int attr)
+{
+	return t->have & (1U << attr);
+}
+
+static inline bool topic_has_stat(const struct topic_info *t, int stat)
+{
+	return t->have_stats & (1U << stat);
+}
+
+/*
+ * Two lines (the second only when counters are present):
+ *
+ * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0
+ *     published 10 (640 bytes) dropped 0 lost 0 readers 2 writers 1 seq 0..9 used 880
+ *
+ * Absent attributes are left out.
+ */
+void topic_print_text(FILE *f, const struct topic_info *t);
+
+/*
+ * One JSON object: name, id, ring_size, msg_max, policy (string), mode
+ * (octal string, "0660"), uid, gid and a "stats" object (published,
+ * published_bytes, dropped, lost, readers, writers, head_seq, tail_seq,
+ * ring_used).  Absent attributes are left out.
+ */
+void topic_print_json(struct json *j, const struct topic_info *t);
+
+#endif /* KSTREAM_TOPIC_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * streamctl topic add|del|show|list: manage kstream topics.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include <linux/kstream.h>
+
+#include "json.h"
+#include "nl.h"
+#include "streamctl.h"
+#include "topic.h"
+#include "topicopts.h"
+
+/* What to do with the topics the kernel replies with. */
+struct topic_out {
+	bool json;
+	bool names_only;	/* topic list */
+	bool silent;		/* topic add without -j */
+	bool array;		/* a dump: all topics, as a JSON array */
+	unsigned int count;	/* topics received */
+	struct json j;
+};
+
+static const struct nla_policy topic_policy[KSTREAM_A_MAX + 1] = {
+	[KSTREAM_A_TOPIC_NAME]		= { .type = NLA_STRING },
+	[KSTREAM_A_TOPIC_ID]		= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_RING_SIZE]	= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_MSG_MAX]	= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_POLICY]	= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_MODE]		= { .type = NLA_U16 },
+	[KSTREAM_A_TOPIC_UID]		= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_GID]		= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_STATS]		= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
+	[KSTREAM_STAT_PUBLISHED]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_PUBLISHED_BYTES]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_LOST]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_READERS]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_WRITERS]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_HEAD_SEQ]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_TAIL_SEQ]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_RING_USED]	= { .type = NLA_U64 },
+};
+
+/* --------------------------------------------------------- requests */
+
+static int topic_put_opts(struct nl_msg *msg, const struct topic_opts *o)
+{
+	int err = 0;
+
+	if (o->name[0])
+		err |= nla_put_string(msg, KSTREAM_A_TOPIC_NAME, o->name);
+	if (o->set & TOPIC_OPT_SIZE)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_RING_SIZE, o->ring_size);
+	if (o->set & TOPIC_OPT_MSGMAX)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_MSG_MAX, o->msg_max);
+	if (o->set & TOPIC_OPT_POLICY)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_POLICY, o->policy);
+	if (o->set & TOPIC_OPT_MODE)
+		err |= nla_put_u16(msg, KSTREAM_A_TOPIC_MODE, o->mode);
+	if (o->set & TOPIC_OPT_OWNER)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_UID, o->uid);
+	if (o->set & TOPIC_OPT_GROUP)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_GID, o->gid);
+	return err;
+}
+
+/* A request for cmd with the attributes of o, or NULL (out of memory). */
+static struct nl_msg *topic_msg(const struct kst_nl *nl, uint8_t cmd,
+				int flags, const struct topic_opts *o)
+{
+	struct nl_msg *msg = kst_nl_msg(nl, cmd, flags);
+
+	if (msg && topic_put_opts(msg, o)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/* ---------------------------------------------------------- replies */
+
+static void topic_get_u32(struct nlattr **tb, int attr, uint32_t *v,
+			  struct topic_info *t)
+{
+	if (!tb[attr])
+		return;
+	*v = nla_get_u32(tb[attr]);
+	t->have |= 1U << attr;
+}
+
+static int topic_get_stats(struct nlattr *nest, struct topic_info *t)
+{
+	struct nlattr *st[KSTREAM_STAT_MAX + 1];
+	int i;
+
+	if (nla_parse_nested(st, KSTREAM_STAT_MAX, nest, topic_stats_policy) < 0)
+		return -EPROTO;
+	for (i = 1; i <= KSTREAM_STAT_MAX; i++) {
+		if (!st[i] || topic_stats_policy[i].type != NLA_U64)
+			continue;
+		t->stats[i] = nla_get_u64(st[i]);
+		t->have_stats |= 1U << i;
+	}
+	t->have |= 1U << KSTREAM_A_TOPIC_STATS;
+	return 0;
+}
+
+/* Fill *t from a KSTREAM_CMD_TOPIC_GET-style reply; -EPROTO if malformed. */
+static int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
+{
+	struct nlattr *tb[KSTREAM_A_MAX + 1];
+
+	memset(t, 0, sizeof(*t));
+	if (genlmsg_parse(nlh, 0, tb, KSTREAM_A_MAX, topic_policy) < 0 ||
+	    !tb[KSTREAM_A_TOPIC_NAME])
+		return -EPROTO;
+	nla_strlcpy(t->name, tb[KSTREAM_A_TOPIC_NAME], sizeof(t->name));
+	t->have |= 1U << KSTREAM_A_TOPIC_NAME;
+	topic_get_u32(tb, KSTREAM_A_TOPIC_ID, &t->id, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_RING_SIZE, &t->ring_size, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_MSG_MAX, &t->msg_max, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_POLICY, &t->policy, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_UID, &t->uid, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_GID, &t->gid, t);
+	if (tb[KSTREAM_A_TOPIC_MODE]) {
+		t->mode = nla_get_u16(tb[KSTREAM_A_TOPIC_MODE]);
+		t->have |= 1U << KSTREAM_A_TOPIC_MODE;
+	}
+	if (tb[KSTREAM_A_TOPIC_STATS])
+		return topic_get_stats(tb[KSTREAM_A_TOPIC_STATS], t);
+	return 0;
+}
+
+static void topic_out_begin(struct topic_out *out)
+{
+	json_init(&out->j, stdout);
+	if (out->json && out->array)
+		json_arr_start(&out->j);
+}
+
+/* Close the JSON array even after an error, so stdout stays valid JSON. */
+static void topic_out_end(struct topic_out *out)
+{
+	if (!out->json)
+		return;
+	if (out->array)
+		json_arr_end(&out->j);
+	if (out->array || (out->count && !out->silent))
+		putchar('\n');
+}
+
+static int topic_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct topic_out *out = arg;
+	struct topic_info t;
+
+	if (topic_from_msg(nlh, &t))
+		return -EPROTO;
+	out->count++;
+	if (out->silent)
+		return 0;
+	if (out->names_only && out->json)
+		json_str(&out->j, t.name);
+	else if (out->names_only)
+		puts(t.name);
+	else if (out->json)
+		topic_print_json(&out->j, &t);
+	else
+		topic_print_text(stdout, &t);
+	return 0;
+}
+
+/* --------------------------------------------------------- commands */
+
+/* An optional or required NAME as the only argument. */
+static int topic_name_arg(const char *cmd, int argc, char **argv,
+			  bool required, struct topic_opts *o)
+{
+	char err[256];
+
+	memset(o, 0, sizeof(*o));
+	if (argc > 1) {
+		fprintf(stderr, "streamctl: topic %s: unexpected argument \"%s\"\n",
+			cmd, argv[1]);
+		return EXIT_USAGE;
+	}
+	if (argc == 0 && required) {
+		fprintf(stderr, "streamctl: topic %s: missing topic name\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (argc == 1 && topic_opts_set_name(o, argv[0], err, sizeof(err))) {
+		fprintf(stderr, "streamctl: topic %s: %s\n", cmd, err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* Send cmd with the attributes of o; the replies go to out. */
+static int topic_run(uint8_t cmd, int flags, const struct topic_opts *o,
+		     struct topic_out *out)
+{
+	struct nl_msg *msg;
+	struct kst_nl nl;
+	int ret;
+
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	msg = topic_msg(&nl, cmd, flags, o);
+	if (msg) {
+		topic_out_begin(out);
+		ret = kst_nl_request(&nl, msg, topic_reply, out);
+		topic_out_end(out);
+	} else {
+		ret = kst_nl_nomem();
+	}
+	kst_nl_close(&nl);
+	return ret;
+}
+
+/* Silent, except that with -j it prints the new topic as "show" would. */
+static int topic_add(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = { .json = ctl->json, .silent = !ctl->json };
+	struct topic_opts o;
+	char err[256];
+
+	if (topic_opts_parse(&o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "streamctl: topic add: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return topic_run(KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
+}
+
+static int topic_del(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = { .json = ctl->json, .silent = true };
+	struct topic_opts o;
+	int ret;
+
+	ret = topic_name_arg("del", argc, argv, true, &o);
+	if (ret)
+		return ret;
+	return topic_run(KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
+}
+
+static int topic_show(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = { .json = ctl->json, .array = argc == 0 };
+	struct topic_opts o;
+	int ret;
+
+	ret = topic_name_arg("show", argc, argv, false, &o);
+	if (ret)
+		return ret;
+	return topic_run(KSTREAM_CMD_TOPIC_GET,
+			 out.array ? NLM_F_DUMP : NLM_F_ACK, &o, &out);
+}
+
+static int topic_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = {
+		.json = ctl->json, .names_only = true, .array = true,
+	};
+	struct topic_opts o = { .name = "" };
+
+	if (argc > 0) {
+		fprintf(stderr, "streamctl: topic list: unexpected argument \"%s\"\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	return topic_run(KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
+}
+
+static int topic_help(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+} topic_cmds[] = {
+	{ "add", topic_add },
+	{ "del", topic_del },
+	{ "delete", topic_del },
+	{ "show", topic_show },
+	{ "list", topic_list },
+	{ "help", topic_help },
+};
+
+/* streamctl topic [COMMAND [ARGS]]; argv[0] is "topic". */
+int cmd_topic(struct ctl *ctl, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return topic_show(ctl, 0, NULL);
+	for (i = 0; i < sizeof(topic_cmds) / sizeof(topic_cmds[0]); i++)
+		if (!strcmp(argv[1], topic_cmds[i].name))
+			return topic_cmds[i].fn(ctl, argc - 2, argv + 2);
+	fprintf(stderr, "streamctl: unknown topic command \"%s\" (try streamctl -h)\n",
+		argv[1]);
+	return EXIT_USAGE;
+}
