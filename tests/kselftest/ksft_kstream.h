@@ -1,23 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the kstream kselftests (run inside the test VM).
+ *
+ * Module:   kst_load(), kst_unload(), kst_loaded(), kst_reset()
+ * Netlink:  kst_nl_open()/kst_nl_close() (a generic netlink socket with
+ *           NETLINK_EXT_ACK on), kst_topic_create(), kst_create(),
+ *           kst_topic_delete(), kst_topic_get(), kst_topic_stats(),
+ *           kst_topic_dump(), and kst_nl_raw() with struct kst_buf to send
+ *           hand-made (malformed) attribute streams.  All return 0 (or a
+ *           count) or -errno as the kernel reported it, and leave the
+ *           extended-ack message of the last request in nl->extack.
+ * Topics:   kst_open(), kst_info(), kst_set_flags(), kst_poll(),
+ *           kst_wait_sleeping().
+ *
+ * Nothing here uses the kselftest harness, so helpers may be called from
+ * threads and forked children.
  */
 #ifndef KSFT_KSTREAM_H
 #define KSFT_KSTREAM_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 
+#include <linux/netlink.h>
 #include <linux/kstream.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* ------------------------------------------------------------ module */
 
 /* Path of the kstream.ko built for the running kernel (set by the suite). */
 static inline const char *kst_module_path(void)
@@ -54,6 +82,11 @@ static inline int kst_path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+static inline int kst_loaded(void)
+{
+	return kst_path_exists("/sys/module/kstream");
+}
+
 /* Generic netlink family id of "kstream", or -errno / negative libnl code. */
 static inline int kst_family_id(void)
 {
@@ -67,6 +100,661 @@ static inline int kst_family_id(void)
 		id = genl_ctrl_resolve(sk, KSTREAM_GENL_NAME);
 	nl_socket_free(sk);
 	return id;
+}
+
+/* ----------------------------------------------------------- netlink */
+
+struct kst_nl {
+	struct nl_sock *sk;
+	int family;
+	char extack[512];	/* NLMSGERR_ATTR_MSG of the last request, or "" */
+	int extack_offs;	/* NLMSGERR_ATTR_OFFS, or -1 */
+};
+
+/* What a topic reply (NEW, GET, dump) carried. */
+struct kst_topic {
+	char name[KSTREAM_NAME_MAX + 1];
+	__u32 id, ring_size, msg_max, policy, uid, gid;
+	__u16 mode;
+	__u64 stats[KSTREAM_STAT_MAX + 1];
+	__u32 attrs;		/* bit n: KSTREAM_A_n present, ABI length */
+	__u32 bad_len;		/* bit n: KSTREAM_A_n present, wrong length */
+	__u32 stats_present;	/* bit n: KSTREAM_STAT_n present (u64) */
+	__u32 stats_bad_len;	/* bit n: KSTREAM_STAT_n of wrong length */
+};
+
+/* Attributes every topic reply must carry. */
+#define KST_TOPIC_ATTRS_ALL \
+	((1U << KSTREAM_A_TOPIC_NAME) | (1U << KSTREAM_A_TOPIC_ID) | \
+	 (1U << KSTREAM_A_TOPIC_RING_SIZE) | (1U << KSTREAM_A_TOPIC_MSG_MAX) | \
+	 (1U << KSTREAM_A_TOPIC_POLICY) | (1U << KSTREAM_A_TOPIC_MODE) | \
+	 (1U << KSTREAM_A_TOPIC_UID) | (1U << KSTREAM_A_TOPIC_GID) | \
+	 (1U << KSTREAM_A_TOPIC_STATS))
+/* Counters every stats nest must carry. */
+#define KST_STATS_ALL (((1U << (KSTREAM_STAT_RING_USED + 1)) - 1) & \
+		       ~(1U << KSTREAM_STAT_UNSPEC))
+
+/* Optional attributes of kst_topic_create(). */
+#define KST_SET_RING	(1U << 0)
+#define KST_SET_MSG_MAX	(1U << 1)
+#define KST_SET_POLICY	(1U << 2)
+#define KST_SET_MODE	(1U << 3)
+#define KST_SET_UID	(1U << 4)
+#define KST_SET_GID	(1U << 5)
+
+struct kst_topic_opts {
+	const char *name;	/* NULL: no KSTREAM_A_TOPIC_NAME at all */
+	unsigned int set;	/* KST_SET_* */
+	__u32 ring_size, msg_max, policy;
+	__u16 mode;
+	__u32 uid, gid;
+};
+
+/* One request in flight: what came back. */
+struct kst__req {
+	struct kst_nl *nl;
+	struct kst_topic *out;
+	int max, n;
+	int err;
+	int done;
+};
+
+static inline int kst__attr_len_ok(int type, int len)
+{
+	switch (type) {
+	case KSTREAM_A_TOPIC_NAME:
+		return len >= 1 && len <= KSTREAM_NAME_MAX;
+	case KSTREAM_A_TOPIC_MODE:
+		return len == 2;
+	case KSTREAM_A_TOPIC_STATS:
+		return 1;
+	default:
+		return len == 4;
+	}
+}
+
+/* Parse the attributes of a topic reply into *t. */
+static inline void kst_parse_topic(struct nlattr *head, int len,
+				   struct kst_topic *t)
+{
+	struct nlattr *a, *s;
+	int rem, srem;
+
+	memset(t, 0, sizeof(*t));
+	nla_for_each_attr(a, head, len, rem) {
+		int type = nla_type(a), alen = nla_len(a);
+
+		if (type <= 0 || type > KSTREAM_A_MAX)
+			continue;
+		if (!kst__attr_len_ok(type, alen)) {
+			t->bad_len |= 1U << type;
+			continue;
+		}
+		t->attrs |= 1U << type;
+		switch (type) {
+		case KSTREAM_A_TOPIC_NAME:
+			memcpy(t->name, nla_data(a), alen);
+			t->name[alen] = '\0';
+			/* The ABI says NUL-terminated: flag a name that is not. */
+			if (((char *)nla_data(a))[alen - 1] != '\0')
+				t->bad_len |= 1U << type;
+			break;
+		case KSTREAM_A_TOPIC_ID:
+			t->id = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_RING_SIZE:
+			t->ring_size = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_MSG_MAX:
+			t->msg_max = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_POLICY:
+			t->policy = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_MODE:
+			t->mode = nla_get_u16(a);
+			break;
+		case KSTREAM_A_TOPIC_UID:
+			t->uid = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_GID:
+			t->gid = nla_get_u32(a);
+			break;
+		case KSTREAM_A_TOPIC_STATS:
+			nla_for_each_nested(s, a, srem) {
+				int st = nla_type(s);
+
+				if (st <= 0 || st > KSTREAM_STAT_MAX ||
+				    st == KSTREAM_STAT_PAD)
+					continue;
+				if (nla_len(s) != 8) {
+					t->stats_bad_len |= 1U << st;
+					continue;
+				}
+				t->stats_present |= 1U << st;
+				memcpy(&t->stats[st], nla_data(s), 8);
+			}
+			break;
+		}
+	}
+}
+
+static inline int kst__valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct kst__req *r = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct genlmsghdr *g = nlmsg_data(h);
+
+	if (h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return NL_SKIP;
+	if (r->n < r->max)
+		kst_parse_topic(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+				&r->out[r->n]);
+	r->n++;
+	return NL_OK;
+}
+
+/* Record the extended ack (message, offset) carried by an error/ack. */
+static inline void kst__parse_extack(struct kst_nl *nl, struct nlmsghdr *h,
+				     struct nlmsgerr *e)
+{
+	struct nlattr *a;
+	size_t off = sizeof(*e);
+	int rem;
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	off = NLMSG_ALIGN(off);	/* the TLVs start aligned */
+	if (NLMSG_HDRLEN + off >= h->nlmsg_len)
+		return;
+	nla_for_each_attr(a, (struct nlattr *)((char *)e + off),
+			  (int)(h->nlmsg_len - NLMSG_HDRLEN - off), rem) {
+		if (nla_type(a) == NLMSGERR_ATTR_MSG && nla_len(a) > 0) {
+			size_t n = nla_len(a);
+
+			if (n >= sizeof(nl->extack))
+				n = sizeof(nl->extack) - 1;
+			memcpy(nl->extack, nla_data(a), n);
+			nl->extack[n] = '\0';
+		} else if (nla_type(a) == NLMSGERR_ATTR_OFFS && nla_len(a) == 4) {
+			nl->extack_offs = (int)nla_get_u32(a);
+		}
+	}
+}
+
+static inline int kst__err_cb(struct sockaddr_nl *who, struct nlmsgerr *e,
+			      void *arg)
+{
+	struct kst__req *r = arg;
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+
+	(void)who;
+	kst__parse_extack(r->nl, h, e);
+	r->err = e->error;
+	r->done = 1;
+	return NL_STOP;
+}
+
+static inline int kst__ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct kst__req *r = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	kst__parse_extack(r->nl, h, nlmsg_data(h));
+	r->done = 1;
+	return NL_STOP;
+}
+
+static inline int kst__finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct kst__req *r = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *a;
+	int err, rem;
+
+	/* NLMSG_DONE of a dump carries the dump's status, then ack TLVs. */
+	if (h->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		memcpy(&err, nlmsg_data(h), sizeof(err));
+		if (err < 0)
+			r->err = err;
+	}
+	if (r->err && (h->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    h->nlmsg_len > NLMSG_HDRLEN + sizeof(int)) {
+		a = (struct nlattr *)((char *)nlmsg_data(h) + sizeof(int));
+		rem = (int)(h->nlmsg_len - NLMSG_HDRLEN - sizeof(int));
+		for (; nla_ok(a, rem); a = nla_next(a, &rem))
+			if (nla_type(a) == NLMSGERR_ATTR_MSG && nla_len(a) > 0)
+				snprintf(r->nl->extack, sizeof(r->nl->extack),
+					 "%.*s", nla_len(a), (char *)nla_data(a));
+	}
+	r->done = 1;
+	return NL_STOP;
+}
+
+/*
+ * Send msg (consumed) and collect replies into out[0..max) until the
+ * ack, the error or the end of the dump.  Returns 0 or -errno; *n (if not
+ * NULL) gets the number of replies.
+ */
+static inline int kst__request(struct kst_nl *nl, struct nl_msg *msg,
+			       struct kst_topic *out, int max, int *n)
+{
+	struct kst__req r = { .nl = nl, .out = out, .max = max };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int ret;
+
+	nl->extack[0] = '\0';
+	nl->extack_offs = -1;
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, kst__valid_cb, &r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, kst__ack_cb, &r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, kst__finish_cb, &r);
+	nl_cb_err(cb, NL_CB_CUSTOM, kst__err_cb, &r);
+
+	ret = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0) {
+		nl_cb_put(cb);
+		return -EIO;
+	}
+	while (!r.done) {
+		ret = nl_recvmsgs(nl->sk, cb);
+		if (ret < 0 && !r.done) {
+			nl_cb_put(cb);
+			return -EIO;
+		}
+	}
+	nl_cb_put(cb);
+	if (n)
+		*n = r.n;
+	return r.err;
+}
+
+/* A kstream request (cmd, flags) without attributes, or NULL. */
+static inline struct nl_msg *kst__msg(struct kst_nl *nl, __u8 cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
+			 cmd, KSTREAM_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Open a kstream netlink socket with extended acks; 0 or -errno. */
+static inline int kst_nl_open(struct kst_nl *nl)
+{
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->extack_offs = -1;
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk)
+		return -ENOMEM;
+	if (genl_connect(nl->sk))
+		goto fail;
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		       &one, sizeof(one)))
+		goto fail;
+	nl->family = genl_ctrl_resolve(nl->sk, KSTREAM_GENL_NAME);
+	if (nl->family < 0) {
+		nl_socket_free(nl->sk);
+		nl->sk = NULL;
+		return -ENOENT;
+	}
+	return 0;
+fail:
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+	return -EIO;
+}
+
+static inline void kst_nl_close(struct kst_nl *nl)
+{
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+/*
+ * KSTREAM_CMD_TOPIC_NEW with the attributes opts sets.  Returns 0 or
+ * -errno; *reply (if not NULL) gets the topic the kernel replied with
+ * (reply->attrs == 0 if there was none).
+ */
+static inline int kst_topic_create(struct kst_nl *nl,
+				   const struct kst_topic_opts *o,
+				   struct kst_topic *reply)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_NEW, 0);
+	struct kst_topic dummy;
+	int n = 0, ret;
+
+	if (!msg)
+		return -ENOMEM;
+	if ((o->name && nla_put_string(msg, KSTREAM_A_TOPIC_NAME, o->name)) ||
+	    ((o->set & KST_SET_RING) &&
+	     nla_put_u32(msg, KSTREAM_A_TOPIC_RING_SIZE, o->ring_size)) ||
+	    ((o->set & KST_SET_MSG_MAX) &&
+	     nla_put_u32(msg, KSTREAM_A_TOPIC_MSG_MAX, o->msg_max)) ||
+	    ((o->set & KST_SET_POLICY) &&
+	     nla_put_u32(msg, KSTREAM_A_TOPIC_POLICY, o->policy)) ||
+	    ((o->set & KST_SET_MODE) &&
+	     nla_put_u16(msg, KSTREAM_A_TOPIC_MODE, o->mode)) ||
+	    ((o->set & KST_SET_UID) &&
+	     nla_put_u32(msg, KSTREAM_A_TOPIC_UID, o->uid)) ||
+	    ((o->set & KST_SET_GID) &&
+	     nla_put_u32(msg, KSTREAM_A_TOPIC_GID, o->gid))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	if (!reply)
+		reply = &dummy;
+	memset(reply, 0, sizeof(*reply));
+	ret = kst__request(nl, msg, reply, 1, &n);
+	if (n == 0)
+		memset(reply, 0, sizeof(*reply));
+	return ret;
+}
+
+/* Create name with ring size / msg_max (0: default) and policy. */
+static inline int kst_create(struct kst_nl *nl, const char *name,
+			     __u32 ring_size, __u32 msg_max, __u32 policy)
+{
+	struct kst_topic_opts o = {
+		.name = name, .set = KST_SET_POLICY, .policy = policy,
+		.ring_size = ring_size, .msg_max = msg_max,
+	};
+
+	if (ring_size)
+		o.set |= KST_SET_RING;
+	if (msg_max)
+		o.set |= KST_SET_MSG_MAX;
+	return kst_topic_create(nl, &o, NULL);
+}
+
+/* KSTREAM_CMD_TOPIC_DEL; 0 or -errno. */
+static inline int kst_topic_delete(struct kst_nl *nl, const char *name)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_DEL, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return kst__request(nl, msg, NULL, 0, NULL);
+}
+
+/* KSTREAM_CMD_TOPIC_GET of one topic; 0 (and *t) or -errno. */
+static inline int kst_topic_get(struct kst_nl *nl, const char *name,
+				struct kst_topic *t)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_GET, 0);
+	int n = 0, ret;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	memset(t, 0, sizeof(*t));
+	ret = kst__request(nl, msg, t, 1, &n);
+	if (!ret && n != 1)
+		return -EPROTO;
+	return ret;
+}
+
+/* The stats of one topic into stats[0..KSTREAM_STAT_MAX]; 0 or -errno. */
+static inline int kst_topic_stats(struct kst_nl *nl, const char *name,
+				  __u64 *stats)
+{
+	struct kst_topic t;
+	int ret = kst_topic_get(nl, name, &t);
+
+	if (ret)
+		return ret;
+	if ((t.stats_present & KST_STATS_ALL) != KST_STATS_ALL)
+		return -EPROTO;
+	memcpy(stats, t.stats, sizeof(t.stats));
+	return 0;
+}
+
+/* One counter of a topic, or (__u64)-1 on error. */
+static inline __u64 kst_stat(struct kst_nl *nl, const char *name, int which)
+{
+	__u64 stats[KSTREAM_STAT_MAX + 1];
+
+	if (kst_topic_stats(nl, name, stats))
+		return (__u64)-1;
+	return stats[which];
+}
+
+/*
+ * Dump every topic (NLM_F_DUMP) into out[0..max).  Returns the number of
+ * topics (which may exceed max) or -errno.
+ */
+static inline int kst_topic_dump(struct kst_nl *nl, struct kst_topic *out,
+				 int max)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP);
+	int n = 0, ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = kst__request(nl, msg, out, max, &n);
+	return ret ? ret : n;
+}
+
+/*
+ * The names of every topic, in dump (id) order, into names[0..max).
+ * Returns the number of topics (which may exceed max) or -errno.
+ */
+static inline int kst_topic_names(struct kst_nl *nl,
+				  char (*names)[KSTREAM_NAME_MAX + 1], int max)
+{
+	struct kst_topic *t = calloc(max > 0 ? max : 1, sizeof(*t));
+	int n, i;
+
+	if (!t)
+		return -ENOMEM;
+	n = kst_topic_dump(nl, t, max);
+	for (i = 0; i < n && i < max; i++)
+		memcpy(names[i], t[i].name, sizeof(names[i]));
+	free(t);
+	return n;
+}
+
+/* A hand-made attribute stream for kst_nl_raw(). */
+struct kst_buf {
+	unsigned char data[2048];
+	size_t len;
+};
+
+/* Append raw bytes (no alignment). */
+static inline void kst_buf_bytes(struct kst_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > sizeof(b->data))
+		abort();
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* Append an attribute whose payload is len bytes of p, padded to 4. */
+static inline void kst_buf_attr(struct kst_buf *b, __u16 type, const void *p,
+				__u16 len)
+{
+	struct nlattr h = { .nla_len = NLA_HDRLEN + len, .nla_type = type };
+	static const unsigned char zero[4];
+
+	kst_buf_bytes(b, &h, sizeof(h));
+	kst_buf_bytes(b, p, len);
+	kst_buf_bytes(b, zero, NLA_ALIGN(len) - len);
+}
+
+static inline void kst_buf_str(struct kst_buf *b, __u16 type, const char *s)
+{
+	kst_buf_attr(b, type, s, strlen(s) + 1);
+}
+
+static inline void kst_buf_u32(struct kst_buf *b, __u16 type, __u32 v)
+{
+	kst_buf_attr(b, type, &v, sizeof(v));
+}
+
+static inline void kst_buf_u16(struct kst_buf *b, __u16 type, __u16 v)
+{
+	kst_buf_attr(b, type, &v, sizeof(v));
+}
+
+/*
+ * Send command cmd (with nlmsg flags) whose payload after the genl header
+ * is exactly b's bytes (b may be NULL).  Returns 0 or -errno, extack in
+ * nl->extack; replies (if any) into out[0..max).
+ */
+static inline int kst_nl_raw(struct kst_nl *nl, __u8 cmd, int flags,
+			     const struct kst_buf *b, struct kst_topic *out,
+			     int max)
+{
+	struct nl_msg *msg = kst__msg(nl, cmd, flags);
+
+	if (!msg)
+		return -ENOMEM;
+	if (b && b->len && nlmsg_append(msg, (void *)b->data, b->len, 0)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return kst__request(nl, msg, out, max, NULL);
+}
+
+/* Delete every topic (a dump, then one delete each); count or -errno. */
+static inline int kst_delete_all(struct kst_nl *nl)
+{
+	struct kst_topic *t = calloc(256, sizeof(*t));
+	int n, i, ret = 0;
+
+	if (!t)
+		return -ENOMEM;
+	n = kst_topic_dump(nl, t, 256);
+	if (n < 0) {
+		free(t);
+		return n;
+	}
+	for (i = 0; i < n && i < 256; i++) {
+		int err = kst_topic_delete(nl, t[i].name);
+
+		if (err && err != -ENOENT && !ret)
+			ret = err;
+	}
+	free(t);
+	return ret ? ret : n;
+}
+
+/*
+ * Bring the module to "not loaded" whatever a previous (killed) test left:
+ * delete its topics and unload it.  0 or -errno.
+ */
+static inline int kst_reset(void)
+{
+	struct kst_nl nl;
+
+	if (!kst_loaded())
+		return 0;
+	if (!kst_nl_open(&nl)) {
+		kst_delete_all(&nl);
+		kst_nl_close(&nl);
+	}
+	return kst_unload();
+}
+
+/* ---------------------------------------------------------- topic fds */
+
+#define KST_DEV_DIR "/dev/" KSTREAM_CLASS_NAME
+
+static inline void kst_dev_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, KST_DEV_DIR "/%s", name);
+}
+
+/* open(/dev/stream/name, flags); fd or -errno. */
+static inline int kst_open(const char *name, int flags)
+{
+	char path[128];
+	int fd;
+
+	kst_dev_path(path, sizeof(path), name);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int kst_info(int fd, struct kstream_fd_info *info)
+{
+	memset(info, 0xa5, sizeof(*info));
+	return ioctl(fd, KSTREAM_IOC_INFO, info) ? -errno : 0;
+}
+
+static inline int kst_set_flags(int fd, __u32 flags)
+{
+	return ioctl(fd, KSTREAM_IOC_SET_FLAGS, &flags) ? -errno : 0;
+}
+
+/* poll(2) one fd for events; returns revents (0 on timeout) or -errno. */
+static inline int kst_poll(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
+}
+
+static inline __u64 kst_now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Wait (up to timeout_ms) until thread tid of this process is asleep
+ * (state S or D), i.e. blocked in the call it announced it was making.
+ * 0, or -ETIMEDOUT.
+ */
+static inline int kst_wait_sleeping(pid_t tid, int timeout_ms)
+{
+	__u64 end = kst_now_ns(CLOCK_MONOTONIC) + (__u64)timeout_ms * 1000000;
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	do {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			p = strrchr(buf, ')');
+			if (p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D'))
+				return 0;
+		}
+		usleep(1000);
+	} while (kst_now_ns(CLOCK_MONOTONIC) < end);
+	return -ETIMEDOUT;
 }
 
 #endif /* KSFT_KSTREAM_H */
