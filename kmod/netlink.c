@@ -36,7 +36,8 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_MSG_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_msg_range),
 	[KSTREAM_A_TOPIC_POLICY] = NLA_POLICY_MAX(NLA_U32, KSTREAM_POLICY_MAX),
-	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_MAX(NLA_U16, 0777),
+	/* Not 0: devtmpfs would create such a node with mode 0600. */
+	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_RANGE(NLA_U16, 1, 0777),
 	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_STATS] = { .type = NLA_REJECT },

@@ -240,18 +240,24 @@ TEST_F(topic, create_with_attributes)
 	EXPECT_EQ(0777, st.st_mode & 07777);
 }
 
-/* Mode 0 is in range (at most 0777): the node gets no permission bits. */
+/*
+ * Mode 0 is refused (devtmpfs would turn it into 0600, handing the owner
+ * access the topic's configuration denies); the smallest mode is 1.
+ */
 TEST_F(topic, mode_zero)
 {
 	struct kst_topic_opts o = { .name = "mode0", .set = KST_SET_MODE, .mode = 0 };
 	struct kst_topic got;
 	struct stat st;
 
+	EXPECT_CREATE_REJECTED(&self->nl, &o, ERANGE, "mode 0");
+	EXPECT_EQ(0, dump_count(&self->nl));
+	o.mode = 0400;
 	ASSERT_EQ(0, kst_topic_create(&self->nl, &o, NULL)) TH_LOG("%s", self->nl.extack);
 	ASSERT_EQ(0, kst_topic_get(&self->nl, "mode0", &got));
-	EXPECT_EQ(0, got.mode);
+	EXPECT_EQ(0400, got.mode);
 	ASSERT_EQ(0, stat_node("mode0", &st));
-	EXPECT_EQ(0, st.st_mode & 07777) TH_LOG("node mode %#o", st.st_mode & 07777);
+	EXPECT_EQ(0400, st.st_mode & 07777) TH_LOG("node mode %#o", st.st_mode & 07777);
 }
 
 TEST_F(topic, msg_max_default_follows_ring)
@@ -383,7 +389,11 @@ TEST_F(topic, ring_size_invalid)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		o.ring_size = bad[i];
 		snprintf(what, sizeof(what), "ring size %u", bad[i]);
-		EXPECT_CREATE_REJECTED(&self->nl, &o, EINVAL, what);
+		/* Outside the attribute's range: ERANGE; else not a power of two. */
+		EXPECT_CREATE_REJECTED(&self->nl, &o,
+				       bad[i] < KSTREAM_RING_SIZE_MIN ||
+				       bad[i] > KSTREAM_RING_SIZE_MAX ? ERANGE : EINVAL,
+				       what);
 	}
 	EXPECT_EQ(0, dump_count(&self->nl));
 
@@ -420,7 +430,11 @@ TEST_F(topic, msg_max_invalid)
 		o.ring_size = bad[i].ring;
 		o.msg_max = bad[i].msg_max;
 		snprintf(what, sizeof(what), "ring %u msg_max %u", bad[i].ring, bad[i].msg_max);
-		EXPECT_CREATE_REJECTED(&self->nl, &o, EINVAL, what);
+		/* Outside 1..1 MiB: ERANGE; beyond a quarter of the ring: EINVAL. */
+		EXPECT_CREATE_REJECTED(&self->nl, &o,
+				       !bad[i].msg_max ||
+				       bad[i].msg_max > KSTREAM_MSG_MAX_LIMIT ? ERANGE : EINVAL,
+				       what);
 	}
 	EXPECT_EQ(0, dump_count(&self->nl));
 
@@ -448,7 +462,7 @@ TEST_F(topic, policy_invalid)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		o.policy = bad[i];
 		snprintf(what, sizeof(what), "policy %u", bad[i]);
-		EXPECT_CREATE_REJECTED(&self->nl, &o, EINVAL, what);
+		EXPECT_CREATE_REJECTED(&self->nl, &o, ERANGE, what);
 	}
 	EXPECT_EQ(0, dump_count(&self->nl));
 
@@ -471,7 +485,7 @@ TEST_F(topic, mode_invalid)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		o.mode = bad[i];
 		snprintf(what, sizeof(what), "mode %#o", bad[i]);
-		EXPECT_CREATE_REJECTED(&self->nl, &o, EINVAL, what);
+		EXPECT_CREATE_REJECTED(&self->nl, &o, ERANGE, what);
 	}
 	EXPECT_EQ(0, dump_count(&self->nl));
 }

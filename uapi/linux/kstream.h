@@ -79,7 +79,10 @@
  * Family KSTREAM_GENL_NAME, version KSTREAM_GENL_VERSION, in the initial
  * network namespace only.  Resolve the family id with CTRL_CMD_GETFAMILY.
  * Attribute validation is strict (exact lengths, ranges); every rejection
- * carries an extended-ack message naming the problem.  Mutating commands
+ * carries an extended-ack message naming the problem.  A value outside the
+ * range its attribute allows (the bounds below) fails with ERANGE, and the
+ * extended ack points at the attribute and carries the bounds; other bad
+ * values (a ring size that is not a power of two, say) fail with EINVAL.  Mutating commands
  * need CAP_NET_ADMIN in the initial user namespace.
  *
  * KSTREAM_CMD_TOPIC_NEW: create a topic.
@@ -90,11 +93,11 @@
  *                                 KSTREAM_MSG_MAX_LIMIT) (default
  *                                 min(64 KiB, ring size / 4))
  *   KSTREAM_A_TOPIC_POLICY        enum kstream_policy (default overwrite)
- *   KSTREAM_A_TOPIC_MODE          mode of the device node, at most 0777
+ *   KSTREAM_A_TOPIC_MODE          mode of the device node, 1 to 0777
  *                                 (default 0600)
  *   KSTREAM_A_TOPIC_UID, _GID     owner of the node (default 0, 0)
  *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EEXIST
- *   (name taken), EINVAL (bad value), ENOSPC (the module's topic count or
+ *   (name taken), ERANGE or EINVAL (bad value), ENOSPC (the module's topic count or
  *   ring memory cap would be exceeded; see the max_topics and
  *   max_ring_memory module parameters), ENOMEM.
  *
