@@ -67,32 +67,33 @@ static const char *kstream_get_name(struct genl_info *info)
 static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 {
 	struct kstream_topic_stats st;
+	const struct {
+		int attr;
+		const u64 *value;
+	} stats[] = {
+		{ KSTREAM_STAT_PUBLISHED, &st.published },
+		{ KSTREAM_STAT_PUBLISHED_BYTES, &st.published_bytes },
+		{ KSTREAM_STAT_DROPPED, &st.dropped },
+		{ KSTREAM_STAT_LOST, &st.lost },
+		{ KSTREAM_STAT_READERS, &st.readers },
+		{ KSTREAM_STAT_WRITERS, &st.writers },
+		{ KSTREAM_STAT_HEAD_SEQ, &st.head_seq },
+		{ KSTREAM_STAT_TAIL_SEQ, &st.tail_seq },
+		{ KSTREAM_STAT_RING_USED, &st.ring_used },
+	};
 	struct nlattr *nest;
+	unsigned int i;
 
 	kstream_topic_stats(t, &st);
 	nest = nla_nest_start(skb, KSTREAM_A_TOPIC_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, KSTREAM_STAT_PUBLISHED, st.published,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_PUBLISHED_BYTES,
-			      st.published_bytes, KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_DROPPED, st.dropped,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_LOST, st.lost,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_READERS, st.readers,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_WRITERS, st.writers,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_HEAD_SEQ, st.head_seq,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_TAIL_SEQ, st.tail_seq,
-			      KSTREAM_STAT_PAD) ||
-	    nla_put_u64_64bit(skb, KSTREAM_STAT_RING_USED, st.ring_used,
-			      KSTREAM_STAT_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(stats); i++) {
+		if (nla_put_u64_64bit(skb, stats[i].attr, *stats[i].value,
+				      KSTREAM_STAT_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
 	}
 	nla_nest_end(skb, nest);
 	return 0;
