@@ -24,7 +24,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
-.PHONY: all module modules-all sparse userspace tests warn-module deps check \
+.PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
 	check-debug demo checkpatch install clean
 
 all: module userspace tests
@@ -75,10 +75,38 @@ sparse:
 # ------------------------------------------------------------- userspace
 
 COMMON_SRCS := $(wildcard userspace/common/*.c)
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_HDRS := $(wildcard userspace/lib/*.h) uapi/linux/kstream.h
+LIB_OBJS := $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+LIB_VERSION := 0.1
+PREFIX ?= /usr/local
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 
-userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo
+userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
+	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples
+
+# libkstream: static and shared, with a pkg-config file.
+$(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -fPIC -fvisibility=default -c -o $@ $<
+
+$(B)/lib/libkstream.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/lib/libkstream.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libkstream.so.0 -o $@ $^
+
+$(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+
+# Examples and demo programs link libkstream as an application would.
+EXAMPLES := $(patsubst userspace/examples/%.c,$(B)/bin/%,$(wildcard userspace/examples/*.c))
+examples: $(EXAMPLES)
+
+$(B)/bin/%: userspace/examples/%.c $(B)/lib/libkstream.a userspace/lib/libkstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib -o $@ $< $(B)/lib/libkstream.a
 
 $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 	@mkdir -p $(@D)
@@ -102,18 +130,19 @@ KSFT_BINS := $(patsubst tests/kselftest/%.c,$(B)/tests/kselftest/%,$(KSFT_SRCS))
 
 tests: $(UNIT_BINS) $(KSFT_BINS)
 
-$(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS)
+$(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(SAN) -o $@ $< $(COMMON_SRCS) -lcmocka
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(SAN) -o $@ $< $(COMMON_SRCS) \
+		$(LIB_SRCS) -lcmocka
 
 $(KSFT)/.stamp:
 	$(SRC)/scripts/kernel-source $(KSFT)
 
-$(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) \
+$(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) $(LIB_SRCS) \
 		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) $(NL_CFLAGS) -o $@ $< \
-		$(COMMON_SRCS) $(NL_LIBS) -luring -lpthread
+		-Iuserspace/lib $(COMMON_SRCS) $(LIB_SRCS) $(NL_LIBS) -luring -lpthread
 
 # A module that WARNs on load: proves the VM harness fails such a run.
 warn-module:
@@ -141,7 +170,12 @@ install: module userspace
 		M=$(call mod_dir,$(KVER)) modules_install
 	depmod -a $(KVER)
 	install -D -m 0755 $(B)/bin/streamctl $(DESTDIR)/usr/local/sbin/streamctl
-	install -D -m 0644 uapi/linux/kstream.h $(DESTDIR)/usr/local/include/linux/kstream.h
+	install -D -m 0644 uapi/linux/kstream.h $(DESTDIR)$(PREFIX)/include/linux/kstream.h
+	install -D -m 0644 userspace/lib/libkstream.h $(DESTDIR)$(PREFIX)/include/libkstream.h
+	install -D -m 0644 $(B)/lib/libkstream.a $(DESTDIR)$(PREFIX)/lib/libkstream.a
+	install -D -m 0755 $(B)/lib/libkstream.so $(DESTDIR)$(PREFIX)/lib/libkstream.so.0
+	ln -sf libkstream.so.0 $(DESTDIR)$(PREFIX)/lib/libkstream.so
+	install -D -m 0644 $(B)/lib/libkstream.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libkstream.pc
 
 clean:
 	rm -rf $(B) kmod/kstream.ko

@@ -15,4 +15,19 @@
 #define KSTREAM_DEVNODE_CONST
 #endif
 
+/* 6.3 made vm_flags read-only behind accessors. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#include <linux/mm_types.h>
+
+static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long f)
+{
+	vma->vm_flags |= f;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long f)
+{
+	vma->vm_flags &= ~f;
+}
+#endif
+
 #endif /* _KSTREAM_COMPAT_H */

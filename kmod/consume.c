@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The read path: cursors, reads, seeks.
+ * The read path: cursors, reads, seeks, wakeups.
  *
  * Readers copy straight from the ring without the topic lock and then
  * validate the copy against the ring's tail (protocol in ring.c).  A reader
  * that was lapped (overwrite topics) restarts from the oldest record still
  * retained; the gap between the sequence it expected and the one it finds
  * there is what it lost, and is added to its own and the topic's counters.
+ *
+ * Wakeups are self-paced: a reader that finds nothing to read (blocking
+ * read, poll, or a non-blocking read failing with EAGAIN) arms itself under
+ * the topic lock; the next commit wakes the armed readers only.
  */
 
 #include <linux/poll.h>
@@ -14,42 +18,102 @@
 
 #include "kstream.h"
 
-bool kstream_reader_ready(struct kstream_topic *t, struct kstream_reader *rd)
+/*
+ * Where a reader really is, for a @head loaded with acquire: its position
+ * clamped to [tail, head].  Lapped readers move to the tail; a mapped
+ * reader page is untrusted, and anything it holds is made safe here.
+ */
+static u64 kstream_cursor(struct kstream_topic *t, struct kstream_reader *rd,
+			  u64 head)
 {
-	/* Acquire pairs with the release of head in kstream_commit(). */
-	return READ_ONCE(rd->pos) != smp_load_acquire(&t->ring.head) ||
-	       READ_ONCE(t->dead);
+	u64 pos = READ_ONCE(*rd->posp);
+	u64 tail = READ_ONCE(t->ring.ctl->tail);
+
+	if (pos < tail)
+		pos = tail;
+	return min(pos, head);
+}
+
+/* Lock held: has @rd something to read (or an end of file)? */
+static bool kstream_reader_ready_locked(struct kstream_topic *t,
+					struct kstream_reader *rd)
+{
+	u64 head = t->ring.ctl->head;
+
+	return t->dead || kstream_cursor(t, rd, head) < head;
 }
 
 /*
- * Copy the header of the record at @pos (pos < head) and validate it.
- * -ESTALE: producers evicted the record (the reader was lapped).
+ * Ready to read?  If not, arm the reader so that the next commit wakes it.
+ * Returns true when ready (then the reader is not armed by this call).
  */
-static int kstream_peek(struct kstream_topic *t, u64 pos,
-			struct kstream_msg_hdr *hdr)
+bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	bool ready;
+
+	spin_lock(&t->lock);
+	ready = kstream_reader_ready_locked(t, rd);
+	if (!ready && !rd->armed) {
+		rd->armed = true;
+		t->nr_armed++;
+	}
+	spin_unlock(&t->lock);
+	return ready;
+}
+
+/*
+ * Lock held: wake the armed readers (all readers if @all, when the topic
+ * dies).  Called by producers after publishing head.
+ */
+void kstream_wake_readers(struct kstream_topic *t, bool all)
+{
+	struct kstream_reader *rd;
+
+	lockdep_assert_held(&t->lock);
+	list_for_each_entry(rd, &t->readers, node) {
+		if (!rd->armed && !all)
+			continue;
+		if (rd->armed) {
+			rd->armed = false;
+			t->nr_armed--;
+		}
+		wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM |
+					   (all ? EPOLLHUP : 0));
+	}
+}
+
+/*
+ * Copy the header of the record at @pos (tail <= pos < head) and validate
+ * it.  -ESTALE: producers evicted the record (the reader was lapped).
+ * -EIO: not a record; only a mapped reader page can point there.
+ */
+static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
+			u64 pos, struct kstream_msg_hdr *hdr)
 {
 	memcpy(hdr, kstream_ring_ptr(&t->ring, pos), sizeof(*hdr));
 	/* Pairs with smp_wmb() after eviction in kstream_make_room(). */
 	smp_rmb();
-	if (READ_ONCE(t->ring.tail) > pos)
+	if (READ_ONCE(t->ring.ctl->tail) > pos)
 		return -ESTALE;
-	/* A validated header is never corrupt; catch it if one is. */
-	if (WARN_ON_ONCE(!hdr->len || hdr->len > t->msg_max))
+	if (!hdr->len || hdr->len > t->msg_max) {
+		/* The kernel's own cursors only point at records. */
+		WARN_ON_ONCE(!rd->page);
 		return -EIO;
+	}
 	return 0;
 }
 
-/* Where a reader at @rd->pos really is: lapped readers move to the tail. */
-static u64 kstream_reader_pos(struct kstream_topic *t, struct kstream_reader *rd)
+u64 kstream_reader_lost(struct kstream_reader *rd)
 {
-	return max(rd->pos, READ_ONCE(t->ring.tail));
+	return rd->lost + (rd->page ? READ_ONCE(rd->page->lost) : 0);
 }
 
 static void kstream_reader_advance(struct kstream_topic *t,
 				   struct kstream_reader *rd, u64 pos,
 				   u64 first_seq, u64 last_seq)
 {
-	if (first_seq > rd->next_seq) {
+	/* A mapped reader accounts its losses itself (page->lost). */
+	if (!rd->page && first_seq > rd->next_seq) {
 		u64 lost = first_seq - rd->next_seq;
 
 		rd->lost += lost;
@@ -57,9 +121,9 @@ static void kstream_reader_advance(struct kstream_topic *t,
 	}
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
-	smp_store_release(&rd->pos, pos);
+	smp_store_release(rd->posp, pos);
 	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq))
-		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+		kstream_wake_writers(t);
 }
 
 /*
@@ -79,11 +143,8 @@ static ssize_t kstream_read_locked(struct kstream_file *kf, struct iov_iter *to)
 
 retry:
 	/* Pairs with smp_store_release() of head in kstream_commit(). */
-	head = smp_load_acquire(&ring->head);
-	start = kstream_reader_pos(t, rd);
-	/* The tail we just read may be newer than that head: reload. */
-	if (start > head)
-		goto retry;
+	head = smp_load_acquire(&ring->ctl->head);
+	start = kstream_cursor(t, rd, head);
 	pos = start;
 	copied = 0;
 	first_seq = 0;
@@ -92,7 +153,7 @@ retry:
 		size_t size, n;
 		void *src;
 
-		err = kstream_peek(t, pos, &hdr);
+		err = kstream_peek(t, rd, pos, &hdr);
 		if (err == -ESTALE)
 			goto lapped;
 		if (err)
@@ -124,7 +185,7 @@ retry:
 
 	/* Was anything we copied overwritten meanwhile?  See ring.c. */
 	smp_rmb();
-	if (READ_ONCE(ring->tail) > start)
+	if (READ_ONCE(ring->ctl->tail) > start)
 		goto lapped;
 
 	kstream_reader_advance(t, rd, pos, first_seq, last_seq);
@@ -142,6 +203,7 @@ fail:
 ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			bool nonblock)
 {
+	struct kstream_reader *rd = &kf->reader;
 	struct kstream_topic *t = kf->topic;
 	bool dead;
 	ssize_t ret;
@@ -149,8 +211,8 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 	for (;;) {
 		/*
 		 * Pairs with smp_store_release() of dead in
-		 * kstream_topic_kill(): if we see the topic dead, we see
-		 * every message committed before it died.
+		 * kstream_topic_unregister(): if we see the topic dead, we
+		 * see every message committed before it died.
 		 */
 		dead = smp_load_acquire(&t->dead);
 		if (nonblock) {
@@ -165,10 +227,12 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			return ret;
 		if (dead)
 			return 0;	/* drained: end of file */
-		if (nonblock)
+		if (nonblock) {
+			/* Edge-triggered pollers wait after EAGAIN: arm. */
+			kstream_reader_arm(t, rd);
 			return -EAGAIN;
-		ret = wait_event_interruptible(t->rwq,
-					       kstream_reader_ready(t, &kf->reader));
+		}
+		ret = wait_event_interruptible(rd->wq, kstream_reader_arm(t, rd));
 		if (ret)
 			return ret;
 	}
@@ -180,18 +244,17 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
 	struct kstream_reader *rd = &kf->reader;
 	struct kstream_topic *t = kf->topic;
 	struct kstream_msg_hdr hdr;
-	u64 pos;
+	u64 pos, head;
 	int err;
 
 	if (mutex_lock_interruptible(&kf->lock))
 		return -ERESTARTSYS;
 	do {
 		/* Pairs with the release of head in kstream_commit(). */
-		u64 head = smp_load_acquire(&t->ring.head);
-
-		pos = kstream_reader_pos(t, rd);
+		head = smp_load_acquire(&t->ring.ctl->head);
+		pos = kstream_cursor(t, rd, head);
 		hdr.len = 0;
-		err = pos < head ? kstream_peek(t, pos, &hdr) : 0;
+		err = pos < head ? kstream_peek(t, rd, pos, &hdr) : 0;
 	} while (err == -ESTALE);
 	mutex_unlock(&kf->lock);
 	*len = hdr.len;
@@ -199,19 +262,43 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
 }
 
 /*
+ * Sequence of the next record @rd reads.  The kernel tracks it, except
+ * for mapped readers, which move on their own: then it is read from the
+ * record at the cursor.  File lock held.
+ */
+u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd)
+{
+	struct kstream_msg_hdr hdr;
+	u64 head, pos;
+	int err;
+
+	if (!rd->page)
+		return rd->next_seq;
+	do {
+		/* Pairs with the release of head in kstream_commit(). */
+		head = smp_load_acquire(&t->ring.ctl->head);
+		pos = kstream_cursor(t, rd, head);
+		if (pos == head)
+			return READ_ONCE(t->ring.ctl->head_seq);
+		err = kstream_peek(t, rd, pos, &hdr);
+	} while (err == -ESTALE);
+	return err ? READ_ONCE(t->ring.ctl->head_seq) : hdr.seq;
+}
+
+/*
  * Find the record with sequence @seq, walking from the record at @pos with
  * sequence @pos_seq (pos_seq <= seq < head_seq).  Lockless; -ESTALE if
  * producers evicted records under the walk.
  */
-static int kstream_walk_to(struct kstream_topic *t, u64 *pos, u64 pos_seq,
-			   u64 seq)
+static int kstream_walk_to(struct kstream_topic *t, struct kstream_reader *rd,
+			   u64 *pos, u64 pos_seq, u64 seq)
 {
 	struct kstream_msg_hdr hdr;
 	u64 p = *pos;
 	int err;
 
 	while (pos_seq < seq) {
-		err = kstream_peek(t, p, &hdr);
+		err = kstream_peek(t, rd, p, &hdr);
 		if (err)
 			return err;
 		p += KSTREAM_REC_SIZE(hdr.len);
@@ -227,20 +314,22 @@ loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence)
 {
 	struct kstream_reader *rd = &kf->reader;
 	struct kstream_topic *t = kf->topic;
-	struct kstream_ring *ring = &t->ring;
-	u64 head, tail, head_seq, tail_seq, target, pos;
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	u64 head, tail, head_seq, tail_seq, target, pos, cur, cur_seq;
 	loff_t ret;
 	int err;
 
 	if (mutex_lock_interruptible(&kf->lock))
 		return -ERESTARTSYS;
 again:
+	cur_seq = kstream_reader_next_seq(t, rd);
 	err = 0;
 	spin_lock(&t->lock);
-	head = ring->head;
-	tail = ring->tail;
-	head_seq = ring->head_seq;
-	tail_seq = ring->tail_seq;
+	head = ctl->head;
+	tail = ctl->tail;
+	head_seq = ctl->head_seq;
+	tail_seq = ctl->tail_seq;
+	cur = READ_ONCE(*rd->posp);
 	spin_unlock(&t->lock);
 
 	switch (whence) {
@@ -249,8 +338,8 @@ again:
 		ret = off < 0 ? -EINVAL : 0;
 		break;
 	case SEEK_CUR:
-		target = rd->next_seq + off;
-		ret = off < 0 && -(u64)off > rd->next_seq ? -EINVAL : 0;
+		target = cur_seq + off;
+		ret = off < 0 && -(u64)off > cur_seq ? -EINVAL : 0;
 		break;
 	case SEEK_END:
 		/* Beyond the oldest clamps to the oldest, as for SEEK_SET. */
@@ -270,12 +359,14 @@ again:
 		pos = tail;
 	} else if (target == head_seq) {
 		pos = head;
-	} else if (rd->next_seq <= target && rd->pos >= tail) {
-		pos = rd->pos;
-		err = kstream_walk_to(t, &pos, rd->next_seq, target);
+	} else if (rd->next_seq <= target && cur >= tail && cur <= head &&
+		   !rd->page) {
+		/* Forward from our own cursor (the kernel's, so trusted). */
+		pos = cur;
+		err = kstream_walk_to(t, rd, &pos, rd->next_seq, target);
 	} else {
 		pos = tail;
-		err = kstream_walk_to(t, &pos, tail_seq, target);
+		err = kstream_walk_to(t, rd, &pos, tail_seq, target);
 	}
 	if (err == -ESTALE)
 		goto again;
@@ -286,13 +377,13 @@ again:
 
 	/* Moving back is only safe under the lock producers evict under. */
 	spin_lock(&t->lock);
-	if (pos < ring->tail) {
+	if (pos < ctl->tail) {
 		spin_unlock(&t->lock);
 		goto again;
 	}
 	rd->next_seq = target;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
-	smp_store_release(&rd->pos, pos);
+	smp_store_release(rd->posp, pos);
 	spin_unlock(&t->lock);
 	ret = target;
 out:
@@ -305,15 +396,18 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 {
 	int err = 0;
 
+	init_waitqueue_head(&rd->wq);
+	rd->posp = &rd->pos;
 	spin_lock(&t->lock);
 	if (t->dead) {
 		err = -ENODEV;
 	} else if (t->nr_readers >= READ_ONCE(kstream_max_readers)) {
 		err = -EUSERS;
 	} else {
-		rd->pos = t->ring.head;
-		rd->next_seq = t->ring.head_seq;
+		rd->pos = t->ring.ctl->head;
+		rd->next_seq = t->ring.ctl->head_seq;
 		rd->lost = 0;
+		rd->armed = false;
 		list_add_tail(&rd->node, &t->readers);
 		t->nr_readers++;
 	}
@@ -326,8 +420,12 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	spin_lock(&t->lock);
 	list_del(&rd->node);
 	t->nr_readers--;
+	if (rd->armed)
+		t->nr_armed--;
+	/* What this reader lost through its mapping stays counted. */
+	if (rd->page)
+		atomic64_add(READ_ONCE(rd->page->lost), &t->lost);
 	spin_unlock(&t->lock);
 	/* A block topic's producers may be waiting for this reader. */
-	if (t->policy == KSTREAM_POLICY_BLOCK)
-		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+	kstream_wake_writers(t);
 }

@@ -60,8 +60,10 @@ static int kstream_release(struct inode *inode, struct file *file)
 	struct kstream_file *kf = file->private_data;
 	struct kstream_topic *t = kf->topic;
 
-	if (file->f_mode & FMODE_READ)
+	if (file->f_mode & FMODE_READ) {
 		kstream_reader_detach(t, &kf->reader);
+		kstream_reader_page_free(&kf->reader);
+	}
 	if (file->f_mode & FMODE_WRITE)
 		atomic_dec(&t->nr_writers);
 	mutex_destroy(&kf->lock);
@@ -102,16 +104,18 @@ static __poll_t kstream_poll(struct file *file, poll_table *wait)
 	bool dead;
 
 	if (file->f_mode & FMODE_READ)
-		poll_wait(file, &t->rwq, wait);
+		poll_wait(file, &kf->reader.wq, wait);
 	if (file->f_mode & FMODE_WRITE)
 		poll_wait(file, &t->wwq, wait);
 
 	dead = READ_ONCE(t->dead);
 	if (dead)
 		mask |= EPOLLHUP;
-	/* Deleted topics are readable: the rest of the data, then EOF. */
-	if ((file->f_mode & FMODE_READ) &&
-	    kstream_reader_ready(t, &kf->reader))
+	/*
+	 * Deleted topics are readable: the rest of the data, then EOF.  A
+	 * reader with nothing to read is armed for the next commit.
+	 */
+	if ((file->f_mode & FMODE_READ) && kstream_reader_arm(t, &kf->reader))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if ((file->f_mode & FMODE_WRITE) && !dead &&
 	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max)))
@@ -127,13 +131,16 @@ static long kstream_info(struct kstream_file *kf, void __user *arg)
 	memset(&info, 0, sizeof(info));
 	if (mutex_lock_interruptible(&kf->lock))
 		return -ERESTARTSYS;
-	info.next_seq = kf->reader.next_seq;
-	info.lost = kf->reader.lost;
+	info.next_seq = kstream_reader_next_seq(t, &kf->reader);
+	info.lost = kstream_reader_lost(&kf->reader);
 	info.flags = kf->flags;
 	mutex_unlock(&kf->lock);
+	info.ring_size = t->ring.size;
+	info.msg_max = t->msg_max;
+	info.policy = t->policy;
 	spin_lock(&t->lock);
-	info.head_seq = t->ring.head_seq;
-	info.tail_seq = t->ring.tail_seq;
+	info.head_seq = t->ring.ctl->head_seq;
+	info.tail_seq = t->ring.ctl->tail_seq;
 	spin_unlock(&t->lock);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -171,9 +178,22 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 		return 0;
 	case KSTREAM_IOC_GET_FLAGS:
 		return put_user(READ_ONCE(kf->flags), (u32 __user *)uarg);
+	case KSTREAM_IOC_WAKEUP:
+		if (!reader)
+			return -EBADF;
+		kstream_wake_writers(kf->topic);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
+}
+
+static int kstream_mmap_op(struct file *file, struct vm_area_struct *vma)
+{
+	/* Only readers map: a producer-only fd may not see the ring. */
+	if (!(file->f_mode & FMODE_READ))
+		return -EACCES;
+	return kstream_mmap(file->private_data, vma);
 }
 
 static loff_t kstream_llseek(struct file *file, loff_t off, int whence)
@@ -193,4 +213,5 @@ const struct file_operations kstream_fops = {
 	.unlocked_ioctl = kstream_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = kstream_llseek,
+	.mmap = kstream_mmap_op,
 };

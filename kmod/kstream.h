@@ -39,25 +39,25 @@
 
 /* ring.c: the message ring. */
 struct kstream_ring {
-	void *data;		/* size bytes, mapped twice back to back */
-	struct page **pages;
-	unsigned int nr_pages;
-	u64 size;		/* power of two */
-	u64 mask;		/* size - 1 */
 	/*
-	 * Byte positions grow monotonically and never wrap (2^64 bytes);
-	 * pos & mask is the offset in data.  Written under the topic lock.
+	 * The control page, shared read-only with mmap readers.  Its byte
+	 * positions grow monotonically and never wrap (2^64 bytes); pos &
+	 * mask is the offset in data.  Written under the topic lock:
 	 * head: end of the newest committed record (smp_store_release).
 	 * tail: start of the oldest retained record (WRITE_ONCE, then
 	 *       smp_wmb() before the space is reused).
+	 * head_seq, tail_seq: sequences of the next and the oldest record.
 	 */
-	u64 head;
-	u64 tail;
-	u64 head_seq;		/* sequence the next record gets (lock) */
-	u64 tail_seq;		/* sequence of the record at tail (lock) */
+	struct kstream_ring_ctl *ctl;
+	void *data;		/* ctl + PAGE_SIZE: size bytes, mapped twice */
+	struct page **pages;	/* ctl page, data pages, data pages again */
+	unsigned int nr_pages;	/* data pages */
+	u64 size;		/* power of two (also in ctl) */
+	u64 mask;		/* size - 1 */
 };
 
-int kstream_ring_alloc(struct kstream_ring *ring, u32 size);
+int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
+		       u32 policy);
 void kstream_ring_free(struct kstream_ring *ring);
 
 static inline void *kstream_ring_ptr(const struct kstream_ring *ring, u64 pos)
@@ -71,14 +71,21 @@ static inline void *kstream_ring_ptr(const struct kstream_ring *ring, u64 pos)
 struct kstream_reader {
 	struct list_head node;	/* topic->readers, under topic->lock */
 	/*
-	 * Position of the next record to read.  Advanced by the reader with
-	 * smp_store_release() after it finished copying; producers of block
-	 * topics read it with smp_load_acquire() under the topic lock.
-	 * Moved backwards (lseek) only under the topic lock.
+	 * *posp is the position of the next record to read: &pos, or the
+	 * pos field of the reader page once it is mapped (then userspace
+	 * writes it and it is untrusted: see kstream_cursor()).  Advanced
+	 * with smp_store_release() after the copy out is done; producers of
+	 * block topics read it with smp_load_acquire() under the topic
+	 * lock.  The kernel moves it backwards (lseek) only under that lock.
 	 */
+	u64 *posp;
 	u64 pos;
+	struct kstream_reader_page *page;	/* mapped reader page or NULL */
+	struct page *page_pg;
 	u64 next_seq;		/* sequence expected next (file lock) */
 	u64 lost;		/* messages lost to overwrite (file lock) */
+	wait_queue_head_t wq;	/* this reader waiting for data */
+	bool armed;		/* wake on the next commit (topic lock) */
 };
 
 struct kstream_topic {
@@ -97,10 +104,12 @@ struct kstream_topic {
 	struct kstream_ring ring;
 	struct list_head readers;	/* lock */
 	unsigned int nr_readers;	/* lock */
+	unsigned int nr_armed;		/* readers to wake on commit; lock */
+	unsigned int nr_writers_waiting;	/* block producers; lock */
+	bool wpoll_armed;		/* a poller waits for room; lock */
 	atomic_t nr_writers;
 	bool dead;		/* set under lock, read with READ_ONCE */
 
-	wait_queue_head_t rwq;	/* readers waiting for data */
 	wait_queue_head_t wwq;	/* block-policy producers waiting for room */
 
 	/* Statistics. */
@@ -182,7 +191,15 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			bool nonblock);
 loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence);
 int kstream_next_len(struct kstream_file *kf, u32 *len);
-bool kstream_reader_ready(struct kstream_topic *t, struct kstream_reader *rd);
+bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd);
+void kstream_wake_readers(struct kstream_topic *t, bool all);
+void kstream_wake_writers(struct kstream_topic *t);
+u64 kstream_reader_lost(struct kstream_reader *rd);
+u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd);
+
+/* mmap.c: zero-copy readers. */
+int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma);
+void kstream_reader_page_free(struct kstream_reader *rd);
 
 /* file.c: file operations of /dev/stream/<name>. */
 extern const struct file_operations kstream_fops;

@@ -47,18 +47,21 @@ kstream_ingress_verdict(struct kstream_topic *t, const void *data, size_t len)
 /* Lowest position some reader still has to read; head if none.  Lock held. */
 static u64 kstream_min_reader_pos(struct kstream_topic *t)
 {
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
 	struct kstream_reader *rd;
-	u64 min = t->ring.head;
+	u64 min = ctl->head;
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
 		/*
-		 * Pairs with the readers' release of pos: their copies out
-		 * of the ring are done before we overwrite the space.
+		 * Pairs with the readers' release of their position: their
+		 * copies out of the ring are done before we reuse the space.
+		 * A mapped reader page is untrusted: a position behind the
+		 * tail holds nothing back, one beyond head means caught up.
 		 */
-		u64 pos = smp_load_acquire(&rd->pos);
+		u64 pos = smp_load_acquire(rd->posp);
 
-		if (pos < min)
+		if (pos >= ctl->tail && pos < min)
 			min = pos;
 	}
 	return min;
@@ -71,86 +74,169 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
  */
 static bool kstream_make_room(struct kstream_topic *t, u64 need)
 {
-	struct kstream_ring *ring = &t->ring;
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	u64 size = t->ring.size;
 	u64 limit = U64_MAX;
 	bool evicted = false;
 
 	lockdep_assert_held(&t->lock);
-	if (ring->head + need - ring->tail <= ring->size)
+	if (ctl->head + need - ctl->tail <= size)
 		return true;
 	if (t->policy == KSTREAM_POLICY_BLOCK)
 		limit = kstream_min_reader_pos(t);
 
-	while (ring->head + need - ring->tail > ring->size) {
+	while (ctl->head + need - ctl->tail > size) {
 		const struct kstream_msg_hdr *hdr;
 
-		if (ring->tail >= limit)
+		if (ctl->tail >= limit)
 			break;
-		hdr = kstream_ring_ptr(ring, ring->tail);
-		WRITE_ONCE(ring->tail, ring->tail + KSTREAM_REC_SIZE(hdr->len));
-		ring->tail_seq++;
+		hdr = kstream_ring_ptr(&t->ring, ctl->tail);
+		WRITE_ONCE(ctl->tail, ctl->tail + KSTREAM_REC_SIZE(hdr->len));
+		WRITE_ONCE(ctl->tail_seq, ctl->tail_seq + 1);
 		evicted = true;
 	}
 	if (evicted)
 		smp_wmb();	/* tail before reuse; pairs with readers' smp_rmb() */
-	return ring->head + need - ring->tail <= ring->size;
+	return ctl->head + need - ctl->tail <= size;
 }
 
-/* Would a record of @need bytes fit now?  For waiters and poll. */
+/* Lock held: publish the number of waiting producers to mmap readers. */
+static void kstream_update_writers_waiting(struct kstream_topic *t)
+{
+	WRITE_ONCE(t->ring.ctl->writers_waiting,
+		   t->nr_writers_waiting + t->wpoll_armed);
+	/*
+	 * Pairs with the smp_mb() of an mmap consumer between its store of
+	 * page->pos and its load of writers_waiting: either it sees us
+	 * waiting and calls KSTREAM_IOC_WAKEUP, or we see the room it made.
+	 */
+	smp_mb();
+}
+
+static bool kstream_has_room(struct kstream_topic *t, u64 need)
+{
+	return t->ring.ctl->head + need - kstream_min_reader_pos(t) <=
+	       t->ring.size;
+}
+
+/*
+ * Would a record of @need bytes fit now?  For poll: if not, arm the
+ * wakeup that consumers give when they make room.
+ */
 bool kstream_writable(struct kstream_topic *t, u64 need)
 {
-	struct kstream_ring *ring = &t->ring;
 	bool ok;
 
 	if (t->policy == KSTREAM_POLICY_OVERWRITE || READ_ONCE(t->dead))
 		return true;
 	spin_lock(&t->lock);
-	ok = ring->head + need - kstream_min_reader_pos(t) <= ring->size;
+	ok = kstream_has_room(t, need);
+	if (!ok && !t->wpoll_armed) {
+		t->wpoll_armed = true;
+		kstream_update_writers_waiting(t);
+		ok = kstream_has_room(t, need);
+	}
 	spin_unlock(&t->lock);
 	return ok;
+}
+
+/* Consumers made room: wake producers and writable-pollers. */
+void kstream_wake_writers(struct kstream_topic *t)
+{
+	if (t->policy != KSTREAM_POLICY_BLOCK)
+		return;
+	spin_lock(&t->lock);
+	if (t->wpoll_armed) {
+		t->wpoll_armed = false;
+		kstream_update_writers_waiting(t);
+	}
+	spin_unlock(&t->lock);
+	wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * Wait condition of a producer of a block topic: room or death.  The
+ * first evaluation registers the producer in writers_waiting.
+ */
+static bool kstream_room_or_wait(struct kstream_topic *t, u64 need,
+				 bool *waiting)
+{
+	bool done;
+
+	spin_lock(&t->lock);
+	if (!*waiting) {
+		*waiting = true;
+		t->nr_writers_waiting++;
+		kstream_update_writers_waiting(t);
+	}
+	done = t->dead || kstream_has_room(t, need);
+	spin_unlock(&t->lock);
+	return done;
+}
+
+static void kstream_stop_waiting(struct kstream_topic *t, bool waiting)
+{
+	if (!waiting)
+		return;
+	spin_lock(&t->lock);
+	t->nr_writers_waiting--;
+	kstream_update_writers_waiting(t);
+	spin_unlock(&t->lock);
 }
 
 static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 			  bool nonblock)
 {
-	struct kstream_ring *ring = &t->ring;
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
 	u64 need = KSTREAM_REC_SIZE(len);
 	struct kstream_msg_hdr *hdr;
-	int err;
+	bool waiting = false;
+	long err;
 
 	for (;;) {
 		spin_lock(&t->lock);
 		if (t->dead) {
 			spin_unlock(&t->lock);
-			return -ENODEV;
+			err = -ENODEV;
+			goto out;
 		}
 		if (kstream_make_room(t, need))
 			break;
 		spin_unlock(&t->lock);
-		if (nonblock)
-			return -EAGAIN;
-		err = wait_event_interruptible(t->wwq, kstream_writable(t, need));
-		if (err)
-			return err;
+		if (nonblock) {
+			err = -EAGAIN;
+			goto out;
+		}
+		/*
+		 * Readers wake us when they consume; the timeout bounds the
+		 * wait should an mmap consumer not follow the protocol.
+		 */
+		err = wait_event_interruptible_timeout(t->wwq,
+						       kstream_room_or_wait(t, need, &waiting),
+						       HZ / 10);
+		if (err < 0)
+			goto out;
 	}
 
-	hdr = kstream_ring_ptr(ring, ring->head);
+	hdr = kstream_ring_ptr(&t->ring, ctl->head);
 	hdr->len = len;
 	hdr->flags = 0;
-	hdr->seq = ring->head_seq++;
+	hdr->seq = ctl->head_seq;
 	hdr->ts_ns = ktime_get_real_ns();
 	memcpy(hdr + 1, data, len);
 	memset((void *)(hdr + 1) + len, 0, need - KSTREAM_HDR_SIZE - len);
+	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
 	t->published_bytes += len;
 	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
-	smp_store_release(&ring->head, ring->head + need);
+	smp_store_release(&ctl->head, ctl->head + need);
+	if (t->nr_armed)
+		kstream_wake_readers(t, false);
 	spin_unlock(&t->lock);
-
-	/* wq_has_sleeper() has the barrier that pairs with the waiters'. */
-	if (wq_has_sleeper(&t->rwq))
-		wake_up_interruptible_poll(&t->rwq, EPOLLIN | EPOLLRDNORM);
-	return 0;
+	err = 0;
+out:
+	kstream_stop_waiting(t, waiting);
+	return err;
 }
 
 ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,

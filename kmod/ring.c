@@ -4,10 +4,12 @@
  *
  * Layout
  * ------
- * A ring is size bytes (a power of two) of zeroed pages, mapped twice back
- * to back in kernel virtual memory (as the BPF ring buffer does), so that a
- * record that wraps around the end of the ring is still contiguous at
- * data + (pos & mask) and is copied with one memcpy.
+ * A ring is a control page (struct kstream_ring_ctl: positions, sequence
+ * numbers, geometry) followed by size bytes (a power of two) of zeroed
+ * data pages mapped twice back to back in kernel virtual memory (as the
+ * BPF ring buffer does), so that a record that wraps around the end of the
+ * ring is still contiguous at data + (pos & mask) and is copied with one
+ * memcpy.  mmap readers get the same layout, read-only (mmap.c).
  *
  * Records are a struct kstream_msg_hdr, the payload, and zero padding up
  * to a multiple of 8 bytes: KSTREAM_REC_SIZE(len) bytes in all.  Records
@@ -50,17 +52,19 @@
 
 #include "kstream.h"
 
-int kstream_ring_alloc(struct kstream_ring *ring, u32 size)
+int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
+		       u32 policy)
 {
 	unsigned int i, nr = size >> PAGE_SHIFT;
 	struct page **pages;
+	void *vaddr;
 
-	/* nr pages, each listed twice for the double mapping. */
-	pages = kvcalloc(2 * nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	/* The control page, then nr data pages listed twice. */
+	pages = kvcalloc(1 + 2 * nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return -ENOMEM;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < 1 + nr; i++) {
 		/* Up to 1 GiB: stay preemptible and killable. */
 		if (fatal_signal_pending(current))
 			goto err_pages;
@@ -68,22 +72,25 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size)
 				      __GFP_NOWARN);
 		if (!pages[i])
 			goto err_pages;
-		pages[nr + i] = pages[i];
+		if (i)
+			pages[nr + i] = pages[i];
 		cond_resched();
 	}
 
-	ring->data = vmap(pages, 2 * nr, VM_MAP, PAGE_KERNEL);
-	if (!ring->data)
+	/* VM_USERMAP: mmap.c maps it into readers with remap_vmalloc_range(). */
+	vaddr = vmap(pages, 1 + 2 * nr, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (!vaddr)
 		goto err_pages;
 
+	ring->ctl = vaddr;
+	ring->data = vaddr + PAGE_SIZE;
 	ring->pages = pages;
 	ring->nr_pages = nr;
 	ring->size = size;
 	ring->mask = size - 1;
-	ring->head = 0;
-	ring->tail = 0;
-	ring->head_seq = 0;
-	ring->tail_seq = 0;
+	ring->ctl->size = size;
+	ring->ctl->msg_max = msg_max;
+	ring->ctl->policy = policy;
 	return 0;
 
 err_pages:
@@ -99,10 +106,12 @@ void kstream_ring_free(struct kstream_ring *ring)
 
 	if (!ring->pages)
 		return;
-	vunmap(ring->data);
-	for (i = 0; i < ring->nr_pages; i++)
+	vunmap(ring->ctl);
+	/* Mappings hold the file, hence the topic: none is left now. */
+	for (i = 0; i < 1 + ring->nr_pages; i++)
 		__free_page(ring->pages[i]);
 	kvfree(ring->pages);
 	ring->pages = NULL;
+	ring->ctl = NULL;
 	ring->data = NULL;
 }

@@ -153,7 +153,6 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->readers);
 	atomic_set(&t->nr_writers, 0);
-	init_waitqueue_head(&t->rwq);
 	init_waitqueue_head(&t->wwq);
 	atomic64_set(&t->dropped, 0);
 	atomic64_set(&t->lost, 0);
@@ -163,7 +162,8 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	err = kstream_charge_ring(t, cfg->ring_size, extack);
 	if (err)
 		goto err_put;
-	err = kstream_ring_alloc(&t->ring, cfg->ring_size);
+	err = kstream_ring_alloc(&t->ring, cfg->ring_size, cfg->msg_max,
+				 cfg->policy);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot allocate the ring");
 		goto err_put;
@@ -209,8 +209,8 @@ static void kstream_topic_unregister(struct kstream_topic *t)
 	spin_lock(&t->lock);
 	/* Pairs with smp_load_acquire() of dead in kstream_consume(). */
 	smp_store_release(&t->dead, true);
+	kstream_wake_readers(t, true);
 	spin_unlock(&t->lock);
-	wake_up_interruptible_poll(&t->rwq, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
 	wake_up_interruptible_poll(&t->wwq, EPOLLHUP);
 
 	device_del(&t->dev);
@@ -253,15 +253,22 @@ void kstream_topic_delete_all(void)
 void kstream_topic_stats(struct kstream_topic *t,
 			 struct kstream_topic_stats *st)
 {
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	struct kstream_reader *rd;
+
+	st->lost = atomic64_read(&t->lost);
 	spin_lock(&t->lock);
 	st->published = t->published;
 	st->published_bytes = t->published_bytes;
 	st->readers = t->nr_readers;
-	st->head_seq = t->ring.head_seq;
-	st->tail_seq = t->ring.tail_seq;
-	st->ring_used = t->ring.head - t->ring.tail;
+	st->head_seq = ctl->head_seq;
+	st->tail_seq = ctl->tail_seq;
+	st->ring_used = ctl->head - ctl->tail;
+	/* Mapped readers count their losses in their pages. */
+	list_for_each_entry(rd, &t->readers, node)
+		if (rd->page)
+			st->lost += READ_ONCE(rd->page->lost);
 	spin_unlock(&t->lock);
 	st->writers = atomic_read(&t->nr_writers);
 	st->dropped = atomic64_read(&t->dropped);
-	st->lost = atomic64_read(&t->lost);
 }

@@ -61,7 +61,58 @@
  *
  * poll(2)/epoll: EPOLLIN when a message is ready for this fd (or the topic
  *   was deleted and nothing is left), EPOLLOUT when a write of msg_max
- *   bytes would not block, EPOLLHUP once the topic is deleted.
+ *   bytes would not block, EPOLLHUP once the topic is deleted.  Wakeups
+ *   are self-paced: a reader is woken only when a message arrives after
+ *   it found nothing to read (in poll or a blocking read), so a consumer
+ *   that keeps up without waiting costs producers nothing.
+ *
+ * mmap(2): zero-copy consumption.  A reader fd maps two things; offsets
+ *   and lengths are in bytes, PAGE is the system page size:
+ *
+ *   offset 0 (KSTREAM_MMAP_READER), length PAGE, PROT_READ|PROT_WRITE,
+ *     MAP_SHARED: the fd's struct kstream_reader_page.  Once mapped, the
+ *     fd's cursor is its pos field: the consumer advances it, and read(),
+ *     lseek(), FIONREAD, the block policy and lag statistics all use it.
+ *     The kernel treats it as untrusted: a position behind the oldest
+ *     retained record or beyond the newest is clamped; one that is not on
+ *     a record boundary makes read() fail with EIO.
+ *
+ *   offset PAGE (KSTREAM_MMAP_RING(PAGE)), length PAGE + 2 * ring size,
+ *     PROT_READ only: one page holding struct kstream_ring_ctl, then the
+ *     ring's data mapped twice back to back, so every record (header,
+ *     payload) is contiguous even where it wraps around the end of the
+ *     ring.  PROT_WRITE fails with EPERM and mprotect() cannot add it.
+ *
+ *   Other offsets or lengths: EINVAL.  MAP_PRIVATE on the reader page:
+ *   EINVAL.  An fd not open for reading: EACCES.  Mappings keep the topic
+ *   (and its memory) alive after it is deleted, until they are unmapped
+ *   and the fd closed.
+ *
+ *   Consuming, with pos the consumer's position and ctl, data the maps
+ *   (the memory-ordering pairs are documented in Documentation/design.rst):
+ *
+ *     head = smp_load_acquire(&ctl->head);        // pairs with the kernel's
+ *     if (pos == head) -> nothing new;            // release of head
+ *     if (pos < READ_ONCE(ctl->tail)) -> lapped: pos = tail
+ *     hdr = data + (pos & (ctl->size - 1));       // copy len and seq out
+ *     smp_rmb(); if (READ_ONCE(ctl->tail) > pos) -> lapped, start again
+ *     ... use the payload at hdr + 1, hdr->len bytes, in place ...
+ *     smp_rmb(); if (READ_ONCE(ctl->tail) > pos) -> the payload may have
+ *         been overwritten while in use: discard what was computed from
+ *         it and count the message as lost
+ *     pos += KSTREAM_REC_SIZE(len);
+ *     smp_store_release(&page->pos, pos);        // block topics: frees room
+ *     smp_mb(); if (READ_ONCE(ctl->writers_waiting))
+ *             ioctl(fd, KSTREAM_IOC_WAKEUP);     // producers re-check room
+ *
+ *   To sleep, poll() the fd (or use level-triggered epoll): a poll that
+ *   finds nothing arms the fd's wakeup.  With EPOLLET, arm by calling
+ *   poll() or a non-blocking read() that fails with EAGAIN before waiting.
+ *
+ *   A sequence number greater than the one expected is loss; the consumer
+ *   adds it to page->lost, which the kernel reports in the fd's and the
+ *   topic's lost counters.  On block topics producers never overwrite what
+ *   page->pos has not passed, so the checks never fail there.
  *
  * Policies:
  *   KSTREAM_POLICY_OVERWRITE  producers never block; when the ring is full
@@ -212,6 +263,9 @@ struct kstream_fd_info {
 	__u64 lost;		/* messages this fd lost to overwrite */
 	__u64 head_seq;		/* sequence the next published message gets */
 	__u64 tail_seq;		/* sequence of the oldest retained message */
+	__u64 ring_size;	/* ring data bytes (for mmap lengths) */
+	__u32 msg_max;		/* largest payload */
+	__u32 policy;		/* enum kstream_policy */
 	__u32 flags;		/* KSTREAM_FD_* */
 	__u32 pad;		/* 0 */
 };
@@ -220,12 +274,42 @@ struct kstream_fd_info {
 #define KSTREAM_FD_RECORDS	0x1U		/* read() returns records */
 #define KSTREAM_FD_FLAGS_ALL	KSTREAM_FD_RECORDS
 
+/* mmap offsets (bytes): the reader page, and the ring for a page size. */
+#define KSTREAM_MMAP_READER	0ULL
+#define KSTREAM_MMAP_RING(page_size)	((__u64)(page_size))
+
+/* Offset 0 of the ring mapping; the data starts one page further. */
+struct kstream_ring_ctl {
+	__u64 head;		/* end of the newest record (release) */
+	__u64 tail;		/* start of the oldest retained record */
+	__u64 head_seq;		/* sequence the next record gets */
+	__u64 tail_seq;		/* sequence of the record at tail */
+	__u64 size;		/* ring data bytes, a power of two */
+	__u32 msg_max;		/* largest payload */
+	__u32 policy;		/* enum kstream_policy */
+	/*
+	 * Block topics: producers waiting for room.  A consumer that
+	 * advanced page->pos and then (after smp_mb()) sees this non-zero
+	 * calls ioctl(KSTREAM_IOC_WAKEUP) so they re-check.
+	 */
+	__u32 writers_waiting;
+	__u32 pad;
+};
+
+/* The reader page: written by the consumer, read by the kernel. */
+struct kstream_reader_page {
+	__u64 pos;		/* position of the next record to consume */
+	__u64 lost;		/* messages the consumer found lost */
+};
+
 #define KSTREAM_IOC_MAGIC	0xb7
 /* struct kstream_fd_info of this fd. */
 #define KSTREAM_IOC_INFO	_IOR(KSTREAM_IOC_MAGIC, 1, struct kstream_fd_info)
 /* Set the fd's flags (EINVAL on unknown bits). */
 #define KSTREAM_IOC_SET_FLAGS	_IOW(KSTREAM_IOC_MAGIC, 2, __u32)
 #define KSTREAM_IOC_GET_FLAGS	_IOR(KSTREAM_IOC_MAGIC, 3, __u32)
+/* An mmap consumer freed room: wake producers waiting on a block topic. */
+#define KSTREAM_IOC_WAKEUP	_IO(KSTREAM_IOC_MAGIC, 4)
 /* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * libkstream: publish to and consume from kstream topics.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno
+ * on failure; nothing sets errno for you to read.  There is no global
+ * state.  A producer or consumer object may be used by one thread at a
+ * time (use one per thread; a producer per thread is also the fastest);
+ * different objects are independent, even on the same topic.
+ *
+ * Topics are named by their name ("imu") or a path ("/dev/stream/imu").
+ */
+#ifndef LIBKSTREAM_H
+#define LIBKSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Flags of ks_producer_open() and ks_consumer_open(). */
+#define KS_NONBLOCK	0x1	/* never wait: -EAGAIN / 0 instead */
+#define KS_ZEROCOPY	0x2	/* consumer: map the ring, no copies */
+
+/* ---- producers ---- */
+
+struct ks_producer;
+
+int ks_producer_open(struct ks_producer **p, const char *topic,
+		     unsigned int flags);
+/* One message.  -EMSGSIZE, -EINVAL (empty), -EAGAIN, -ENODEV, ... */
+int ks_publish(struct ks_producer *p, const void *buf, size_t len);
+/* One message gathered from iovcnt pieces (writev). */
+int ks_publishv(struct ks_producer *p, const struct iovec *iov, int iovcnt);
+/*
+ * n messages, msgs[i] each.  Returns how many were published (stops at
+ * the first failure), or a negative errno if the first one failed.
+ */
+int ks_publish_batch(struct ks_producer *p, const struct iovec *msgs,
+		     unsigned int n);
+int ks_producer_fd(const struct ks_producer *p);
+void ks_producer_close(struct ks_producer *p);
+
+/* ---- consumers ---- */
+
+struct ks_consumer;
+
+/* One message handed out by ks_next(). */
+struct ks_msg {
+	const void *data;	/* payload; valid until ks_release() */
+	uint32_t len;		/* payload bytes */
+	uint64_t seq;		/* sequence number */
+	uint64_t ts_ns;		/* ingress time, CLOCK_REALTIME ns */
+};
+
+enum ks_whence {
+	KS_SEEK_LIVE,		/* only messages published from now on */
+	KS_SEEK_OLDEST,		/* the oldest message still retained */
+	KS_SEEK_SEQ,		/* seq (or the oldest, if seq is older) */
+};
+
+/* A new consumer starts at the live end. */
+int ks_consumer_open(struct ks_consumer **c, const char *topic,
+		     unsigned int flags);
+/* Move the cursor; returns the sequence number read next, or -errno. */
+int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq);
+/*
+ * The next message: 1 and *m filled in; 0 when there is none and the
+ * consumer is non-blocking; -EPIPE when the topic was deleted and
+ * everything it held was consumed; -EINTR if a signal interrupted the
+ * wait; other negative errnos on errors.  Messages the consumer lost are
+ * counted (ks_lost()) and skipped.
+ */
+int ks_next(struct ks_consumer *c, struct ks_msg *m);
+/*
+ * Done with the message ks_next() returned: 0, or -ESTALE if, on an
+ * overwrite topic, a zero-copy consumer was lapped while it held the
+ * message: its bytes may have changed under the caller, who must discard
+ * what it computed from them (the message is counted as lost).  Calling
+ * ks_next() without ks_release() releases the previous message.
+ */
+int ks_release(struct ks_consumer *c);
+/* Messages this consumer lost (overwrite topics). */
+uint64_t ks_lost(const struct ks_consumer *c);
+/* The fd to put in a poll/epoll loop (level-triggered): POLLIN = ready. */
+int ks_consumer_fd(const struct ks_consumer *c);
+void ks_consumer_close(struct ks_consumer *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBKSTREAM_H */

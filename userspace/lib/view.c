@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+
+#include "libkstream.h"
+#include "view.h"
+
+/* The kernel's barriers, for userspace (see Documentation/design.rst). */
+#define load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define load_once(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+void ks_view_init(struct ks_view *v, const struct kstream_ring_ctl *ctl,
+		  const void *data, struct kstream_reader_page *page,
+		  uint64_t next_seq)
+{
+	v->ctl = ctl;
+	v->data = data;
+	v->page = page;
+	v->mask = ctl->size - 1;
+	v->msg_max = ctl->msg_max;
+	v->pos = load_once(&page->pos);
+	v->lost = load_once(&page->lost);
+	ks_view_sync(v, next_seq);
+}
+
+void ks_view_sync(struct ks_view *v, uint64_t next_seq)
+{
+	v->pos = load_once(&v->page->pos);
+	v->expect = next_seq;
+	v->held = false;
+}
+
+static const struct kstream_msg_hdr *ks_view_hdr(const struct ks_view *v,
+						 uint64_t pos)
+{
+	return (const void *)(v->data + (pos & v->mask));
+}
+
+/* Has the producer evicted the record at pos (lapped us)?  After reads. */
+static bool ks_view_overtaken(const struct ks_view *v, uint64_t pos)
+{
+	/* Pairs with the kernel's smp_wmb() after moving tail. */
+	smp_rmb();
+	return load_once(&v->ctl->tail) > pos;
+}
+
+static void ks_view_count_lost(struct ks_view *v, uint64_t n)
+{
+	v->lost += n;
+	/* The kernel reads it for the fd's and the topic's counters. */
+	__atomic_store_n(&v->page->lost, v->lost, __ATOMIC_RELAXED);
+}
+
+int ks_view_next(struct ks_view *v, struct ks_msg *m)
+{
+	const struct kstream_msg_hdr *hdr;
+	uint64_t head, pos;
+	uint32_t len;
+	uint64_t seq;
+
+	if (v->held)
+		ks_view_release(v);
+	for (;;) {
+		/* Pairs with the kernel's release of head. */
+		head = load_acquire(&v->ctl->head);
+		pos = v->pos;
+		if (pos >= head)
+			return 0;
+		if (pos < load_once(&v->ctl->tail))
+			pos = load_once(&v->ctl->tail);	/* lapped */
+		if (pos >= head)
+			continue;
+		hdr = ks_view_hdr(v, pos);
+		len = load_once(&hdr->len);
+		seq = load_once(&hdr->seq);
+		m->ts_ns = load_once(&hdr->ts_ns);
+		if (ks_view_overtaken(v, pos)) {
+			v->pos = pos;	/* restart from the new tail */
+			continue;
+		}
+		if (!len || len > v->msg_max)
+			return -EIO;
+		v->pos = pos;
+		break;
+	}
+	if (seq > v->expect)
+		ks_view_count_lost(v, seq - v->expect);
+	m->data = hdr + 1;
+	m->len = len;
+	m->seq = seq;
+	v->held = true;
+	v->held_pos = pos;
+	v->held_len = len;
+	v->held_seq = seq;
+	return 1;
+}
+
+int ks_view_release(struct ks_view *v)
+{
+	int ret = 0;
+
+	if (!v->held)
+		return 0;
+	v->held = false;
+	v->expect = v->held_seq + 1;
+	if (ks_view_overtaken(v, v->held_pos)) {
+		/* Its bytes may have changed while the caller used them. */
+		ks_view_count_lost(v, 1);
+		ret = -ESTALE;
+	}
+	v->pos = v->held_pos + KSTREAM_REC_SIZE(v->held_len);
+	/* Our reads are done before producers (block topics) reuse it. */
+	store_release(&v->page->pos, v->pos);
+	return ret;
+}
+
+bool ks_view_writers_waiting(const struct ks_view *v)
+{
+	/* Pairs with the kernel's smp_mb() after raising writers_waiting. */
+	smp_mb();
+	return load_once(&v->ctl->writers_waiting) != 0;
+}
