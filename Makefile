@@ -84,7 +84,7 @@ COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 
 userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
-	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples
+	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench
 
 # libkstream: static and shared, with a pkg-config file.
 $(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
@@ -99,6 +99,11 @@ $(B)/lib/libkstream.so: $(LIB_OBJS)
 
 $(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+
+# Benchmarks link libkstream as an application would.
+$(B)/bin/kstream-bench: userspace/bench/kstream-bench.c $(B)/lib/libkstream.a userspace/lib/libkstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib -o $@ $< $(B)/lib/libkstream.a -lpthread
 
 # Examples and demo programs link libkstream as an application would.
 EXAMPLES := $(patsubst userspace/examples/%.c,$(B)/bin/%,$(wildcard userspace/examples/*.c))
