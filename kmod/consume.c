@@ -85,7 +85,11 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 /*
  * Copy the header of the record at @pos (tail <= pos < head) and validate
  * it.  -ESTALE: producers evicted the record (the reader was lapped).
- * -EIO: not a record; only a mapped reader page can point there.
+ * -EIO: not a record; only a mapped reader page can point there.  Records
+ * start on the 8-byte grid, have no flags, and a sequence number below
+ * head_seq (assigned before the head covering them was published, and
+ * our callers saw that head): a cursor inside a record, say on its seq or
+ * ts_ns field, fails these checks.
  */
 static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 			u64 pos, struct kstream_msg_hdr *hdr)
@@ -95,7 +99,9 @@ static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 	smp_rmb();
 	if (READ_ONCE(t->ring.ctl->tail) > pos)
 		return -ESTALE;
-	if (!hdr->len || hdr->len > t->msg_max) {
+	if (!hdr->len || hdr->len > t->msg_max || hdr->flags ||
+	    (pos & (KSTREAM_REC_ALIGN - 1)) ||
+	    hdr->seq >= READ_ONCE(t->ring.ctl->head_seq)) {
 		/* The kernel's own cursors only point at records. */
 		WARN_ON_ONCE(!rd->page);
 		return -EIO;
