@@ -329,6 +329,11 @@ loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence)
 		return -ERESTARTSYS;
 again:
 	cur_seq = kstream_reader_next_seq(t, rd);
+	/* Only reporting: a mapped reader may be moving the cursor itself. */
+	if (whence == SEEK_CUR && !off) {
+		ret = cur_seq;
+		goto out;
+	}
 	err = 0;
 	spin_lock(&t->lock);
 	head = ctl->head;

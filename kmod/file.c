@@ -183,6 +183,10 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 			return -EBADF;
 		kstream_wake_writers(kf->topic);
 		return 0;
+	case KSTREAM_IOC_CURSOR_FD:
+		if (!reader)
+			return -EBADF;
+		return kstream_cursor_fd(file);
 	default:
 		return -ENOTTY;
 	}

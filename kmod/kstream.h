@@ -199,6 +199,7 @@ u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd);
 
 /* mmap.c: zero-copy readers. */
 int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma);
+int kstream_cursor_fd(struct file *file);
 void kstream_reader_page_free(struct kstream_reader *rd);
 
 /* file.c: file operations of /dev/stream/<name>. */

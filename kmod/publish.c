@@ -57,11 +57,12 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
 		 * Pairs with the readers' release of their position: their
 		 * copies out of the ring are done before we reuse the space.
 		 * A mapped reader page is untrusted: a position behind the
-		 * tail holds nothing back, one beyond head means caught up.
+		 * tail reads as the tail (the reader has read nothing we
+		 * still hold), one beyond head as caught up.
 		 */
-		u64 pos = smp_load_acquire(rd->posp);
+		u64 pos = max(smp_load_acquire(rd->posp), ctl->tail);
 
-		if (pos >= ctl->tail && pos < min)
+		if (pos < min)
 			min = pos;
 	}
 	return min;

@@ -66,27 +66,34 @@
  *   it found nothing to read (in poll or a blocking read), so a consumer
  *   that keeps up without waiting costs producers nothing.
  *
- * mmap(2): zero-copy consumption.  A reader fd maps two things; offsets
- *   and lengths are in bytes, PAGE is the system page size:
+ * mmap(2): zero-copy consumption.  A reader maps two things (PAGE is the
+ *   system page size):
  *
- *   offset 0 (KSTREAM_MMAP_READER), length PAGE, PROT_READ|PROT_WRITE,
- *     MAP_SHARED: the fd's struct kstream_reader_page.  Once mapped, the
- *     fd's cursor is its pos field: the consumer advances it, and read(),
- *     lseek(), FIONREAD, the block policy and lag statistics all use it.
- *     The kernel treats it as untrusted: a position behind the oldest
- *     retained record or beyond the newest is clamped; one that is not on
- *     a record boundary makes read() fail with EIO.
+ *   The ring: mmap(NULL, PAGE + 2 * ring_size, PROT_READ, MAP_SHARED, fd,
+ *     0) on the topic fd (ring_size from KSTREAM_IOC_INFO): one page
+ *     holding struct kstream_ring_ctl, then the ring's data mapped twice
+ *     back to back, so every record (header, payload) is contiguous even
+ *     where it wraps around the end of the ring.  PROT_WRITE fails (EACCES
+ *     from the VFS on a read-only fd, EPERM on an O_RDWR one) and
+ *     mprotect() cannot add it; another offset or length fails with
+ *     EINVAL; an fd not open for reading with EACCES.
  *
- *   offset PAGE (KSTREAM_MMAP_RING(PAGE)), length PAGE + 2 * ring size,
- *     PROT_READ only: one page holding struct kstream_ring_ctl, then the
- *     ring's data mapped twice back to back, so every record (header,
- *     payload) is contiguous even where it wraps around the end of the
- *     ring.  PROT_WRITE fails with EPERM and mprotect() cannot add it.
+ *   The cursor: cfd = ioctl(fd, KSTREAM_IOC_CURSOR_FD) returns a new fd
+ *     (O_RDWR, close-on-exec) for this reader's struct kstream_reader_page;
+ *     mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0) maps it
+ *     (MAP_PRIVATE: EINVAL).  From the ioctl on, the fd's cursor is the
+ *     page's pos field: the consumer advances it, and read(), lseek(),
+ *     FIONREAD, poll, the block policy and lag statistics all use it.  The
+ *     kernel treats it as untrusted: a position behind the oldest retained
+ *     record or beyond the newest is clamped (on block topics a position
+ *     behind the oldest holds producers back as a reader at the oldest
+ *     does); one that is not on a record boundary makes read() fail with
+ *     EIO.  page->lost is the consumer's own report, taken as it is for
+ *     the fd's and the topic's lost counters.  A mapped reader that also
+ *     uses read() should not: losses read() skips over are not counted.
  *
- *   Other offsets or lengths: EINVAL.  MAP_PRIVATE on the reader page:
- *   EINVAL.  An fd not open for reading: EACCES.  Mappings keep the topic
- *   (and its memory) alive after it is deleted, until they are unmapped
- *   and the fd closed.
+ *   Mappings and the cursor fd keep the topic (and its memory) alive after
+ *   it is deleted, until they are unmapped and closed.
  *
  *   Consuming, with pos the consumer's position and ctl, data the maps
  *   (the memory-ordering pairs are documented in Documentation/design.rst):
@@ -274,10 +281,6 @@ struct kstream_fd_info {
 #define KSTREAM_FD_RECORDS	0x1U		/* read() returns records */
 #define KSTREAM_FD_FLAGS_ALL	KSTREAM_FD_RECORDS
 
-/* mmap offsets (bytes): the reader page, and the ring for a page size. */
-#define KSTREAM_MMAP_READER	0ULL
-#define KSTREAM_MMAP_RING(page_size)	((__u64)(page_size))
-
 /* Offset 0 of the ring mapping; the data starts one page further. */
 struct kstream_ring_ctl {
 	__u64 head;		/* end of the newest record (release) */
@@ -296,7 +299,7 @@ struct kstream_ring_ctl {
 	__u32 pad;
 };
 
-/* The reader page: written by the consumer, read by the kernel. */
+/* The cursor page: written by the consumer, read by the kernel. */
 struct kstream_reader_page {
 	__u64 pos;		/* position of the next record to consume */
 	__u64 lost;		/* messages the consumer found lost */
@@ -310,6 +313,8 @@ struct kstream_reader_page {
 #define KSTREAM_IOC_GET_FLAGS	_IOR(KSTREAM_IOC_MAGIC, 3, __u32)
 /* An mmap consumer freed room: wake producers waiting on a block topic. */
 #define KSTREAM_IOC_WAKEUP	_IO(KSTREAM_IOC_MAGIC, 4)
+/* A new fd mapping this reader's struct kstream_reader_page (see mmap). */
+#define KSTREAM_IOC_CURSOR_FD	_IO(KSTREAM_IOC_MAGIC, 5)
 /* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

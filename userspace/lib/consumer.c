@@ -39,16 +39,20 @@ static int ks_map(struct ks_consumer *c, const struct kstream_fd_info *info)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 
+	int cfd;
+
+	cfd = ioctl(c->fd, KSTREAM_IOC_CURSOR_FD);
+	if (cfd < 0)
+		return -errno;
 	c->page_len = psz;
-	c->page = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
-		       KSTREAM_MMAP_READER);
+	c->page = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+	close(cfd);	/* the mapping keeps what it needs */
 	if (c->page == MAP_FAILED) {
 		c->page = NULL;
 		return -errno;
 	}
 	c->ring_len = psz + 2 * info->ring_size;
-	c->ring_map = mmap(NULL, c->ring_len, PROT_READ, MAP_SHARED, c->fd,
-			   KSTREAM_MMAP_RING(psz));
+	c->ring_map = mmap(NULL, c->ring_len, PROT_READ, MAP_SHARED, c->fd, 0);
 	if (c->ring_map == MAP_FAILED) {
 		c->ring_map = NULL;
 		return -errno;
