@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug demo checkpatch install clean
+	check-debug fuzz demo checkpatch install clean
 
 all: module userspace tests
 
@@ -133,7 +133,22 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 KSFT_SRCS := $(wildcard tests/kselftest/*_test.c)
 KSFT_BINS := $(patsubst tests/kselftest/%.c,$(B)/tests/kselftest/%,$(KSFT_SRCS))
 
-tests: $(UNIT_BINS) $(KSFT_BINS)
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
+
+tests: $(UNIT_BINS) $(KSFT_BINS) $(FUZZ_BINS)
+
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_nl.h uapi/linux/kstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -o $@ $<
+
+# The fuzzers at full length (10^6 netlink messages, 4 x 10^5 file
+# operations), on the debug kernel when it is built, else on 6.12.
+FUZZ_KERNEL ?= $(if $(wildcard /var/cache/kstream/debug-kernel-*/.done),debug,6.12)
+fuzz: tests
+	$(MAKE) --no-print-directory module KVER=$$($(SRC)/scripts/kver $(FUZZ_KERNEL))
+	$(SRC)/tests/vm/run --kernel $(FUZZ_KERNEL) --mem 2G --timeout 7200 -- \
+		$(SRC)/tests/vm/fuzz full $(FUZZ_SEED)
 
 $(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)

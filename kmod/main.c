@@ -10,6 +10,7 @@
 
 #include <linux/module.h>
 #include <linux/init.h>
+#include <linux/mm.h>
 
 #include "kstream.h"
 
@@ -17,10 +18,10 @@ unsigned int kstream_max_topics = 256;
 module_param_named(max_topics, kstream_max_topics, uint, 0644);
 MODULE_PARM_DESC(max_topics, "Maximum number of topics (default 256)");
 
-unsigned long kstream_max_ring_memory = 1UL << 30;
+unsigned long kstream_max_ring_memory;
 module_param_named(max_ring_memory, kstream_max_ring_memory, ulong, 0644);
 MODULE_PARM_DESC(max_ring_memory,
-		 "Maximum bytes of ring memory over all topics (default 1 GiB)");
+		 "Maximum bytes of ring memory over all topics (default: a quarter of RAM)");
 
 unsigned int kstream_max_readers = 1024;
 module_param_named(max_readers, kstream_max_readers, uint, 0644);
@@ -30,6 +31,9 @@ MODULE_PARM_DESC(max_readers,
 static int __init kstream_init(void)
 {
 	int err;
+
+	if (!kstream_max_ring_memory)
+		kstream_max_ring_memory = (totalram_pages() << PAGE_SHIFT) / 4;
 
 	err = kstream_chrdev_init();
 	if (err)

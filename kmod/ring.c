@@ -68,8 +68,9 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		/* Up to 1 GiB: stay preemptible and killable. */
 		if (fatal_signal_pending(current))
 			goto err_pages;
+		/* Fail rather than wake the OOM killer: it is a request. */
 		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-				      __GFP_NOWARN);
+				      __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 		if (!pages[i])
 			goto err_pages;
 		if (i)
