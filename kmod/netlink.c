@@ -203,17 +203,33 @@ static int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kstream_topic_config cfg;
 	struct kstream_topic *t;
+	struct sk_buff *reply;
 	int err;
 
 	err = kstream_parse_config(info, &cfg);
 	if (err)
 		return err;
+	/*
+	 * Allocate the reply first: once the topic exists, the request has
+	 * succeeded, and a reply that cannot be had must not say otherwise.
+	 */
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
 	t = kstream_topic_create(&cfg, info->extack);
-	if (IS_ERR(t))
+	if (IS_ERR(t)) {
+		nlmsg_free(reply);
 		return PTR_ERR(t);
-	err = kstream_reply_topic(info, t);
+	}
+	err = kstream_fill_topic(reply, t, info->snd_portid, info->snd_seq, 0,
+				 info->genlhdr->cmd);
 	kstream_topic_put(t);
-	return err;
+	if (err)
+		nlmsg_free(reply);
+	else
+		genlmsg_reply(reply, info);
+	/* Created: a reply lost on the way does not undo that. */
+	return 0;
 }
 
 static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
