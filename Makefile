@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug fuzz demo checkpatch install clean
+	check-debug fuzz soak demo checkpatch install clean
 
 all: module userspace tests
 
@@ -141,6 +141,13 @@ tests: $(UNIT_BINS) $(KSFT_BINS) $(FUZZ_BINS)
 $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_nl.h uapi/linux/kstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -o $@ $<
+
+# Soak: 1000 load/unload cycles, then 10 minutes of mixed work.
+SOAK_KERNEL ?= 6.12
+soak: userspace tests
+	$(MAKE) --no-print-directory module KVER=$$($(SRC)/scripts/kver $(SOAK_KERNEL))
+	$(SRC)/tests/vm/run --kernel $(SOAK_KERNEL) --mem 2G --timeout 7200 -- \
+		$(SRC)/tests/vm/soak $(SOAK_CYCLES) $(SOAK_SECONDS)
 
 # The fuzzers at full length (10^6 netlink messages, 4 x 10^5 file
 # operations), on the debug kernel when it is built, else on 6.12.
