@@ -163,10 +163,11 @@ $(KSFT)/.stamp:
 	$(SRC)/scripts/kernel-source $(KSFT)
 
 $(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) \
-		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
+		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h tests/bpf/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) $(NL_CFLAGS) -o $@ $< \
-		$(COMMON_SRCS) $(NL_LIBS) -luring -lpthread
+	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) \
+		-I$(SRC)/tests/bpf $(NL_CFLAGS) -o $@ $< \
+		$(COMMON_SRCS) $(NL_LIBS) $(BPF_LIBS) -luring -lpthread
 
 # Benchmarks (not tests): tests/bench/run runs them in a VM.
 bench: module userspace $(BENCH_BINS)
