@@ -127,7 +127,9 @@
  *
  * A topic has at most one filter.  Its verdict program runs once per
  * message published to the topic, before the message is committed, and
- * returns an enum kstream_ingress_verdict.  Dropped messages get no
+ * returns an enum kstream_ingress_verdict.  The program side (struct
+ * kstream_ingress_ops, the kfuncs that read the message) is described in
+ * Documentation/bpf.rst; bpf/kstream_ingress.h declares the kfuncs.  Dropped messages get no
  * sequence number; the producer's write(2) still succeeds.  The topic
  * counts drops by reason (KSTREAM_STAT_DROPPED_FILTER, _SAMPLE,
  * _RATELIMIT) and in total (KSTREAM_STAT_DROPPED).
