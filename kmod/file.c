@@ -11,8 +11,8 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
-#include <linux/sched.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
