@@ -456,7 +456,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_count, 120)
 }
 
 /* Adaptive by time: one per 10 s inside the band, all outside. */
-TEST_F_TIMEOUT(bpf, sample_adaptive_time, 60)
+TEST_F_TIMEOUT(bpf, sample_adaptive_time, 120)
 {
 	struct ids *ids = ids_new(400);
 	int rfd, wfd, i;
@@ -489,7 +489,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_time, 60)
 /* ------------------------------------------------------------- filter */
 
 /* "offset 0 u32 eq 0xCAFE" keeps exactly the messages that match. */
-TEST_F_TIMEOUT(bpf, filter_field_eq, 60)
+TEST_F_TIMEOUT(bpf, filter_field_eq, 120)
 {
 	struct ids *ids = ids_new(2000);
 	int rfd, wfd, i, kept = 0, sent = 0;
@@ -521,7 +521,7 @@ TEST_F_TIMEOUT(bpf, filter_field_eq, 60)
 }
 
 /* Schema validation: magic, version nibble, size; and its complement. */
-TEST_F(bpf, filter_schema)
+TEST_F_TIMEOUT(bpf, filter_schema, 120)
 {
 	static const struct {
 		const char *what;
@@ -680,7 +680,7 @@ static int wait_ok(pid_t pid)
 }
 
 /* Buckets per topic, per uid and per pid: 3 producers, 2 uids. */
-TEST_F_TIMEOUT(bpf, ratelimit_per_producer, 60)
+TEST_F_TIMEOUT(bpf, ratelimit_per_producer, 120)
 {
 	static const char *const per[] = { "topic", "uid", "pid" };
 	static const int buckets[] = { 1, 2, 3 };
@@ -763,7 +763,7 @@ static int probe_read(struct probe *p, struct probe_rec *r)
 	return bpf_map__lookup_elem(p->rec, &zero, sizeof(zero), r, sizeof(*r), 0);
 }
 
-TEST_F_TIMEOUT(bpf, kfuncs, 60)
+TEST_F_TIMEOUT(bpf, kfuncs, 120)
 {
 	static const char name[] = "probe-topic-1";
 	unsigned char buf[256];
@@ -888,7 +888,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 60)
 
 /* ------------------------------------------------------------ verifier */
 
-TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 60)
+TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 {
 	static const struct {
 		const char *obj;
@@ -1127,7 +1127,7 @@ TEST_F_TIMEOUT(bpf, unload_attached_under_load, 120)
 
 /* ------------------------------------------------------- module unload */
 
-TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 60)
+TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 120)
 {
 	MK("mu", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load pass held");
@@ -1147,7 +1147,7 @@ TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 60)
 }
 
 /* A deleted topic lets go of its filter. */
-TEST_F(bpf, topic_delete_detaches)
+TEST_F_TIMEOUT(bpf, topic_delete_detaches, 120)
 {
 	char out[4096];
 	int wfd;
@@ -1169,7 +1169,7 @@ TEST_F(bpf, topic_delete_detaches)
 
 /* ------------------------------------------------------------- netlink */
 
-TEST_F(bpf, netlink_errors)
+TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 {
 	struct kst_topic_opts o = { .name = "nf" };
 	struct kst_buf b = { .len = 0 };
@@ -1231,7 +1231,7 @@ TEST_F(bpf, netlink_errors)
 
 /* ----------------------------------------------------------- streamctl */
 
-TEST_F(bpf, streamctl_output)
+TEST_F_TIMEOUT(bpf, streamctl_output, 120)
 {
 	char out[4096];
 
