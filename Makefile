@@ -18,14 +18,14 @@ CHECK_KERNELS ?= 6.12 6.12-rt 6.1
 
 CC ?= gcc
 CFLAGS_COMMON := -std=gnu11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(SRC)/uapi -I$(SRC)/userspace/common
+	-I$(SRC)/uapi -I$(SRC)/userspace/common -I$(SRC)/bpf
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug fuzz soak demo checkpatch install clean
+	check-debug fuzz soak demo checkpatch install clean bpf bench
 
 all: module userspace tests
 
@@ -72,6 +72,54 @@ modules-all:
 sparse:
 	$(MAKE) --no-print-directory module C=2 KBUILD_ARGS='C=2 CHECK="sparse -Wsparse-error"'
 
+# ------------------------------------------------------------------- bpf
+#
+# eBPF ingress programs (bpf/*.bpf.c, tests/bpf/*.bpf.c) are built with
+# clang against a vmlinux.h dumped from the BTF of kstream.ko built for
+# 6.12 (the struct_ops type only exists on >= 6.9), whatever KVER is; CO-RE
+# makes the objects fit any kernel with the type.  The reference programs
+# are embedded in streamctl as libbpf skeletons (scripts/bpf-skel explains
+# the one change they need for libbpf 1.4).
+
+BPF_KVER ?= $(shell $(SRC)/scripts/kver 6.12 2>/dev/null)
+BPF_KO := $(call mod_dir,$(BPF_KVER))/kmod/kstream.ko
+BPF_B := $(B)/bpf
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I$(BPF_B) -I$(SRC)/bpf
+BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+BPF_SKELS := $(patsubst %,$(BPF_B)/%.skel.h,$(BPF_PROGS))
+BPF_TEST_OBJS := $(patsubst tests/bpf/%.bpf.c,$(B)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
+BPF_HDRS := $(wildcard bpf/*.h)
+
+bpf: $(BPF_SKELS) $(BPF_TEST_OBJS)
+
+# Kept for inspection (bpftool prog dump, objdump -S).
+.SECONDARY: $(patsubst %,$(BPF_B)/%.bpf.o,$(BPF_PROGS))
+
+# Only when missing: "make module" keeps it current otherwise.
+$(BPF_KO):
+	$(call build_module,$(BPF_KVER))
+
+# Rewritten only when the types change, so a module rebuild does not
+# rebuild every program.
+$(BPF_B)/vmlinux.h: $(BPF_KO)
+	@mkdir -p $(@D)
+	bpftool btf dump file $< -B $$($(SRC)/scripts/kernel-headers $(BPF_KVER) $(B)/kernels)/vmlinux format c >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; touch $@; else mv $@.tmp $@; fi
+
+# DWARF is stripped (BTF stays): the skeletons embed the objects.
+$(BPF_B)/%.bpf.o: bpf/%.bpf.c $(BPF_B)/vmlinux.h $(BPF_HDRS)
+	clang $(BPF_CFLAGS) -c $< -o $@
+	llvm-strip -g $@
+
+$(BPF_B)/%.skel.h: $(BPF_B)/%.bpf.o scripts/bpf-skel
+	$(SRC)/scripts/bpf-skel $< $*_bpf >$@.tmp && mv $@.tmp $@
+
+# Deliberately bad programs the verifier must refuse (tests/kselftest/bpf_test.c).
+$(B)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_B)/vmlinux.h $(BPF_HDRS)
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
 # ------------------------------------------------------------- userspace
 
 COMMON_SRCS := $(wildcard userspace/common/*.c)
@@ -80,8 +128,9 @@ LIB_HDRS := $(wildcard userspace/lib/*.h) uapi/linux/kstream.h
 LIB_OBJS := $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 LIB_VERSION := 0.1
 PREFIX ?= /usr/local
-COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
+COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h $(BPF_HDRS)
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
+BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 
 userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
 	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench
@@ -117,9 +166,11 @@ $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm
 
-$(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS)
+$(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS) \
+		$(BPF_SKELS) $(BPF_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) $(NL_LIBS)
+	$(CC) $(CFLAGS_COMMON) -I$(BPF_B) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) \
+		$(NL_LIBS) $(BPF_LIBS)
 
 # ----------------------------------------------------------------- tests
 #
@@ -135,8 +186,9 @@ KSFT_BINS := $(patsubst tests/kselftest/%.c,$(B)/tests/kselftest/%,$(KSFT_SRCS))
 
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/tests/bench/%,$(wildcard tests/bench/*.c))
 
-tests: $(UNIT_BINS) $(KSFT_BINS) $(FUZZ_BINS)
+tests: $(UNIT_BINS) $(KSFT_BINS) $(FUZZ_BINS) $(BPF_TEST_OBJS) $(BENCH_BINS)
 
 $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_nl.h uapi/linux/kstream.h
 	@mkdir -p $(@D)
@@ -166,10 +218,19 @@ $(KSFT)/.stamp:
 	$(SRC)/scripts/kernel-source $(KSFT)
 
 $(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) $(LIB_SRCS) \
-		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h)
+		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h tests/bpf/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) $(NL_CFLAGS) -o $@ $< \
-		-Iuserspace/lib $(COMMON_SRCS) $(LIB_SRCS) $(NL_LIBS) -luring -lpthread
+	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) \
+		-I$(SRC)/tests/bpf -Iuserspace/lib $(NL_CFLAGS) -o $@ $< \
+		$(COMMON_SRCS) $(LIB_SRCS) $(NL_LIBS) $(BPF_LIBS) -luring -lpthread
+
+# Benchmarks (not tests): tests/bench/run runs them in a VM.
+bench: module userspace $(BENCH_BINS)
+	$(SRC)/tests/bench/run
+
+$(B)/tests/bench/%: tests/bench/%.c uapi/linux/kstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< -lpthread
 
 # A module that WARNs on load: proves the VM harness fails such a run.
 warn-module:

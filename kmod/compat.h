@@ -30,4 +30,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long f)
 }
 #endif
 
+/*
+ * eBPF ingress filters (bpf.c) are a struct_ops type registered by the
+ * module, which needs register_bpf_struct_ops() from modules (6.9) and a
+ * kernel with BPF trampolines and module BTF.  Without it bpf.c builds
+ * stubs that refuse every filter request with EOPNOTSUPP.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) && \
+	IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT) && \
+	IS_ENABLED(CONFIG_DEBUG_INFO_BTF_MODULES)
+#define KSTREAM_HAVE_BPF_INGRESS 1
+#endif
+
 #endif /* _KSTREAM_COMPAT_H */

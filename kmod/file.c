@@ -9,8 +9,10 @@
  * while fds are open (the char device's owner is this module).
  */
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
@@ -40,8 +42,12 @@ static int kstream_open(struct inode *inode, struct file *file)
 		if (err)
 			goto err_free;
 	}
-	if (file->f_mode & FMODE_WRITE)
+	if (file->f_mode & FMODE_WRITE) {
+		kf->producer.uid = file->f_cred->euid;
+		kf->producer.gid = file->f_cred->egid;
+		kf->producer.tgid = task_tgid_nr(current);
 		atomic_inc(&t->nr_writers);
+	}
 
 	file->private_data = kf;
 	/* Reads and writes honour IOCB_NOWAIT (io_uring). */
@@ -93,7 +99,8 @@ static ssize_t kstream_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (!(iocb->ki_filp->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return kstream_publish(kf->topic, from, kstream_nonblock(iocb));
+	return kstream_publish(kf->topic, &kf->producer, from,
+			       kstream_nonblock(iocb));
 }
 
 static __poll_t kstream_poll(struct file *file, poll_table *wait)

@@ -22,6 +22,10 @@
  *
  *   Order: kstream_topics_lock -> kstream_file.lock -> kstream_topic.lock.
  *
+ * The ingress filter of a topic (bpf.c) is an RCU-protected pointer,
+ * changed under kstream_topics_lock, read by producers under
+ * rcu_read_lock() only.
+ *
  * Readers never take the topic lock to read messages: they validate what
  * they copied against the ring's tail (ring.c explains the protocol).
  */
@@ -31,11 +35,14 @@
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/kstream.h>
+
+#include "compat.h"
 
 /* ring.c: the message ring. */
 struct kstream_ring {
@@ -112,10 +119,16 @@ struct kstream_topic {
 
 	wait_queue_head_t wwq;	/* block-policy producers waiting for room */
 
+#ifdef KSTREAM_HAVE_BPF_INGRESS
+	/* Ingress filter (bpf.c); set under kstream_topics_lock. */
+	struct kstream_filter __rcu *filter;
+#endif
+
 	/* Statistics. */
 	u64 published;		/* lock */
 	u64 published_bytes;	/* lock */
-	atomic64_t dropped;
+	/* Dropped by the ingress verdict, by enum kstream_ingress_verdict. */
+	atomic64_t dropped[KSTREAM_INGRESS_MAX + 1];
 	atomic64_t lost;
 
 	u32 ring_charged;	/* bytes counted against max_ring_memory */
@@ -126,12 +139,23 @@ static inline struct kstream_topic *to_topic(struct device *dev)
 	return container_of(dev, struct kstream_topic, dev);
 }
 
+/*
+ * Who opened a file for writing, as the ingress verdict sees its
+ * messages: the file's credentials (f_cred) and the opener's process.
+ */
+struct kstream_producer {
+	kuid_t uid;		/* f_cred->euid */
+	kgid_t gid;		/* f_cred->egid */
+	pid_t tgid;		/* opener's thread group, initial pid namespace */
+};
+
 /* Per open file of a topic. */
 struct kstream_file {
 	struct kstream_topic *topic;	/* holds a reference */
 	struct mutex lock;
 	u32 flags;			/* KSTREAM_FD_*, under lock */
 	struct kstream_reader reader;	/* when opened for reading */
+	struct kstream_producer producer;	/* set at open, then constant */
 };
 
 /* main.c: module parameters. */
@@ -167,6 +191,7 @@ void kstream_topic_put(struct kstream_topic *t);
 void kstream_topic_release(struct kstream_topic *t);
 void kstream_topics_lock(void);
 void kstream_topics_unlock(void);
+bool kstream_topics_locked(void);
 struct kstream_topic *kstream_topic_find(const char *name);
 struct kstream_topic *kstream_topic_next(unsigned long *id);
 bool kstream_topic_name_valid(const char *name);
@@ -174,14 +199,16 @@ bool kstream_topic_name_valid(const char *name);
 struct kstream_topic_stats {
 	u64 published, published_bytes, dropped, lost;
 	u64 readers, writers, head_seq, tail_seq, ring_used;
+	u64 dropped_filter, dropped_sample, dropped_ratelimit;
 };
 
 void kstream_topic_stats(struct kstream_topic *t,
 			 struct kstream_topic_stats *st);
 
 /* publish.c: the write path. */
-ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
-			bool nonblock);
+ssize_t kstream_publish(struct kstream_topic *t,
+			const struct kstream_producer *producer,
+			struct iov_iter *from, bool nonblock);
 bool kstream_writable(struct kstream_topic *t, u64 need);
 
 /* consume.c: the read path. */
@@ -204,6 +231,48 @@ void kstream_reader_page_free(struct kstream_reader *rd);
 
 /* file.c: file operations of /dev/stream/<name>. */
 extern const struct file_operations kstream_fops;
+
+/*
+ * bpf.c: eBPF ingress filters (struct_ops kstream_ingress_ops).  All but
+ * kstream_filter_run() and kstream_filter_attached() take the registry
+ * lock themselves or need it held, as said.  Without
+ * KSTREAM_HAVE_BPF_INGRESS the requests fail with EOPNOTSUPP.
+ */
+struct kstream_filter;
+
+void kstream_bpf_init(void);
+/* 0, or -EOPNOTSUPP with an extack message naming the kernel needed. */
+int kstream_filter_supported(struct netlink_ext_ack *extack);
+int kstream_filter_attach(const char *topic, const char *filter,
+			  struct netlink_ext_ack *extack);
+int kstream_filter_detach(const char *topic, struct netlink_ext_ack *extack);
+/* Registry locked: next registered filter with id >= *@id, or NULL. */
+struct kstream_filter *kstream_filter_next(unsigned long *id);
+/* Registry locked: the registered filter named @name, or NULL. */
+struct kstream_filter *kstream_filter_find(const char *name);
+const char *kstream_filter_name(const struct kstream_filter *f);
+u32 kstream_filter_id(const struct kstream_filter *f);
+/* Registry locked: is @f attached to @t? */
+bool kstream_filter_of(struct kstream_topic *t, const struct kstream_filter *f);
+/* Copy the name of @t's filter to @name; false if it has none. */
+bool kstream_topic_filter_name(struct kstream_topic *t,
+			       char name[KSTREAM_NAME_MAX]);
+/* Registry locked: @t is being deleted, detach its filter. */
+void kstream_topic_filter_clear(struct kstream_topic *t);
+enum kstream_ingress_verdict
+kstream_filter_run(struct kstream_topic *t,
+		   const struct kstream_producer *producer,
+		   const void *data, u32 len);
+
+/* The whole cost of ingress filtering for a topic without one. */
+static inline bool kstream_filter_attached(struct kstream_topic *t)
+{
+#ifdef KSTREAM_HAVE_BPF_INGRESS
+	return rcu_access_pointer(t->filter);
+#else
+	return false;
+#endif
+}
 
 /* netlink.c: generic netlink family "kstream". */
 int kstream_genl_init(void);

@@ -39,6 +39,9 @@ static int __init kstream_init(void)
 	if (err)
 		return err;
 
+	/* Cannot fail: without eBPF support, filters are refused. */
+	kstream_bpf_init();
+
 	/* Last: once the family is registered, userspace can reach us. */
 	err = kstream_genl_init();
 	if (err)

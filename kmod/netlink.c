@@ -41,6 +41,10 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_STATS] = { .type = NLA_REJECT },
+	[KSTREAM_A_FILTER_NAME] = { .type = NLA_NUL_STRING,
+				    .len = KSTREAM_NAME_MAX - 1 },
+	[KSTREAM_A_FILTER_ID] = { .type = NLA_REJECT },
+	[KSTREAM_A_FILTER_TOPICS] = { .type = NLA_REJECT },
 };
 
 static struct genl_family kstream_genl_family;
@@ -80,6 +84,9 @@ static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 		{ KSTREAM_STAT_HEAD_SEQ, &st.head_seq },
 		{ KSTREAM_STAT_TAIL_SEQ, &st.tail_seq },
 		{ KSTREAM_STAT_RING_USED, &st.ring_used },
+		{ KSTREAM_STAT_DROPPED_FILTER, &st.dropped_filter },
+		{ KSTREAM_STAT_DROPPED_SAMPLE, &st.dropped_sample },
+		{ KSTREAM_STAT_DROPPED_RATELIMIT, &st.dropped_ratelimit },
 	};
 	struct nlattr *nest;
 	unsigned int i;
@@ -104,6 +111,7 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 			      u32 portid, u32 seq, int flags, u8 cmd)
 {
 	struct user_namespace *ns = current_user_ns();
+	char filter[KSTREAM_NAME_MAX];
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &kstream_genl_family, flags, cmd);
@@ -117,7 +125,9 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, t->mode) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID, from_kuid_munged(ns, t->uid)) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
-	    kstream_fill_stats(skb, t)) {
+	    kstream_fill_stats(skb, t) ||
+	    (kstream_topic_filter_name(t, filter) &&
+	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -151,6 +161,11 @@ static int kstream_parse_config(struct genl_info *info,
 	cfg->name = kstream_get_name(info);
 	if (!cfg->name)
 		return -EINVAL;
+	if (a[KSTREAM_A_FILTER_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_FILTER_NAME],
+				    "attach filters with KSTREAM_CMD_FILTER_ATTACH");
+		return -EINVAL;
+	}
 
 	cfg->ring_size = KSTREAM_RING_SIZE_DEFAULT;
 	if (a[KSTREAM_A_TOPIC_RING_SIZE])
@@ -288,6 +303,174 @@ static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
+/* ------------------------------------------------------------- filters */
+
+/* The filter name attribute, validated; NULL (extack set) if bad. */
+static const char *kstream_get_filter_name(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_FILTER_NAME];
+	const char *name;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "filter name missing");
+		return NULL;
+	}
+	name = nla_data(attr);
+	if (!kstream_topic_name_valid(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+		return NULL;
+	}
+	return name;
+}
+
+static int kstream_cmd_filter_attach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	const char *topic, *filter;
+	int err = kstream_filter_supported(info->extack);
+
+	if (err)
+		return err;
+	topic = kstream_get_name(info);
+	if (!topic)
+		return -EINVAL;
+	filter = kstream_get_filter_name(info);
+	if (!filter)
+		return -EINVAL;
+	return kstream_filter_attach(topic, filter, info->extack);
+}
+
+static int kstream_cmd_filter_detach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	const char *topic;
+	int err = kstream_filter_supported(info->extack);
+
+	if (err)
+		return err;
+	topic = kstream_get_name(info);
+	if (!topic)
+		return -EINVAL;
+	return kstream_filter_detach(topic, info->extack);
+}
+
+/* Bytes of a filter message naming @n topics. */
+static size_t kstream_filter_msg_size(unsigned int n)
+{
+	return nla_total_size(KSTREAM_NAME_MAX) + nla_total_size(sizeof(u32)) +
+	       nla_total_size(0) + n * nla_total_size(KSTREAM_NAME_MAX);
+}
+
+/* Topics @f is attached to.  Registry locked. */
+static unsigned int kstream_filter_nr_topics(const struct kstream_filter *f)
+{
+	struct kstream_topic *t;
+	unsigned long id = 0;
+	unsigned int n = 0;
+
+	while ((t = kstream_topic_next(&id))) {
+		n += kstream_filter_of(t, f);
+		id++;
+	}
+	return n;
+}
+
+/* One filter message: name, id, the topics it is attached to.  Locked. */
+static int kstream_fill_filter(struct sk_buff *skb, struct kstream_filter *f,
+			       u32 portid, u32 seq, int flags)
+{
+	struct kstream_topic *t;
+	struct nlattr *nest;
+	unsigned long id = 0;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &kstream_genl_family, flags,
+			  KSTREAM_CMD_FILTER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, KSTREAM_A_FILTER_NAME, kstream_filter_name(f)) ||
+	    nla_put_u32(skb, KSTREAM_A_FILTER_ID, kstream_filter_id(f)))
+		goto cancel;
+	nest = nla_nest_start(skb, KSTREAM_A_FILTER_TOPICS);
+	if (!nest)
+		goto cancel;
+	while ((t = kstream_topic_next(&id))) {
+		if (kstream_filter_of(t, f) &&
+		    nla_put_string(skb, KSTREAM_A_TOPIC_NAME, t->name))
+			goto cancel;
+		id++;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int kstream_cmd_filter_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kstream_filter *f;
+	struct sk_buff *msg;
+	const char *name;
+	int err = kstream_filter_supported(info->extack);
+
+	if (err)
+		return err;
+	name = kstream_get_filter_name(info);
+	if (!name)
+		return -EINVAL;
+	kstream_topics_lock();
+	f = kstream_filter_find(name);
+	if (!f) {
+		kstream_topics_unlock();
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[KSTREAM_A_FILTER_NAME],
+				    "no such filter");
+		return -ENOENT;
+	}
+	msg = genlmsg_new(kstream_filter_msg_size(kstream_filter_nr_topics(f)),
+			  GFP_KERNEL);
+	if (msg)
+		err = kstream_fill_filter(msg, f, info->snd_portid,
+					  info->snd_seq, 0);
+	else
+		err = -ENOMEM;
+	kstream_topics_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Dump every filter in id order; cb->args[0] is the next id to dump. */
+static int kstream_dump_filters(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	unsigned long id = cb->args[0];
+	struct kstream_filter *f;
+	int err;
+
+	err = kstream_filter_supported(cb->extack);
+	if (err)
+		return err;
+	kstream_topics_lock();
+	while ((f = kstream_filter_next(&id))) {
+		err = kstream_fill_filter(skb, f, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		id++;
+	}
+	kstream_topics_unlock();
+	cb->args[0] = id;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
 static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_TOPIC_NEW,
@@ -303,6 +486,21 @@ static const struct genl_ops kstream_genl_ops[] = {
 		.cmd = KSTREAM_CMD_TOPIC_GET,
 		.doit = kstream_cmd_topic_get,
 		.dumpit = kstream_dump_topics,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_ATTACH,
+		.doit = kstream_cmd_filter_attach,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_DETACH,
+		.doit = kstream_cmd_filter_detach,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_GET,
+		.doit = kstream_cmd_filter_get,
+		.dumpit = kstream_dump_filters,
 	},
 };
 

@@ -25,23 +25,24 @@
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
 
-enum kstream_verdict {
-	KSTREAM_VERDICT_PASS,
-	KSTREAM_VERDICT_DROP,
-};
-
 /*
  * The ingress verdict point.  Called exactly once per message, after the
  * whole payload is in kernel memory (@data, @len) and before the message
  * is committed; nothing of a message it drops is ever visible to readers.
  * Runs in process context without locks held, so hooks may sleep.
  * Authorization of the publish and eBPF ingress programs plug in here.
- * Topics with nothing attached pass every message.
+ * Topics with nothing attached pass every message, at the cost of one
+ * pointer test.
  */
-static enum kstream_verdict
-kstream_ingress_verdict(struct kstream_topic *t, const void *data, size_t len)
+static enum kstream_ingress_verdict
+kstream_ingress_verdict(struct kstream_topic *t,
+			const struct kstream_producer *producer,
+			const void *data, size_t len)
 {
-	return KSTREAM_VERDICT_PASS;
+	if (!kstream_filter_attached(t))
+		return KSTREAM_INGRESS_PASS;
+	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
+	return kstream_filter_run(t, producer, data, len);
 }
 
 /* Lowest position some reader still has to read; head if none.  Lock held. */
@@ -226,6 +227,7 @@ static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 	hdr->ts_ns = ktime_get_real_ns();
 	memcpy(hdr + 1, data, len);
 	memset((void *)(hdr + 1) + len, 0, need - KSTREAM_HDR_SIZE - len);
+	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
 	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
 	t->published_bytes += len;
@@ -240,10 +242,12 @@ out:
 	return err;
 }
 
-ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
-			bool nonblock)
+ssize_t kstream_publish(struct kstream_topic *t,
+			const struct kstream_producer *producer,
+			struct iov_iter *from, bool nonblock)
 {
 	size_t len = iov_iter_count(from);
+	enum kstream_ingress_verdict verdict;
 	u8 stage[KSTREAM_STACK_STAGE];
 	void *buf = stage;
 	ssize_t ret;
@@ -265,8 +269,9 @@ ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
 		goto out;
 	}
 
-	if (kstream_ingress_verdict(t, buf, len) != KSTREAM_VERDICT_PASS) {
-		atomic64_inc(&t->dropped);
+	verdict = kstream_ingress_verdict(t, producer, buf, len);
+	if (verdict != KSTREAM_INGRESS_PASS) {
+		atomic64_inc(&t->dropped[verdict]);
 		ret = len;
 		goto out;
 	}

@@ -38,6 +38,13 @@ void kstream_topics_unlock(void)
 	mutex_unlock(&kstream_topics_mutex);
 }
 
+/* For assertions and rcu_dereference_protected(); true without lockdep. */
+bool kstream_topics_locked(void)
+{
+	return !IS_ENABLED(CONFIG_LOCKDEP) ||
+	       lockdep_is_held(&kstream_topics_mutex);
+}
+
 bool kstream_topic_name_valid(const char *name)
 {
 	size_t len = strnlen(name, KSTREAM_NAME_MAX);
@@ -123,6 +130,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 		     struct netlink_ext_ack *extack)
 {
 	struct kstream_topic *t;
+	unsigned int i;
 	int err;
 
 	mutex_lock(&kstream_topics_mutex);
@@ -154,8 +162,9 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	INIT_LIST_HEAD(&t->readers);
 	atomic_set(&t->nr_writers, 0);
 	init_waitqueue_head(&t->wwq);
-	atomic64_set(&t->dropped, 0);
 	atomic64_set(&t->lost, 0);
+	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
+		atomic64_set(&t->dropped[i], 0);
 	/* From here on, put_device() frees everything set up so far. */
 	kstream_topic_device_init(t);
 
@@ -205,6 +214,7 @@ static void kstream_topic_unregister(struct kstream_topic *t)
 	lockdep_assert_held(&kstream_topics_mutex);
 	xa_erase(&kstream_topics, t->id);
 	kstream_nr_topics--;
+	kstream_topic_filter_clear(t);
 
 	spin_lock(&t->lock);
 	/* Pairs with smp_load_acquire() of dead in kstream_consume(). */
@@ -270,5 +280,11 @@ void kstream_topic_stats(struct kstream_topic *t,
 			st->lost += READ_ONCE(rd->page->lost);
 	spin_unlock(&t->lock);
 	st->writers = atomic_read(&t->nr_writers);
-	st->dropped = atomic64_read(&t->dropped);
+	st->dropped_filter = atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP]);
+	st->dropped_sample =
+		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_SAMPLE]);
+	st->dropped_ratelimit =
+		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_RATELIMIT]);
+	st->dropped = st->dropped_filter + st->dropped_sample +
+		      st->dropped_ratelimit;
 }

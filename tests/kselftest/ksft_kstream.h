@@ -114,6 +114,7 @@ struct kst_nl {
 /* What a topic reply (NEW, GET, dump) carried. */
 struct kst_topic {
 	char name[KSTREAM_NAME_MAX + 1];
+	char filter[KSTREAM_NAME_MAX + 1];	/* KSTREAM_A_FILTER_NAME */
 	__u32 id, ring_size, msg_max, policy, uid, gid;
 	__u16 mode;
 	__u64 stats[KSTREAM_STAT_MAX + 1];
@@ -163,6 +164,7 @@ static inline int kst__attr_len_ok(int type, int len)
 {
 	switch (type) {
 	case KSTREAM_A_TOPIC_NAME:
+	case KSTREAM_A_FILTER_NAME:
 		return len >= 1 && len <= KSTREAM_NAME_MAX;
 	case KSTREAM_A_TOPIC_MODE:
 		return len == 2;
@@ -198,6 +200,10 @@ static inline void kst_parse_topic(struct nlattr *head, int len,
 			/* The ABI says NUL-terminated: flag a name that is not. */
 			if (((char *)nla_data(a))[alen - 1] != '\0')
 				t->bad_len |= 1U << type;
+			break;
+		case KSTREAM_A_FILTER_NAME:
+			memcpy(t->filter, nla_data(a), alen);
+			t->filter[alen] = '\0';
 			break;
 		case KSTREAM_A_TOPIC_ID:
 			t->id = nla_get_u32(a);

@@ -153,6 +153,42 @@ static void json_full(void **state)
 		    "\"head_seq\":10,\"tail_seq\":0,\"ring_used\":880}}");
 }
 
+/* A filter attached, drops by reason (all three counters or none). */
+static void filter_and_drop_reasons(void **state)
+{
+	struct topic_info t;
+
+	(void)state;
+	sensors(&t);
+	snprintf(t.filter, sizeof(t.filter), "s10");
+	t.have |= 1U << KSTREAM_A_FILTER_NAME;
+	t.stats[KSTREAM_STAT_DROPPED] = 12;
+	t.stats[KSTREAM_STAT_DROPPED_FILTER] = 1;
+	t.stats[KSTREAM_STAT_DROPPED_SAMPLE] = 9;
+	t.stats[KSTREAM_STAT_DROPPED_RATELIMIT] = 2;
+	t.have_stats |= (1U << KSTREAM_STAT_DROPPED_FILTER) |
+			(1U << KSTREAM_STAT_DROPPED_SAMPLE) |
+			(1U << KSTREAM_STAT_DROPPED_RATELIMIT);
+	assert_text(&t,
+		    "sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0 filter s10\n"
+		    "    published 10 (640 bytes) dropped 12 (filter 1 sample 9 ratelimit 2) lost 0 readers 2 writers 1 seq 0..9 used 880\n");
+	assert_json(&t,
+		    "{\"name\":\"sensors\",\"id\":0,\"ring_size\":4194304,"
+		    "\"msg_max\":65536,\"policy\":\"overwrite\",\"mode\":\"0660\","
+		    "\"uid\":0,\"gid\":0,\"filter\":\"s10\",\"stats\":{\"published\":10,"
+		    "\"published_bytes\":640,\"dropped\":12,"
+		    "\"lost\":0,\"readers\":2,\"writers\":1,"
+		    "\"head_seq\":10,\"tail_seq\":0,\"ring_used\":880,"
+		    "\"dropped_filter\":1,\"dropped_sample\":9,\"dropped_ratelimit\":2}}");
+
+	/* An older kernel without the reasons: just the total. */
+	t.have_stats &= ~(1U << KSTREAM_STAT_DROPPED_SAMPLE);
+	t.have &= ~(1U << KSTREAM_A_FILTER_NAME);
+	assert_text(&t,
+		    "sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0\n"
+		    "    published 10 (640 bytes) dropped 12 lost 0 readers 2 writers 1 seq 0..9 used 880\n");
+}
+
 static void json_absent_attrs(void **state)
 {
 	struct topic_info t;
@@ -208,6 +244,7 @@ int main(void)
 		cmocka_unit_test(text_absent_attrs),
 		cmocka_unit_test(json_full),
 		cmocka_unit_test(json_absent_attrs),
+		cmocka_unit_test(filter_and_drop_reasons),
 		cmocka_unit_test(json_name_escaped),
 		cmocka_unit_test(json_array_of_topics),
 	};

@@ -165,8 +165,51 @@
  *
  * KSTREAM_CMD_TOPIC_GET: with KSTREAM_A_TOPIC_NAME, get one topic (ENOENT
  *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
- *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID and the
- *   KSTREAM_A_TOPIC_STATS nest.
+ *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID, the
+ *   KSTREAM_A_TOPIC_STATS nest and, while an ingress filter is attached,
+ *   KSTREAM_A_FILTER_NAME.
+ *
+ * eBPF ingress filters
+ * ====================
+ *
+ * A filter is an eBPF struct_ops map of type struct kstream_ingress_ops
+ * (declared by the module, in its BTF: /sys/kernel/btf/kstream) that is
+ * registered with the kernel (a struct_ops link, usually pinned in bpffs
+ * by "streamctl filter load").  Registering gives it a unique name (the
+ * ops' name member, same rules as topic names) and a filter id; closing or
+ * unpinning the last reference to the link unregisters it and detaches it
+ * from every topic.  While any filter is registered the module cannot be
+ * unloaded.  Filters need Linux 6.9 or later; on older kernels every
+ * filter command fails with EOPNOTSUPP and an extended-ack message saying
+ * so.
+ *
+ * A topic has at most one filter.  Its verdict program runs once per
+ * message published to the topic, before the message is committed, and
+ * returns an enum kstream_ingress_verdict.  The program side (struct
+ * kstream_ingress_ops, the kfuncs that read the message) is described in
+ * Documentation/bpf.rst; bpf/kstream_ingress.h declares the kfuncs.  Dropped messages get no
+ * sequence number; the producer's write(2) still succeeds.  The topic
+ * counts drops by reason (KSTREAM_STAT_DROPPED_FILTER, _SAMPLE,
+ * _RATELIMIT) and in total (KSTREAM_STAT_DROPPED).
+ *
+ * KSTREAM_CMD_FILTER_ATTACH: attach the filter KSTREAM_A_FILTER_NAME to
+ *   the topic KSTREAM_A_TOPIC_NAME, replacing atomically the filter it
+ *   had (every message is judged by the old or the new one).  ENOENT if
+ *   there is no such topic or filter.
+ *
+ * KSTREAM_CMD_FILTER_DETACH: detach the filter of the topic
+ *   KSTREAM_A_TOPIC_NAME; when the call returns no message is judged by
+ *   it any more.  ENOENT if there is no such topic or it has no filter.
+ *
+ * KSTREAM_CMD_FILTER_GET: with KSTREAM_A_FILTER_NAME, one registered
+ *   filter (ENOENT if none); as a dump, every registered filter in id
+ *   order.  Each reply carries KSTREAM_A_FILTER_NAME, KSTREAM_A_FILTER_ID
+ *   and KSTREAM_A_FILTER_TOPICS, a nest of one KSTREAM_A_TOPIC_NAME per
+ *   topic the filter is attached to.
+ *
+ * The two mutating commands need CAP_NET_ADMIN.  Registering a filter
+ * needs what loading any struct_ops program needs (CAP_BPF and
+ * CAP_PERFMON, or root).
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H
@@ -204,6 +247,9 @@ enum kstream_cmd {
 	KSTREAM_CMD_TOPIC_NEW,
 	KSTREAM_CMD_TOPIC_DEL,
 	KSTREAM_CMD_TOPIC_GET,
+	KSTREAM_CMD_FILTER_ATTACH,
+	KSTREAM_CMD_FILTER_DETACH,
+	KSTREAM_CMD_FILTER_GET,
 
 	__KSTREAM_CMD_MAX
 };
@@ -222,6 +268,9 @@ enum kstream_attr {
 	KSTREAM_A_TOPIC_GID,		/* u32, owner gid of the node */
 	KSTREAM_A_TOPIC_STATS,		/* nest, enum kstream_stat (read-only) */
 	KSTREAM_A_PAD,
+	KSTREAM_A_FILTER_NAME,		/* string, NUL-terminated */
+	KSTREAM_A_FILTER_ID,		/* u32 (read-only) */
+	KSTREAM_A_FILTER_TOPICS,	/* nest of KSTREAM_A_TOPIC_NAME (read-only) */
 
 	__KSTREAM_A_MAX
 };
@@ -233,7 +282,7 @@ enum kstream_stat {
 	KSTREAM_STAT_UNSPEC,
 	KSTREAM_STAT_PUBLISHED,		/* messages committed */
 	KSTREAM_STAT_PUBLISHED_BYTES,	/* payload bytes committed */
-	KSTREAM_STAT_DROPPED,		/* dropped by the ingress verdict */
+	KSTREAM_STAT_DROPPED,		/* dropped by the ingress verdict (total) */
 	KSTREAM_STAT_LOST,		/* messages readers lost (overwrite) */
 	KSTREAM_STAT_READERS,		/* open reader fds */
 	KSTREAM_STAT_WRITERS,		/* open writer fds */
@@ -241,11 +290,29 @@ enum kstream_stat {
 	KSTREAM_STAT_TAIL_SEQ,		/* sequence of the oldest retained */
 	KSTREAM_STAT_RING_USED,		/* bytes of retained records */
 	KSTREAM_STAT_PAD,
+	KSTREAM_STAT_DROPPED_FILTER,	/* verdict KSTREAM_INGRESS_DROP (and unknown) */
+	KSTREAM_STAT_DROPPED_SAMPLE,	/* verdict KSTREAM_INGRESS_DROP_SAMPLE */
+	KSTREAM_STAT_DROPPED_RATELIMIT,	/* verdict KSTREAM_INGRESS_DROP_RATELIMIT */
 
 	__KSTREAM_STAT_MAX
 };
 
 #define KSTREAM_STAT_MAX (__KSTREAM_STAT_MAX - 1)
+
+/*
+ * What an ingress filter's verdict program returns for a message.  Any
+ * other value drops the message and counts as KSTREAM_INGRESS_DROP.
+ */
+enum kstream_ingress_verdict {
+	KSTREAM_INGRESS_PASS,		/* commit the message */
+	KSTREAM_INGRESS_DROP,		/* filtered out */
+	KSTREAM_INGRESS_DROP_SAMPLE,	/* not sampled */
+	KSTREAM_INGRESS_DROP_RATELIMIT,	/* over the rate limit */
+
+	__KSTREAM_INGRESS_MAX
+};
+
+#define KSTREAM_INGRESS_MAX (__KSTREAM_INGRESS_MAX - 1)
 
 /*
  * A record: what KSTREAM_FD_RECORDS reads return, one after the other.

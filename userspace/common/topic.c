@@ -89,6 +89,8 @@ static void topic_print_config(FILE *f, const struct topic_info *t)
 		fprintf(f, " owner %" PRIu32, t->uid);
 	if (topic_has(t, KSTREAM_A_TOPIC_GID))
 		fprintf(f, " group %" PRIu32, t->gid);
+	if (topic_has(t, KSTREAM_A_FILTER_NAME))
+		fprintf(f, " filter %s", t->filter);
 	fputc('\n', f);
 }
 
@@ -131,6 +133,15 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 		fprintf(f, " (%" PRIu64 " bytes)",
 			t->stats[KSTREAM_STAT_PUBLISHED_BYTES]);
 	topic_print_stat(f, t, KSTREAM_STAT_DROPPED, "dropped", &sep);
+	if (topic_has_stat(t, KSTREAM_STAT_DROPPED) &&
+	    topic_has_stat(t, KSTREAM_STAT_DROPPED_FILTER) &&
+	    topic_has_stat(t, KSTREAM_STAT_DROPPED_SAMPLE) &&
+	    topic_has_stat(t, KSTREAM_STAT_DROPPED_RATELIMIT))
+		fprintf(f, " (filter %" PRIu64 " sample %" PRIu64
+			" ratelimit %" PRIu64 ")",
+			t->stats[KSTREAM_STAT_DROPPED_FILTER],
+			t->stats[KSTREAM_STAT_DROPPED_SAMPLE],
+			t->stats[KSTREAM_STAT_DROPPED_RATELIMIT]);
 	topic_print_stat(f, t, KSTREAM_STAT_LOST, "lost", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_READERS, "readers", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_WRITERS, "writers", &sep);
@@ -155,6 +166,9 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_HEAD_SEQ]		= "head_seq",
 	[KSTREAM_STAT_TAIL_SEQ]		= "tail_seq",
 	[KSTREAM_STAT_RING_USED]	= "ring_used",
+	[KSTREAM_STAT_DROPPED_FILTER]	= "dropped_filter",
+	[KSTREAM_STAT_DROPPED_SAMPLE]	= "dropped_sample",
+	[KSTREAM_STAT_DROPPED_RATELIMIT] = "dropped_ratelimit",
 };
 
 static void topic_json_u32(struct json *j, const struct topic_info *t,
@@ -194,6 +208,8 @@ void topic_print_json(struct json *j, const struct topic_info *t)
 	}
 	topic_json_u32(j, t, KSTREAM_A_TOPIC_UID, "uid", t->uid);
 	topic_json_u32(j, t, KSTREAM_A_TOPIC_GID, "gid", t->gid);
+	if (topic_has(t, KSTREAM_A_FILTER_NAME))
+		json_kv_str(j, "filter", t->filter);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
 		topic_json_stats_obj(j, t);
 	json_obj_end(j);

@@ -37,6 +37,7 @@ struct topic_info {
 	uint32_t mode;
 	uint32_t uid;
 	uint32_t gid;
+	char filter[KSTREAM_NAME_MAX];		/* KSTREAM_A_FILTER_NAME */
 	uint64_t stats[KSTREAM_STAT_MAX + 1];	/* by enum kstream_stat */
 	uint32_t have;		/* bit 1 << KSTREAM_A_* per attribute present */
 	uint32_t have_stats;	/* bit 1 << KSTREAM_STAT_* per counter present */
@@ -55,18 +56,19 @@ static inline bool topic_has_stat(const struct topic_info *t, int stat)
 /*
  * Two lines (the second only when counters are present):
  *
- * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0
- *     published 10 (640 bytes) dropped 0 lost 0 readers 2 writers 1 seq 0..9 used 880
+ * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0 filter f1
+ *     published 10 (640 bytes) dropped 3 (filter 0 sample 3 ratelimit 0) lost 0 readers 2 writers 1 seq 0..9 used 880
  *
- * Absent attributes are left out.
+ * Absent attributes are left out (the drop reasons need all three).
  */
 void topic_print_text(FILE *f, const struct topic_info *t);
 
 /*
  * One JSON object: name, id, ring_size, msg_max, policy (string), mode
- * (octal string, "0660"), uid, gid and a "stats" object (published,
+ * (octal string, "0660"), uid, gid, filter and a "stats" object (published,
  * published_bytes, dropped, lost, readers, writers, head_seq, tail_seq,
- * ring_used).  Absent attributes are left out.
+ * ring_used, dropped_filter, dropped_sample, dropped_ratelimit).  Absent
+ * attributes are left out.
  */
 void topic_print_json(struct json *j, const struct topic_info *t);
 

@@ -35,6 +35,27 @@ void usage(FILE *f)
 	      "  topic show [NAME]      one topic, or all (the default command),\n"
 	      "                         with their counters\n"
 	      "  topic list             topic names, one per line\n"
+	      "  filter load pass NAME  load a program and register it as filter\n"
+	      "  filter load filter NAME [action keep|drop] RULE...\n"
+	      "            RULE: offset OFF TYPE [mask M] OP VALUE | offset OFF TYPE\n"
+	      "                  [mask M] range LO HI | len OP VALUE | len range LO HI\n"
+	      "            TYPE: u8 u16 u32 u64 s8 s16 s32 s64 [be|le suffix]\n"
+	      "            OP: eq ne lt le gt ge\n"
+	      "  filter load sample NAME every N | random P |\n"
+	      "            adaptive offset OFF TYPE band LO HI normal R anomaly R\n"
+	      "            R: 1 in R messages, or one per duration R (100ms)\n"
+	      "  filter load ratelimit NAME rate MSGS/S [burst N] [per topic|uid|pid]\n"
+	      "            [buckets N]\n"
+	      "  filter load file OBJECT NAME\n"
+	      "                         a program of your own (Documentation/bpf.rst)\n"
+	      "                         loaded filters stay pinned in /sys/fs/bpf/kstream\n"
+	      "  filter unload NAME     unpin and unregister (detaches it everywhere)\n"
+	      "  filter attach TOPIC NAME\n"
+	      "                         judge TOPIC's messages with filter NAME\n"
+	      "                         (replaces the filter it had)\n"
+	      "  filter detach TOPIC    let TOPIC's messages through unjudged\n"
+	      "  filter list            registered filters and their topics (the\n"
+	      "                         default command); filter show NAME: one\n"
 	      "\n"
 	      "  NAME: 1 to 63 characters of [A-Za-z0-9._-], not \".\" or \"..\".\n"
 	      "  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
@@ -110,6 +131,7 @@ static const struct {
 } objects[] = {
 	{ "status", cmd_status },
 	{ "topic", cmd_topic },
+	{ "filter", cmd_filter },
 };
 
 int main(int argc, char **argv)

@@ -24,5 +24,6 @@ void usage(FILE *f);
 
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_topic(struct ctl *ctl, int argc, char **argv);
+int cmd_filter(struct ctl *ctl, int argc, char **argv);
 
 #endif /* STREAMCTL_H */

@@ -37,6 +37,7 @@ static const struct nla_policy topic_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_UID]		= { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_GID]		= { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_STATS]		= { .type = NLA_NESTED },
+	[KSTREAM_A_FILTER_NAME]		= { .type = NLA_STRING },
 };
 
 static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
@@ -49,6 +50,9 @@ static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_HEAD_SEQ]		= { .type = NLA_U64 },
 	[KSTREAM_STAT_TAIL_SEQ]		= { .type = NLA_U64 },
 	[KSTREAM_STAT_RING_USED]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED_FILTER]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED_SAMPLE]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED_RATELIMIT] = { .type = NLA_U64 },
 };
 
 /* --------------------------------------------------------- requests */
@@ -132,6 +136,11 @@ static int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 	topic_get_u32(tb, KSTREAM_A_TOPIC_POLICY, &t->policy, t);
 	topic_get_u32(tb, KSTREAM_A_TOPIC_UID, &t->uid, t);
 	topic_get_u32(tb, KSTREAM_A_TOPIC_GID, &t->gid, t);
+	if (tb[KSTREAM_A_FILTER_NAME]) {
+		nla_strlcpy(t->filter, tb[KSTREAM_A_FILTER_NAME],
+			    sizeof(t->filter));
+		t->have |= 1U << KSTREAM_A_FILTER_NAME;
+	}
 	if (tb[KSTREAM_A_TOPIC_MODE]) {
 		t->mode = nla_get_u16(tb[KSTREAM_A_TOPIC_MODE]);
 		t->have |= 1U << KSTREAM_A_TOPIC_MODE;

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Must be refused: the window size is not a constant. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "kstream_ingress.h"
+
+SEC("struct_ops/verdict")
+__u32 BPF_PROG(bad_verdict, struct kstream_ingress_ctx *msg)
+{
+	const volatile __u8 *p;
+
+	p = bpf_kstream_msg_bytes(msg, 0, bpf_kstream_msg_len(msg));
+	if (p && p[0] == 'X')
+		return KSTREAM_INGRESS_DROP;
+	return KSTREAM_INGRESS_PASS;
+}
+
+SEC(".struct_ops.link")
+struct kstream_ingress_ops bad = { .verdict = (void *)bad_verdict, .name = "bad" };
+
+char LICENSE[] SEC("license") = "GPL";
