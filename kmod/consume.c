@@ -15,8 +15,10 @@
 
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/timekeeping.h>
 
 #include "kstream.h"
+#include "trace.h"
 
 /*
  * Where a reader really is, for a @head loaded with acquire: its position
@@ -124,6 +126,8 @@ static void kstream_reader_advance(struct kstream_topic *t,
 
 		rd->lost += lost;
 		atomic64_add(lost, &t->lost);
+		trace_kstream_lap(t, rd->pid, lost);
+		kstream_notify_lapped(t, lost);
 	}
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
@@ -143,6 +147,7 @@ static ssize_t kstream_read_locked(struct kstream_file *kf, struct iov_iter *to)
 	struct kstream_topic *t = kf->topic;
 	struct kstream_ring *ring = &t->ring;
 	u64 head, start, pos, first_seq, last_seq;
+	struct kstream_delivery d;
 	struct kstream_msg_hdr hdr;
 	size_t copied;
 	int err;
@@ -155,6 +160,8 @@ retry:
 	copied = 0;
 	first_seq = 0;
 	last_seq = 0;
+	memset(&d, 0, sizeof(d));
+	d.now_ns = ktime_get_real_ns();
 	while (pos < head) {
 		size_t size, n;
 		void *src;
@@ -182,6 +189,8 @@ retry:
 		if (pos == start)
 			first_seq = hdr.seq;
 		last_seq = hdr.seq;
+		kstream_delivery_add(&d, hdr.ts_ns, hdr.len);
+		trace_kstream_deliver(t, hdr.seq, hdr.len, hdr.ts_ns, d.now_ns);
 		pos += KSTREAM_REC_SIZE(hdr.len);
 		if (!records)
 			break;
@@ -194,6 +203,7 @@ retry:
 	if (READ_ONCE(ring->ctl->tail) > start)
 		goto lapped;
 
+	kstream_stats_delivered(t, rd, &d);
 	kstream_reader_advance(t, rd, pos, first_seq, last_seq);
 	return copied;
 
@@ -272,6 +282,29 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
  * for mapped readers, which move on their own: then it is read from the
  * record at the cursor.  File lock held.
  */
+/*
+ * Topic lock held (nothing moves): sequence of the record at @pos, a
+ * clamped cursor of @rd.  A mapped reader's cursor may point anywhere in
+ * [tail, head]; what is not a plausible record reads as the tail.
+ */
+u64 kstream_reader_seq_locked(struct kstream_topic *t, struct kstream_reader *rd,
+			      u64 pos)
+{
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	const struct kstream_msg_hdr *hdr;
+	u64 seq;
+
+	lockdep_assert_held(&t->lock);
+	if (!rd->page)
+		return clamp(READ_ONCE(rd->next_seq), ctl->tail_seq,
+			     ctl->head_seq);
+	if (pos == ctl->head)
+		return ctl->head_seq;
+	hdr = kstream_ring_ptr(&t->ring, pos);
+	seq = READ_ONCE(hdr->seq);
+	return seq >= ctl->tail_seq && seq < ctl->head_seq ? seq : ctl->tail_seq;
+}
+
 u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd)
 {
 	struct kstream_msg_hdr hdr;
@@ -418,6 +451,9 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 		rd->pos = t->ring.ctl->head;
 		rd->next_seq = t->ring.ctl->head_seq;
 		rd->lost = 0;
+		rd->delivered = 0;
+		/* In the initial pid namespace, as netlink reports it. */
+		rd->pid = task_tgid_nr(current);
 		rd->armed = false;
 		list_add_tail(&rd->node, &t->readers);
 		t->nr_readers++;

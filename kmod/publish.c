@@ -21,6 +21,7 @@
 #include <linux/timekeeping.h>
 
 #include "kstream.h"
+#include "trace.h"
 
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
@@ -229,6 +230,7 @@ static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
 	t->published_bytes += len;
+	trace_kstream_publish(t, hdr->seq, len, hdr->ts_ns);
 	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
 	smp_store_release(&ctl->head, ctl->head + need);
 	if (t->nr_armed)
@@ -240,8 +242,8 @@ out:
 	return err;
 }
 
-ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
-			bool nonblock)
+static ssize_t kstream_publish_one(struct kstream_topic *t,
+				   struct iov_iter *from, bool nonblock)
 {
 	size_t len = iov_iter_count(from);
 	u8 stage[KSTREAM_STACK_STAGE];
@@ -267,6 +269,7 @@ ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
 
 	if (kstream_ingress_verdict(t, buf, len) != KSTREAM_VERDICT_PASS) {
 		atomic64_inc(&t->dropped);
+		trace_kstream_drop(t, len, KSTREAM_VERDICT_DROP);
 		ret = len;
 		goto out;
 	}
@@ -280,4 +283,12 @@ out:
 	if (buf != stage)
 		kvfree(buf);
 	return ret;
+}
+
+ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
+			bool nonblock)
+{
+	ssize_t ret = kstream_publish_one(t, from, nonblock);
+
+	return ret < 0 ? kstream_stats_error(t, ret) : ret;
 }
