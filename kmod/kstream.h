@@ -229,7 +229,7 @@ struct kstream_reader_visitor {
 };
 
 int kstream_visit_readers(struct kstream_topic *t,
-			    const struct kstream_reader_visitor *v);
+			  const struct kstream_reader_visitor *v);
 void kstream_stats_reset(struct kstream_topic *t);
 extern const struct attribute_group *kstream_topic_groups[];
 

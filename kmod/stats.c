@@ -168,7 +168,7 @@ void kstream_topic_stats(struct kstream_topic *t,
  * taken under the topic lock; it must not sleep.  Stops at an error.
  */
 int kstream_visit_readers(struct kstream_topic *t,
-			    const struct kstream_reader_visitor *v)
+			  const struct kstream_reader_visitor *v)
 {
 	struct kstream_reader_stats rs;
 	struct kstream_reader *rd;
