@@ -955,7 +955,10 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 		ASSERT_EQ(100, wr_len(wfd, 100));
 		ASSERT_EQ(100, rd(fast, buf, sizeof(buf)));
 	}
-	ASSERT_EQ(100, rd(slow, buf, sizeof(buf)));	/* lapped: counts lost */
+	/* the slow reader was lapped: it loses some, then catches up */
+	for (i = 0; rd(slow, buf, sizeof(buf)) == 100; i++)
+		;
+	ASSERT_GT(100, i);
 	EXPECT_EQ(-EMSGSIZE, wr_len(wfd, 1025));
 	EXPECT_EQ(-EINVAL, wr(wfd, buf, 0));
 	for (i = 0; i < 5; i++)
@@ -1970,9 +1973,9 @@ TEST_F_TIMEOUT(st, streamctl_probe, 60)
 	MK("bp", 4096, 0, KSTREAM_POLICY_BLOCK);
 	rfd = OPEN("bp", O_RDONLY | O_NONBLOCK);
 	EXPECT_EQ(0, sh(out, sizeof(out), "$SC probe bp -t 5"));
-	/* ... and fails, in time, when a reader holds it full */
+	/* ... and fails, in time, when a reader holds it full (even for 16 bytes) */
 	wfd = OPEN("bp", O_WRONLY | O_NONBLOCK);
-	ASSERT_LE(2, fill_until_eagain(wfd, 100));
+	ASSERT_LE(2, fill_until_eagain(wfd, 16));
 	EXPECT_EQ(1, sh(out, sizeof(out), "$SC probe bp -t 0.5 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "not keeping up")) TH_LOG("%s", out);
 	close(rfd);

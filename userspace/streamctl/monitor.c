@@ -149,7 +149,6 @@ static int monitor_subscribe(struct kst_nl *nl, struct monitor *m)
 		return EXIT_ERROR;
 	}
 	ctrl = genl_ctrl_resolve_grp(nl->sk, "nlctrl", "notify");
-	nl_socket_disable_seq_check(nl->sk);
 	if (nl_socket_add_membership(nl->sk, grp) ||
 	    (ctrl >= 0 && nl_socket_add_membership(nl->sk, ctrl))) {
 		fprintf(stderr, "streamctl: monitor: cannot join the events group: %s\n",
@@ -162,6 +161,14 @@ static int monitor_subscribe(struct kst_nl *nl, struct monitor *m)
 	return EXIT_OK;
 }
 
+/* Events are not answers to a request: any sequence number goes. */
+static int monitor_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 static int monitor_loop(struct kst_nl *nl, struct monitor *m,
 			const sigset_t *waitmask)
 {
@@ -171,6 +178,7 @@ static int monitor_loop(struct kst_nl *nl, struct monitor *m,
 	if (!cb)
 		return kst_nl_nomem();
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_valid, m);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, monitor_any_seq, NULL);
 	while (!monitor_stop && !m->unloaded && !m->failed &&
 	       (!m->count || m->seen < m->count)) {
 		struct pollfd p = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
