@@ -1510,14 +1510,18 @@ FIXTURE(conc) {
 
 FIXTURE_VARIANT(conc) {
 	__u32 policy;
+	__u32 ring;
 };
 
 FIXTURE_VARIANT_ADD(conc, block) {
 	.policy = KSTREAM_POLICY_BLOCK,
+	.ring = 16384,
 };
 
+/* Big enough that readers deliver a good part, small enough to lap them. */
 FIXTURE_VARIANT_ADD(conc, overwrite) {
 	.policy = KSTREAM_POLICY_OVERWRITE,
+	.ring = 131072,
 };
 
 FIXTURE_SETUP(conc)
@@ -1558,7 +1562,7 @@ TEST_F_TIMEOUT(conc, counters_exact, 120)
 	ASSERT_NE(NULL, f);
 	memset(&c, 0, sizeof(c));
 	c.block = variant->policy == KSTREAM_POLICY_BLOCK;
-	ASSERT_EQ(0, kst_create(&self->nl, "conc", 16384, 0, variant->policy))
+	ASSERT_EQ(0, kst_create(&self->nl, "conc", variant->ring, 0, variant->policy))
 		TH_LOG("%s", self->nl.extack);
 	for (i = 0; i < CREAD; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
