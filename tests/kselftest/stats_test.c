@@ -1698,7 +1698,7 @@ static int sh(char *out, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "SC='%s'; %s", streamctl(), body);
+	snprintf(cmd, sizeof(cmd), "export SC='%s'; %s", streamctl(), body);
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -1844,6 +1844,71 @@ TEST_F_TIMEOUT(st, streamctl_top_counts_snapshots, 60)
 				".[1].topics[0].name == \"a\" and .[1].interval_ms > 0'"))
 			TH_LOG("%s", out);
 	EXPECT_EQ(2, sh(out, sizeof(out), "$SC top -n 0 2>/dev/null"));
+	close(rfd);
+}
+
+/*
+ * On a terminal (a pty from script(1)): top redraws with ANSI sequences,
+ * quits on 'q', and leaves the terminal as it found it, after 'q' and
+ * after SIGINT or SIGTERM alike.
+ */
+TEST_F_TIMEOUT(st, streamctl_top_on_a_terminal, 90)
+{
+	static char out[65536], a[512], b[512];
+	char dir[] = "/tmp/kst-top.XXXXXX", path[128];
+	static const char *const how[] = { "q", "INT", "TERM" };
+	unsigned int i;
+	int rfd;
+	FILE *f;
+
+	if (sh(NULL, 0, "command -v script && command -v stty && command -v timeout") != 0)
+		SKIP(return, "script(1), stty or timeout missing");
+	/* the test VM's /dev has no pty instances of its own */
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666,mode=0620");
+	}
+	if (access("/dev/pts/ptmx", F_OK))
+		SKIP(return, "no devpts: no terminal to test on");
+	traffic(_metadata, &self->nl, &rfd);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	for (i = 0; i < 3; i++) {
+		/* the key goes through the pty; signals come from timeout(1) */
+		if (i == 0) {
+			EXPECT_EQ(0, sh(out, sizeof(out), "(sleep 2; printf q) | script -qec "
+					"'stty -g >%s/before; $SC top -i 0.2; echo $? >%s/rc; "
+					"stty -g >%s/after' /dev/null", dir, dir, dir));
+		} else {
+			EXPECT_EQ(0, sh(out, sizeof(out), "(sleep 6; printf x) | script -qec "
+					"'stty -g >%s/before; timeout --foreground -s %s 2 $SC top -i 0.2; "
+					"echo $? >%s/rc; stty -g >%s/after' /dev/null", dir, how[i],
+					dir, dir, dir));
+		}
+		EXPECT_NE(NULL, strstr(out, "\033[H\033[2J")) TH_LOG("%s: no redraw in: %.300s", how[i], out);
+		EXPECT_NE(NULL, strstr(out, "(q to quit)")) TH_LOG("%s", how[i]);
+		EXPECT_NE(NULL, strstr(out, "\033[?25h")) TH_LOG("%s: cursor not shown again",
+								   how[i]);
+		snprintf(path, sizeof(path), "%s/before", dir);
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(b, sizeof(b), f));
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/after", dir);
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f) TH_LOG("%s: the shell did not go on after top", how[i]);
+		ASSERT_NE(NULL, fgets(a, sizeof(a), f));
+		fclose(f);
+		EXPECT_STREQ(b, a) TH_LOG("%s: terminal settings not restored", how[i]);
+		snprintf(path, sizeof(path), "%s/rc", dir);
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(a, sizeof(a), f));
+		fclose(f);
+		/* top's own status after q; timeout's (124) after a signal */
+		EXPECT_STREQ(i == 0 ? "0\n" : "124\n", a) TH_LOG("%s", how[i]);
+		sh(NULL, 0, "rm -f %s/before %s/after %s/rc", dir, dir, dir);
+	}
+	rmdir(dir);
 	close(rfd);
 }
 
