@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "json.h"
 #include "nl.h"
@@ -128,9 +129,16 @@ static void top_print(struct top *tp, const struct stats_set *prev,
 	struct top_row row;
 	struct json j;
 	time_t now = time(NULL);
+	struct winsize ws;
+	size_t i, rows = 0;
 	struct tm tm;
-	size_t i;
 
+	/*
+	 * Lines left for topics under the title and the header, keeping the
+	 * last line free: a newline there would scroll the title away.
+	 */
+	if (tp->ansi && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
+		rows = ws.ws_row - 3;
 	if (tp->ctl->json) {
 		json_init(&j, stdout);
 		json_obj_start(&j);
@@ -151,6 +159,12 @@ static void top_print(struct top *tp, const struct stats_set *prev,
 	for (i = 0; i < cur->n; i++) {
 		const struct topic_stats *c = &cur->v[i];
 		const struct topic_stats *p;
+
+		/* A screen shows what fits, and says what does not. */
+		if (!tp->ctl->json && rows && i + 1 == rows && i + 1 < cur->n) {
+			printf("(%zu more topics)\n", cur->n - i);
+			break;
+		}
 
 		p = stats_set_find(prev, c->info.name,
 				   topic_has(&c->info, KSTREAM_A_TOPIC_ID) ?
