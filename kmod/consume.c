@@ -111,6 +111,18 @@ static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 	return 0;
 }
 
+/*
+ * Topic lock held: the losses a mapped reader reported in its page since
+ * the topic's last stats reset (the page is the consumer's to write: a
+ * value below the baseline counts as none).
+ */
+u64 kstream_reader_page_lost(struct kstream_reader *rd)
+{
+	u64 lost = rd->page ? READ_ONCE(rd->page->lost) : 0;
+
+	return lost > rd->lost_base ? lost - rd->lost_base : 0;
+}
+
 u64 kstream_reader_lost(struct kstream_reader *rd)
 {
 	return rd->lost + (rd->page ? READ_ONCE(rd->page->lost) : 0);
@@ -470,8 +482,7 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	if (rd->armed)
 		t->nr_armed--;
 	/* What this reader lost through its mapping stays counted. */
-	if (rd->page)
-		atomic64_add(READ_ONCE(rd->page->lost), &t->lost);
+	atomic64_add(kstream_reader_page_lost(rd), &t->lost);
 	spin_unlock(&t->lock);
 	/* A block topic's producers may be waiting for this reader. */
 	kstream_wake_writers(t);

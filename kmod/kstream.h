@@ -86,6 +86,7 @@ struct kstream_reader {
 	u64 next_seq;		/* sequence expected next (file lock) */
 	u64 lost;		/* messages lost to overwrite (file lock) */
 	u64 delivered;		/* messages read() gave it (file lock) */
+	u64 lost_base;		/* page->lost at the last stats reset (lock) */
 	pid_t pid;		/* process that opened it (tgid) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
@@ -249,6 +250,7 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd);
 void kstream_wake_readers(struct kstream_topic *t, bool all);
 void kstream_wake_writers(struct kstream_topic *t);
 u64 kstream_reader_lost(struct kstream_reader *rd);
+u64 kstream_reader_page_lost(struct kstream_reader *rd);
 u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd);
 u64 kstream_reader_seq_locked(struct kstream_topic *t, struct kstream_reader *rd,
 			      u64 pos);

@@ -154,8 +154,7 @@ void kstream_topic_stats(struct kstream_topic *t,
 		u64 lag, lag_bytes;
 
 		/* Mapped readers count their losses in their pages. */
-		if (rd->page)
-			st->lost += READ_ONCE(rd->page->lost);
+		st->lost += kstream_reader_page_lost(rd);
 		kstream_reader_lag_locked(t, rd, &lag, &lag_bytes);
 		st->max_lag = max(st->max_lag, lag);
 		st->max_lag_bytes = max(st->max_lag_bytes, lag_bytes);
@@ -191,6 +190,7 @@ int kstream_visit_readers(struct kstream_topic *t,
 
 void kstream_stats_reset(struct kstream_topic *t)
 {
+	struct kstream_reader *rd;
 	unsigned int cpu, i;
 
 	for_each_possible_cpu(cpu)
@@ -203,6 +203,10 @@ void kstream_stats_reset(struct kstream_topic *t)
 	spin_lock(&t->lock);
 	t->published = 0;
 	t->published_bytes = 0;
+	/* What mapped readers reported so far is not counted from now on. */
+	list_for_each_entry(rd, &t->readers, node)
+		if (rd->page)
+			rd->lost_base = READ_ONCE(rd->page->lost);
 	spin_unlock(&t->lock);
 }
 

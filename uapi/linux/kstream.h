@@ -273,9 +273,13 @@ enum kstream_stat {
 	KSTREAM_STAT_ERR_FULL,		/* ... no room, non-blocking (EAGAIN) */
 	KSTREAM_STAT_ERR_INTR,		/* ... signal while waiting (EINTR) */
 	KSTREAM_STAT_ERR_FAULT,		/* ... bad buffer (EFAULT) */
-	KSTREAM_STAT_ERR_GONE,		/* ... topic deleted (ENODEV) */
+	/*
+	 * ... topic deleted (ENODEV): only deleted topics count these, and
+	 * they are gone from netlink and sysfs, so it reads 0 (reserved).
+	 */
+	KSTREAM_STAT_ERR_GONE,
 	KSTREAM_STAT_MAX_LAG,		/* messages the slowest reader is behind */
-	KSTREAM_STAT_MAX_LAG_BYTES,	/* bytes the slowest reader is behind */
+	KSTREAM_STAT_MAX_LAG_BYTES,	/* ring bytes (as RING_USED) it is behind */
 	KSTREAM_STAT_LATENCY,		/* binary: __u64[KSTREAM_LAT_BUCKETS] */
 
 	__KSTREAM_STAT_MAX
@@ -294,7 +298,11 @@ enum kstream_stat {
  */
 #define KSTREAM_LAT_BUCKETS	40
 
-/* Per reader, in KSTREAM_A_TOPIC_READERS (KSTREAM_CMD_TOPIC_GET only). */
+/*
+ * Per reader, in KSTREAM_A_TOPIC_READERS (KSTREAM_CMD_TOPIC_GET only): one
+ * nest of attribute type 0 per reader fd.  DELIVERED and LOST are the
+ * fd's own, since it was opened (a stats reset does not touch them).
+ */
 enum kstream_reader_attr {
 	KSTREAM_READER_UNSPEC,
 	KSTREAM_READER_PID,		/* u32, process that opened the fd */
@@ -302,7 +310,7 @@ enum kstream_reader_attr {
 	KSTREAM_READER_DELIVERED,	/* u64, messages read() gave it */
 	KSTREAM_READER_LOST,		/* u64 */
 	KSTREAM_READER_LAG,		/* u64, messages behind the newest */
-	KSTREAM_READER_LAG_BYTES,	/* u64, bytes behind the newest */
+	KSTREAM_READER_LAG_BYTES,	/* u64, ring bytes behind the newest */
 	KSTREAM_READER_PAD,
 
 	__KSTREAM_READER_MAX
