@@ -250,9 +250,11 @@ demo:
 # compat.h is the one place allowed to test LINUX_VERSION_CODE.
 CHECKPATCH = $(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict -f
 checkpatch: $(KSFT)/.stamp
-	$(CHECKPATCH) $(filter-out kmod/compat.h,$(wildcard kmod/*.[ch] tests/vm/warn/*.c)) \
+	$(CHECKPATCH) $(filter-out kmod/compat.h kmod/trace.h,$(wildcard kmod/*.[ch] tests/vm/warn/*.c)) \
 		uapi/linux/kstream.h
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h
+	@# TRACE_EVENT() has a layout of its own, as in the kernel's headers.
+	$(CHECKPATCH) --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT kmod/trace.h
 
 install: module userspace
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \

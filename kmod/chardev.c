@@ -57,6 +57,7 @@ void kstream_topic_device_init(struct kstream_topic *t)
 	device_initialize(&t->dev);
 	t->dev.class = &kstream_class;
 	t->dev.type = &kstream_topic_type;
+	t->dev.groups = kstream_topic_groups;
 	t->dev.release = kstream_topic_dev_release;
 }
 

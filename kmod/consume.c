@@ -15,8 +15,10 @@
 
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/timekeeping.h>
 
 #include "kstream.h"
+#include "trace.h"
 
 /*
  * Where a reader really is, for a @head loaded with acquire: its position
@@ -109,6 +111,18 @@ static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 	return 0;
 }
 
+/*
+ * Topic lock held: the losses a mapped reader reported in its page since
+ * the topic's last stats reset (the page is the consumer's to write: a
+ * value below the baseline counts as none).
+ */
+u64 kstream_reader_page_lost(struct kstream_reader *rd)
+{
+	u64 lost = rd->page ? READ_ONCE(rd->page->lost) : 0;
+
+	return lost > rd->lost_base ? lost - rd->lost_base : 0;
+}
+
 u64 kstream_reader_lost(struct kstream_reader *rd)
 {
 	return rd->lost + (rd->page ? READ_ONCE(rd->page->lost) : 0);
@@ -124,6 +138,8 @@ static void kstream_reader_advance(struct kstream_topic *t,
 
 		rd->lost += lost;
 		atomic64_add(lost, &t->lost);
+		trace_kstream_lap(t, rd->pid, lost);
+		kstream_notify_lapped(t, lost);
 	}
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
@@ -143,6 +159,7 @@ static ssize_t kstream_read_locked(struct kstream_file *kf, struct iov_iter *to)
 	struct kstream_topic *t = kf->topic;
 	struct kstream_ring *ring = &t->ring;
 	u64 head, start, pos, first_seq, last_seq;
+	struct kstream_delivery d;
 	struct kstream_msg_hdr hdr;
 	size_t copied;
 	int err;
@@ -155,6 +172,8 @@ retry:
 	copied = 0;
 	first_seq = 0;
 	last_seq = 0;
+	memset(&d, 0, sizeof(d));
+	d.now_ns = ktime_get_real_ns();
 	while (pos < head) {
 		size_t size, n;
 		void *src;
@@ -182,6 +201,8 @@ retry:
 		if (pos == start)
 			first_seq = hdr.seq;
 		last_seq = hdr.seq;
+		kstream_delivery_add(&d, hdr.ts_ns, hdr.len);
+		trace_kstream_deliver(t, hdr.seq, hdr.len, hdr.ts_ns, d.now_ns);
 		pos += KSTREAM_REC_SIZE(hdr.len);
 		if (!records)
 			break;
@@ -194,6 +215,7 @@ retry:
 	if (READ_ONCE(ring->ctl->tail) > start)
 		goto lapped;
 
+	kstream_stats_delivered(t, rd, &d);
 	kstream_reader_advance(t, rd, pos, first_seq, last_seq);
 	return copied;
 
@@ -272,6 +294,29 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
  * for mapped readers, which move on their own: then it is read from the
  * record at the cursor.  File lock held.
  */
+/*
+ * Topic lock held (nothing moves): sequence of the record at @pos, a
+ * clamped cursor of @rd.  A mapped reader's cursor may point anywhere in
+ * [tail, head]; what is not a plausible record reads as the tail.
+ */
+u64 kstream_reader_seq_locked(struct kstream_topic *t, struct kstream_reader *rd,
+			      u64 pos)
+{
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	const struct kstream_msg_hdr *hdr;
+	u64 seq;
+
+	lockdep_assert_held(&t->lock);
+	if (!rd->page)
+		return clamp(READ_ONCE(rd->next_seq), ctl->tail_seq,
+			     ctl->head_seq);
+	if (pos == ctl->head)
+		return ctl->head_seq;
+	hdr = kstream_ring_ptr(&t->ring, pos);
+	seq = READ_ONCE(hdr->seq);
+	return seq >= ctl->tail_seq && seq < ctl->head_seq ? seq : ctl->tail_seq;
+}
+
 u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd)
 {
 	struct kstream_msg_hdr hdr;
@@ -418,6 +463,9 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 		rd->pos = t->ring.ctl->head;
 		rd->next_seq = t->ring.ctl->head_seq;
 		rd->lost = 0;
+		rd->delivered = 0;
+		/* In the initial pid namespace, as netlink reports it. */
+		rd->pid = task_tgid_nr(current);
 		rd->armed = false;
 		list_add_tail(&rd->node, &t->readers);
 		t->nr_readers++;
@@ -434,8 +482,7 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	if (rd->armed)
 		t->nr_armed--;
 	/* What this reader lost through its mapping stays counted. */
-	if (rd->page)
-		atomic64_add(READ_ONCE(rd->page->lost), &t->lost);
+	atomic64_add(kstream_reader_page_lost(rd), &t->lost);
 	spin_unlock(&t->lock);
 	/* A block topic's producers may be waiting for this reader. */
 	kstream_wake_writers(t);

@@ -36,6 +36,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -91,9 +92,25 @@ struct kstream_reader {
 	struct page *page_pg;
 	u64 next_seq;		/* sequence expected next (file lock) */
 	u64 lost;		/* messages lost to overwrite (file lock) */
+	u64 delivered;		/* messages read() gave it (file lock) */
+	u64 lost_base;		/* page->lost at the last stats reset (lock) */
+	pid_t pid;		/* process that opened it (tgid) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
 };
+
+/* Kinds of refused publishes, counted per topic. */
+enum kstream_err {
+	KSTREAM_ERR_EMPTY,
+	KSTREAM_ERR_TOO_BIG,
+	KSTREAM_ERR_FULL,
+	KSTREAM_ERR_INTR,
+	KSTREAM_ERR_FAULT,
+	KSTREAM_ERR_GONE,
+	KSTREAM_ERR_NR
+};
+
+struct kstream_pcpu_stats;
 
 struct kstream_topic {
 	struct device dev;	/* refcount of the topic; devtmpfs node */
@@ -124,12 +141,16 @@ struct kstream_topic {
 	struct kstream_filter __rcu *filter;
 #endif
 
-	/* Statistics. */
+	/* Statistics (stats.c). */
 	u64 published;		/* lock */
 	u64 published_bytes;	/* lock */
 	/* Dropped by the ingress verdict, by enum kstream_ingress_verdict. */
 	atomic64_t dropped[KSTREAM_INGRESS_MAX + 1];
 	atomic64_t lost;
+	atomic64_t errors[KSTREAM_ERR_NR];
+	struct kstream_pcpu_stats __percpu *pcpu;
+	struct ratelimit_state lap_rs;	/* lap events */
+	atomic64_t lap_pending;		/* lost in laps not yet announced */
 
 	u32 ring_charged;	/* bytes counted against max_ring_memory */
 };
@@ -187,6 +208,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack);
 void kstream_topic_delete_all(void);
 struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor);
+struct kstream_topic *kstream_topic_get_by_name(const char *name);
 void kstream_topic_put(struct kstream_topic *t);
 void kstream_topic_release(struct kstream_topic *t);
 void kstream_topics_lock(void);
@@ -196,14 +218,47 @@ struct kstream_topic *kstream_topic_find(const char *name);
 struct kstream_topic *kstream_topic_next(unsigned long *id);
 bool kstream_topic_name_valid(const char *name);
 
+/* stats.c: counters, latency histogram, lag, reset, sysfs. */
 struct kstream_topic_stats {
-	u64 published, published_bytes, dropped, lost;
+	u64 published, published_bytes, delivered, delivered_bytes;
+	u64 dropped, lost, errors[KSTREAM_ERR_NR];
 	u64 readers, writers, head_seq, tail_seq, ring_used;
 	u64 dropped_filter, dropped_sample, dropped_ratelimit;
+	u64 max_lag, max_lag_bytes;
+	u64 latency[KSTREAM_LAT_BUCKETS];
 };
 
+struct kstream_reader_stats {
+	pid_t pid;
+	bool mapped;
+	u64 delivered, lost, lag, lag_bytes;
+};
+
+/* What one read() delivered, counted once the copy is known good. */
+struct kstream_delivery {
+	u64 now_ns;
+	u32 msgs;
+	u64 bytes;
+	u32 latency[KSTREAM_LAT_BUCKETS];
+};
+
+int kstream_stats_init(struct kstream_topic *t);
+void kstream_stats_free(struct kstream_topic *t);
+void kstream_delivery_add(struct kstream_delivery *d, u64 ts_ns, u32 len);
+void kstream_stats_delivered(struct kstream_topic *t, struct kstream_reader *rd,
+			     const struct kstream_delivery *d);
+int kstream_stats_error(struct kstream_topic *t, int err);
 void kstream_topic_stats(struct kstream_topic *t,
 			 struct kstream_topic_stats *st);
+struct kstream_reader_visitor {
+	int (*fn)(void *arg, const struct kstream_reader_stats *rs);
+	void *arg;
+};
+
+int kstream_visit_readers(struct kstream_topic *t,
+			  const struct kstream_reader_visitor *v);
+void kstream_stats_reset(struct kstream_topic *t);
+extern const struct attribute_group *kstream_topic_groups[];
 
 /* publish.c: the write path. */
 ssize_t kstream_publish(struct kstream_topic *t,
@@ -222,7 +277,10 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd);
 void kstream_wake_readers(struct kstream_topic *t, bool all);
 void kstream_wake_writers(struct kstream_topic *t);
 u64 kstream_reader_lost(struct kstream_reader *rd);
+u64 kstream_reader_page_lost(struct kstream_reader *rd);
 u64 kstream_reader_next_seq(struct kstream_topic *t, struct kstream_reader *rd);
+u64 kstream_reader_seq_locked(struct kstream_topic *t, struct kstream_reader *rd,
+			      u64 pos);
 
 /* mmap.c: zero-copy readers. */
 int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma);
@@ -277,5 +335,8 @@ static inline bool kstream_filter_attached(struct kstream_topic *t)
 /* netlink.c: generic netlink family "kstream". */
 int kstream_genl_init(void);
 void kstream_genl_exit(void);
+void kstream_notify(struct kstream_topic *t, enum kstream_event event,
+		    u64 lost, pid_t pid);
+void kstream_notify_lapped(struct kstream_topic *t, u64 lost);
 
 #endif /* _KSTREAM_H */

@@ -45,6 +45,18 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 				    .len = KSTREAM_NAME_MAX - 1 },
 	[KSTREAM_A_FILTER_ID] = { .type = NLA_REJECT },
 	[KSTREAM_A_FILTER_TOPICS] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_READERS] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT_LOST] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT_PID] = { .type = NLA_REJECT },
+};
+
+enum kstream_mcgrp {
+	KSTREAM_MCGRP_EVENTS_ID,
+};
+
+static const struct genl_multicast_group kstream_mcgrps[] = {
+	[KSTREAM_MCGRP_EVENTS_ID] = { .name = KSTREAM_MCGRP_EVENTS },
 };
 
 static struct genl_family kstream_genl_family;
@@ -87,6 +99,16 @@ static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 		{ KSTREAM_STAT_DROPPED_FILTER, &st.dropped_filter },
 		{ KSTREAM_STAT_DROPPED_SAMPLE, &st.dropped_sample },
 		{ KSTREAM_STAT_DROPPED_RATELIMIT, &st.dropped_ratelimit },
+		{ KSTREAM_STAT_DELIVERED, &st.delivered },
+		{ KSTREAM_STAT_DELIVERED_BYTES, &st.delivered_bytes },
+		{ KSTREAM_STAT_ERR_EMPTY, &st.errors[KSTREAM_ERR_EMPTY] },
+		{ KSTREAM_STAT_ERR_TOO_BIG, &st.errors[KSTREAM_ERR_TOO_BIG] },
+		{ KSTREAM_STAT_ERR_FULL, &st.errors[KSTREAM_ERR_FULL] },
+		{ KSTREAM_STAT_ERR_INTR, &st.errors[KSTREAM_ERR_INTR] },
+		{ KSTREAM_STAT_ERR_FAULT, &st.errors[KSTREAM_ERR_FAULT] },
+		{ KSTREAM_STAT_ERR_GONE, &st.errors[KSTREAM_ERR_GONE] },
+		{ KSTREAM_STAT_MAX_LAG, &st.max_lag },
+		{ KSTREAM_STAT_MAX_LAG_BYTES, &st.max_lag_bytes },
 	};
 	struct nlattr *nest;
 	unsigned int i;
@@ -97,10 +119,60 @@ static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(stats); i++) {
 		if (nla_put_u64_64bit(skb, stats[i].attr, *stats[i].value,
-				      KSTREAM_STAT_PAD)) {
-			nla_nest_cancel(skb, nest);
-			return -EMSGSIZE;
-		}
+				      KSTREAM_STAT_PAD))
+			goto cancel;
+	}
+	if (nla_put(skb, KSTREAM_STAT_LATENCY, sizeof(st.latency), st.latency))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* One KSTREAM_A_TOPIC_READERS entry (topic lock held: no sleeping). */
+static int kstream_fill_reader(void *arg, const struct kstream_reader_stats *rs)
+{
+	struct sk_buff *skb = arg;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, KSTREAM_READER_PID, rs->pid) ||
+	    (rs->mapped && nla_put_flag(skb, KSTREAM_READER_MAPPED)) ||
+	    nla_put_u64_64bit(skb, KSTREAM_READER_DELIVERED, rs->delivered,
+			      KSTREAM_READER_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_READER_LOST, rs->lost,
+			      KSTREAM_READER_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_READER_LAG, rs->lag,
+			      KSTREAM_READER_PAD) ||
+	    nla_put_u64_64bit(skb, KSTREAM_READER_LAG_BYTES, rs->lag_bytes,
+			      KSTREAM_READER_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int kstream_fill_readers(struct sk_buff *skb, struct kstream_topic *t)
+{
+	struct kstream_reader_visitor v = {
+		.fn = kstream_fill_reader,
+		.arg = skb,
+	};
+	struct nlattr *nest;
+	int err;
+
+	nest = nla_nest_start(skb, KSTREAM_A_TOPIC_READERS);
+	if (!nest)
+		return -EMSGSIZE;
+	err = kstream_visit_readers(t, &v);
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return err;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
@@ -108,7 +180,8 @@ static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 
 /* One topic message: header and every attribute of @t. */
 static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
-			      u32 portid, u32 seq, int flags, u8 cmd)
+			      u32 portid, u32 seq, int flags, u8 cmd,
+			      bool with_readers)
 {
 	struct user_namespace *ns = current_user_ns();
 	char filter[KSTREAM_NAME_MAX];
@@ -127,7 +200,8 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
 	    kstream_fill_stats(skb, t) ||
 	    (kstream_topic_filter_name(t, filter) &&
-	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter))) {
+	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter)) ||
+	    (with_readers && kstream_fill_readers(skb, t))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -135,21 +209,34 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	return 0;
 }
 
-static int kstream_reply_topic(struct genl_info *info, struct kstream_topic *t)
-{
-	struct sk_buff *skb;
-	int err;
+/* Bytes a reader takes in KSTREAM_A_TOPIC_READERS, rounded up. */
+#define KSTREAM_READER_NLSIZE 96
 
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	err = kstream_fill_topic(skb, t, info->snd_portid, info->snd_seq, 0,
-				 info->genlhdr->cmd);
-	if (err) {
+static int kstream_reply_topic(struct genl_info *info, struct kstream_topic *t,
+			       bool with_readers)
+{
+	size_t size = NLMSG_GOODSIZE;
+	struct sk_buff *skb;
+	int err, tries;
+
+	/* Readers may come while we build the reply: make room, retry once. */
+	for (tries = 0; tries < 2; tries++) {
+		if (with_readers)
+			size += (READ_ONCE(t->nr_readers) + 16) *
+				KSTREAM_READER_NLSIZE;
+		skb = genlmsg_new(size, GFP_KERNEL);
+		if (!skb)
+			return -ENOMEM;
+		err = kstream_fill_topic(skb, t, info->snd_portid,
+					 info->snd_seq, 0, info->genlhdr->cmd,
+					 with_readers);
+		if (!err)
+			return genlmsg_reply(skb, info);
 		nlmsg_free(skb);
-		return err;
+		if (err != -EMSGSIZE)
+			break;
 	}
-	return genlmsg_reply(skb, info);
+	return err;
 }
 
 static int kstream_parse_config(struct genl_info *info,
@@ -237,7 +324,7 @@ static int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(t);
 	}
 	err = kstream_fill_topic(reply, t, info->snd_portid, info->snd_seq, 0,
-				 info->genlhdr->cmd);
+				 info->genlhdr->cmd, false);
 	kstream_topic_put(t);
 	if (err)
 		nlmsg_free(reply);
@@ -256,27 +343,45 @@ static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 	return kstream_topic_delete(name, info->extack);
 }
 
-static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
+/* The topic KSTREAM_A_TOPIC_NAME names, with a reference; ERR_PTR if none. */
+static struct kstream_topic *kstream_info_topic(struct genl_info *info)
 {
 	const char *name = kstream_get_name(info);
 	struct kstream_topic *t;
-	int err;
 
 	if (!name)
-		return -EINVAL;
-	kstream_topics_lock();
-	t = kstream_topic_find(name);
-	if (t)
-		get_device(&t->dev);
-	kstream_topics_unlock();
+		return ERR_PTR(-EINVAL);
+	t = kstream_topic_get_by_name(name);
 	if (!t) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
 				    "no such topic");
-		return -ENOENT;
+		return ERR_PTR(-ENOENT);
 	}
-	err = kstream_reply_topic(info, t);
+	return t;
+}
+
+static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kstream_topic *t = kstream_info_topic(info);
+	int err;
+
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	err = kstream_reply_topic(info, t, true);
 	kstream_topic_put(t);
 	return err;
+}
+
+static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kstream_topic *t = kstream_info_topic(info);
+
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kstream_stats_reset(t);
+	kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
+	kstream_topic_put(t);
+	return 0;
 }
 
 /* Dump every topic in id order; cb->args[0] is the next id to dump. */
@@ -290,7 +395,7 @@ static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 	while ((t = kstream_topic_next(&id))) {
 		err = kstream_fill_topic(skb, t, NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					 KSTREAM_CMD_TOPIC_GET);
+					 KSTREAM_CMD_TOPIC_GET, false);
 		if (err)
 			break;
 		id++;
@@ -502,6 +607,11 @@ static const struct genl_ops kstream_genl_ops[] = {
 		.doit = kstream_cmd_filter_get,
 		.dumpit = kstream_dump_filters,
 	},
+	{
+		.cmd = KSTREAM_CMD_STATS_RESET,
+		.doit = kstream_cmd_stats_reset,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family kstream_genl_family __ro_after_init = {
@@ -514,7 +624,57 @@ static struct genl_family kstream_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = kstream_genl_ops,
 	.n_ops = ARRAY_SIZE(kstream_genl_ops),
+	.mcgrps = kstream_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(kstream_mcgrps),
 };
+
+/*
+ * Tell the "events" group about @t.  Process context; best effort: an
+ * event nobody listens to costs one check, one that cannot be allocated is
+ * lost (listeners see the topic's state in the next dump).
+ */
+void kstream_notify(struct kstream_topic *t, enum kstream_event event,
+		    u64 lost, pid_t pid)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&kstream_genl_family, &init_net,
+				KSTREAM_MCGRP_EVENTS_ID))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &kstream_genl_family, 0, KSTREAM_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u32(skb, KSTREAM_A_EVENT, event) ||
+	    nla_put_string(skb, KSTREAM_A_TOPIC_NAME, t->name) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_ID, t->id) ||
+	    (event == KSTREAM_EVENT_READER_LAPPED &&
+	     (nla_put_u64_64bit(skb, KSTREAM_A_EVENT_LOST, lost, KSTREAM_A_PAD) ||
+	      nla_put_u32(skb, KSTREAM_A_EVENT_PID, pid)))) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&kstream_genl_family, skb, 0, KSTREAM_MCGRP_EVENTS_ID,
+			  GFP_KERNEL);
+}
+
+/*
+ * A reader of @t lost @lost messages.  At most one event per topic per
+ * second; its count covers the laps suppressed since the last one.
+ */
+void kstream_notify_lapped(struct kstream_topic *t, u64 lost)
+{
+	lost += atomic64_xchg(&t->lap_pending, 0);
+	if (!__ratelimit(&t->lap_rs)) {
+		atomic64_add(lost, &t->lap_pending);
+		return;
+	}
+	kstream_notify(t, KSTREAM_EVENT_READER_LAPPED, lost,
+		       task_tgid_nr(current));
+}
 
 int __init kstream_genl_init(void)
 {

@@ -21,6 +21,7 @@
 #include <linux/timekeeping.h>
 
 #include "kstream.h"
+#include "trace.h"
 
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
@@ -231,6 +232,7 @@ static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
 	t->published_bytes += len;
+	trace_kstream_publish(t, hdr->seq, len, hdr->ts_ns);
 	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
 	smp_store_release(&ctl->head, ctl->head + need);
 	if (t->nr_armed)
@@ -242,9 +244,9 @@ out:
 	return err;
 }
 
-ssize_t kstream_publish(struct kstream_topic *t,
-			const struct kstream_producer *producer,
-			struct iov_iter *from, bool nonblock)
+static ssize_t kstream_publish_one(struct kstream_topic *t,
+				   const struct kstream_producer *producer,
+				   struct iov_iter *from, bool nonblock)
 {
 	size_t len = iov_iter_count(from);
 	enum kstream_ingress_verdict verdict;
@@ -272,6 +274,7 @@ ssize_t kstream_publish(struct kstream_topic *t,
 	verdict = kstream_ingress_verdict(t, producer, buf, len);
 	if (verdict != KSTREAM_INGRESS_PASS) {
 		atomic64_inc(&t->dropped[verdict]);
+		trace_kstream_drop(t, len, verdict);
 		ret = len;
 		goto out;
 	}
@@ -285,4 +288,13 @@ out:
 	if (buf != stage)
 		kvfree(buf);
 	return ret;
+}
+
+ssize_t kstream_publish(struct kstream_topic *t,
+			const struct kstream_producer *producer,
+			struct iov_iter *from, bool nonblock)
+{
+	ssize_t ret = kstream_publish_one(t, producer, from, nonblock);
+
+	return ret < 0 ? kstream_stats_error(t, ret) : ret;
 }

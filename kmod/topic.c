@@ -83,6 +83,19 @@ struct kstream_topic *kstream_topic_next(unsigned long *id)
 	return xa_find(&kstream_topics, id, ULONG_MAX, XA_PRESENT);
 }
 
+/* The registered topic named @name, with a reference; NULL if none. */
+struct kstream_topic *kstream_topic_get_by_name(const char *name)
+{
+	struct kstream_topic *t;
+
+	mutex_lock(&kstream_topics_mutex);
+	t = kstream_topic_find(name);
+	if (t)
+		get_device(&t->dev);
+	mutex_unlock(&kstream_topics_mutex);
+	return t;
+}
+
 /* The live topic with minor @minor, with a reference; NULL if none. */
 struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor)
 {
@@ -104,6 +117,7 @@ void kstream_topic_put(struct kstream_topic *t)
 /* Last reference gone (struct device release). */
 void kstream_topic_release(struct kstream_topic *t)
 {
+	kstream_stats_free(t);
 	kstream_ring_free(&t->ring);
 	atomic64_sub(t->ring_charged, &kstream_ring_bytes);
 	kfree(t);
@@ -165,8 +179,16 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	atomic64_set(&t->lost, 0);
 	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
 		atomic64_set(&t->dropped[i], 0);
+	atomic64_set(&t->lap_pending, 0);
+	/* One lap event per topic per second (kstream_notify_lapped()). */
+	ratelimit_state_init(&t->lap_rs, HZ, 1);
+	ratelimit_set_flags(&t->lap_rs, RATELIMIT_MSG_ON_RELEASE);
 	/* From here on, put_device() frees everything set up so far. */
 	kstream_topic_device_init(t);
+
+	err = kstream_stats_init(t);
+	if (err)
+		goto err_put;
 
 	err = kstream_charge_ring(t, cfg->ring_size, extack);
 	if (err)
@@ -199,6 +221,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	/* The caller's reference; the registry keeps the initial one. */
 	get_device(&t->dev);
 	mutex_unlock(&kstream_topics_mutex);
+	kstream_notify(t, KSTREAM_EVENT_TOPIC_NEW, 0, 0);
 	return t;
 
 err_put:
@@ -235,6 +258,7 @@ int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack)
 	mutex_lock(&kstream_topics_mutex);
 	t = kstream_topic_find(name);
 	if (t) {
+		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
 		kstream_topic_unregister(t);
 	} else {
 		NL_SET_ERR_MSG(extack, "no such topic");
@@ -258,33 +282,4 @@ void kstream_topic_delete_all(void)
 		       !atomic_read(&kstream_topics_alive));
 	WARN_ON(atomic64_read(&kstream_ring_bytes));
 	xa_destroy(&kstream_topics);
-}
-
-void kstream_topic_stats(struct kstream_topic *t,
-			 struct kstream_topic_stats *st)
-{
-	struct kstream_ring_ctl *ctl = t->ring.ctl;
-	struct kstream_reader *rd;
-
-	st->lost = atomic64_read(&t->lost);
-	spin_lock(&t->lock);
-	st->published = t->published;
-	st->published_bytes = t->published_bytes;
-	st->readers = t->nr_readers;
-	st->head_seq = ctl->head_seq;
-	st->tail_seq = ctl->tail_seq;
-	st->ring_used = ctl->head - ctl->tail;
-	/* Mapped readers count their losses in their pages. */
-	list_for_each_entry(rd, &t->readers, node)
-		if (rd->page)
-			st->lost += READ_ONCE(rd->page->lost);
-	spin_unlock(&t->lock);
-	st->writers = atomic_read(&t->nr_writers);
-	st->dropped_filter = atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP]);
-	st->dropped_sample =
-		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_SAMPLE]);
-	st->dropped_ratelimit =
-		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_RATELIMIT]);
-	st->dropped = st->dropped_filter + st->dropped_sample +
-		      st->dropped_ratelimit;
 }

@@ -169,6 +169,7 @@ static inline int kst__attr_len_ok(int type, int len)
 	case KSTREAM_A_TOPIC_MODE:
 		return len == 2;
 	case KSTREAM_A_TOPIC_STATS:
+	case KSTREAM_A_TOPIC_READERS:	/* nests */
 		return 1;
 	default:
 		return len == 4;
@@ -233,6 +234,12 @@ static inline void kst_parse_topic(struct nlattr *head, int len,
 				if (st <= 0 || st > KSTREAM_STAT_MAX ||
 				    st == KSTREAM_STAT_PAD)
 					continue;
+				/* binary, u64[KSTREAM_LAT_BUCKETS]: stats_test.c */
+				if (st == KSTREAM_STAT_LATENCY) {
+					if (nla_len(s) != KSTREAM_LAT_BUCKETS * 8)
+						t->stats_bad_len |= 1U << st;
+					continue;
+				}
 				if (nla_len(s) != 8) {
 					t->stats_bad_len |= 1U << st;
 					continue;

@@ -91,9 +91,43 @@ static void size_format(void **state)
 	assert_string_equal("0", buf);
 }
 
+static void duration(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(0, parse_duration_ms("1", 10000, &v));
+	assert_int_equal(1000, v);
+	assert_int_equal(0, parse_duration_ms("0.25", 10000, &v));
+	assert_int_equal(250, v);
+	assert_int_equal(0, parse_duration_ms("2s", 10000, &v));
+	assert_int_equal(2000, v);
+	assert_int_equal(0, parse_duration_ms("1.5s", 10000, &v));
+	assert_int_equal(1500, v);
+	assert_int_equal(0, parse_duration_ms("0.001", 10000, &v));
+	assert_int_equal(1, v);
+	assert_int_equal(0, parse_duration_ms("250ms", 10000, &v));
+	assert_int_equal(250, v);
+	assert_int_equal(0, parse_duration_ms("0", 10000, &v));
+	assert_int_equal(0, v);
+	v = 7;
+	assert_int_equal(-EINVAL, parse_duration_ms("", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms("1.", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms(".5", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms("0.0001", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms("1.5ms", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms("1m", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms("-1", 10000, &v));
+	assert_int_equal(-EINVAL, parse_duration_ms(NULL, 10000, &v));
+	assert_int_equal(-ERANGE, parse_duration_ms("10.001", 10000, &v));
+	assert_int_equal(-ERANGE, parse_duration_ms("18446744073709551615", UINT64_MAX, &v));
+	assert_int_equal(7, v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(duration),
 		cmocka_unit_test(size_plain_and_suffixes),
 		cmocka_unit_test(size_rejects),
 		cmocka_unit_test(uint_bounds),

@@ -167,7 +167,26 @@
  *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
  *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID, the
  *   KSTREAM_A_TOPIC_STATS nest and, while an ingress filter is attached,
- *   KSTREAM_A_FILTER_NAME.
+ *   KSTREAM_A_FILTER_NAME; a reply to a single-topic get also carries
+ *   KSTREAM_A_TOPIC_READERS, one nest per reader fd.
+ *
+ * KSTREAM_CMD_STATS_RESET: zero the counters of topic KSTREAM_A_TOPIC_NAME
+ *   that count events (published, delivered, dropped, lost, errors, the
+ *   latency histogram); gauges (readers, writers, sequences, ring use, lag)
+ *   are not counters and stay.  Needs CAP_NET_ADMIN.
+ *
+ * KSTREAM_CMD_EVENT: notifications to the multicast group
+ *   KSTREAM_MCGRP_EVENTS ("events"; resolve its id with the controller):
+ *   KSTREAM_A_EVENT, KSTREAM_A_TOPIC_NAME, KSTREAM_A_TOPIC_ID, and for
+ *   READER_LAPPED KSTREAM_A_EVENT_LOST and KSTREAM_A_EVENT_PID.  Lap events
+ *   are rate-limited to one per topic per second; the lost count of a sent
+ *   event covers the laps suppressed since the previous one.
+ *
+ * The same statistics are readable in sysfs, read-only, one file per
+ * counter: /sys/class/stream/<name>/stats/<counter> (names as in
+ * streamctl's JSON output), plus latency_histogram (one line per bucket).
+ * Tracepoints kstream:kstream_publish, kstream_drop, kstream_deliver and
+ * kstream_lap let perf and bpftrace follow one message end to end.
  *
  * eBPF ingress filters
  * ====================
@@ -250,6 +269,8 @@ enum kstream_cmd {
 	KSTREAM_CMD_FILTER_ATTACH,
 	KSTREAM_CMD_FILTER_DETACH,
 	KSTREAM_CMD_FILTER_GET,
+	KSTREAM_CMD_STATS_RESET,
+	KSTREAM_CMD_EVENT,
 
 	__KSTREAM_CMD_MAX
 };
@@ -271,6 +292,10 @@ enum kstream_attr {
 	KSTREAM_A_FILTER_NAME,		/* string, NUL-terminated */
 	KSTREAM_A_FILTER_ID,		/* u32 (read-only) */
 	KSTREAM_A_FILTER_TOPICS,	/* nest of KSTREAM_A_TOPIC_NAME (read-only) */
+	KSTREAM_A_TOPIC_READERS,	/* nest of nests, enum kstream_reader_attr */
+	KSTREAM_A_EVENT,		/* u32, enum kstream_event */
+	KSTREAM_A_EVENT_LOST,		/* u64, READER_LAPPED: messages lost */
+	KSTREAM_A_EVENT_PID,		/* u32, the process concerned */
 
 	__KSTREAM_A_MAX
 };
@@ -293,6 +318,21 @@ enum kstream_stat {
 	KSTREAM_STAT_DROPPED_FILTER,	/* verdict KSTREAM_INGRESS_DROP (and unknown) */
 	KSTREAM_STAT_DROPPED_SAMPLE,	/* verdict KSTREAM_INGRESS_DROP_SAMPLE */
 	KSTREAM_STAT_DROPPED_RATELIMIT,	/* verdict KSTREAM_INGRESS_DROP_RATELIMIT */
+	KSTREAM_STAT_DELIVERED,		/* messages read() handed to readers */
+	KSTREAM_STAT_DELIVERED_BYTES,	/* their payload bytes */
+	KSTREAM_STAT_ERR_EMPTY,		/* publishes refused: empty (EINVAL) */
+	KSTREAM_STAT_ERR_TOO_BIG,	/* ... longer than msg_max (EMSGSIZE) */
+	KSTREAM_STAT_ERR_FULL,		/* ... no room, non-blocking (EAGAIN) */
+	KSTREAM_STAT_ERR_INTR,		/* ... signal while waiting (EINTR) */
+	KSTREAM_STAT_ERR_FAULT,		/* ... bad buffer (EFAULT) */
+	/*
+	 * ... topic deleted (ENODEV): only deleted topics count these, and
+	 * they are gone from netlink and sysfs, so it reads 0 (reserved).
+	 */
+	KSTREAM_STAT_ERR_GONE,
+	KSTREAM_STAT_MAX_LAG,		/* messages the slowest reader is behind */
+	KSTREAM_STAT_MAX_LAG_BYTES,	/* ring bytes (as RING_USED) it is behind */
+	KSTREAM_STAT_LATENCY,		/* binary: __u64[KSTREAM_LAT_BUCKETS] */
 
 	__KSTREAM_STAT_MAX
 };
@@ -313,6 +353,54 @@ enum kstream_ingress_verdict {
 };
 
 #define KSTREAM_INGRESS_MAX (__KSTREAM_INGRESS_MAX - 1)
+
+/*
+ * KSTREAM_STAT_LATENCY: how long messages waited between their ingress
+ * timestamp and a read() that delivered them, as a log2 histogram:
+ * bucket i counts deliveries that took [2^i, 2^(i+1)) ns (bucket 0 also
+ * counts 0 and 1 ns; the last bucket everything longer).  Its total equals
+ * KSTREAM_STAT_DELIVERED.  Readers consuming through the mapping bypass
+ * the kernel and are not in it (nor in DELIVERED): their progress shows
+ * as lag.
+ */
+#define KSTREAM_LAT_BUCKETS	40
+
+/*
+ * Per reader, in KSTREAM_A_TOPIC_READERS (KSTREAM_CMD_TOPIC_GET only): one
+ * nest of attribute type 0 per reader fd.  DELIVERED and LOST are the
+ * fd's own, since it was opened (a stats reset does not touch them).
+ */
+enum kstream_reader_attr {
+	KSTREAM_READER_UNSPEC,
+	KSTREAM_READER_PID,		/* u32, process that opened the fd */
+	KSTREAM_READER_MAPPED,		/* flag: consumes through the mapping */
+	KSTREAM_READER_DELIVERED,	/* u64, messages read() gave it */
+	KSTREAM_READER_LOST,		/* u64 */
+	KSTREAM_READER_LAG,		/* u64, messages behind the newest */
+	KSTREAM_READER_LAG_BYTES,	/* u64, ring bytes behind the newest */
+	KSTREAM_READER_PAD,
+
+	__KSTREAM_READER_MAX
+};
+
+#define KSTREAM_READER_MAX (__KSTREAM_READER_MAX - 1)
+
+/* Events of the "events" multicast group (KSTREAM_CMD_EVENT). */
+#define KSTREAM_MCGRP_EVENTS	"events"
+
+enum kstream_event {
+	KSTREAM_EVENT_UNSPEC,
+	KSTREAM_EVENT_TOPIC_NEW,	/* a topic was created */
+	KSTREAM_EVENT_TOPIC_DEL,	/* a topic was deleted */
+	KSTREAM_EVENT_TOPIC_CHANGED,	/* a topic was reconfigured */
+	KSTREAM_EVENT_READER_LAPPED,	/* a reader lost messages (rate-limited) */
+	KSTREAM_EVENT_DENIED,		/* an operation was denied */
+	KSTREAM_EVENT_STATS_RESET,	/* a topic's counters were reset */
+
+	__KSTREAM_EVENT_MAX
+};
+
+#define KSTREAM_EVENT_MAX (__KSTREAM_EVENT_MAX - 1)
 
 /*
  * A record: what KSTREAM_FD_RECORDS reads return, one after the other.

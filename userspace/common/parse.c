@@ -75,6 +75,44 @@ int parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
+int parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, frac = 0, scale = 1000;
+	int err, digits = 0;
+
+	if (!s)
+		return -EINVAL;
+	err = parse_digits(s, &end, &v);
+	if (err)
+		return err;
+	if (*end == '.') {
+		for (end++; isdigit((unsigned char)*end); end++) {
+			if (++digits > 3)
+				return -EINVAL;
+			frac = frac * 10 + (*end - '0');
+		}
+		if (!digits)
+			return -EINVAL;
+		while (digits++ < 3)
+			frac *= 10;
+	}
+	if (!strcmp(end, "ms")) {
+		if (frac)
+			return -EINVAL;
+		scale = 1;
+	} else if (*end && strcmp(end, "s")) {
+		return -EINVAL;
+	}
+	if (scale == 1000 && v > (UINT64_MAX - frac) / 1000)
+		return -ERANGE;
+	v = v * scale + frac;
+	if (v > max_ms)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int parse_mode(const char *s, uint32_t *out)
 {
 	uint32_t v = 0;

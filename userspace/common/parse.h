@@ -18,6 +18,13 @@ int parse_size(const char *s, uint64_t *out);
 /* A decimal unsigned integer no larger than max. */
 int parse_uint(const char *s, uint64_t max, uint64_t *out);
 
+/*
+ * A duration in milliseconds: seconds with up to three decimals and an
+ * optional "s" ("1", "0.25", "2s"), or whole milliseconds with "ms"
+ * ("250ms"); at most max_ms.
+ */
+int parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out);
+
 /* A file mode in octal, at most 0777 (no setuid/setgid/sticky bits). */
 int parse_mode(const char *s, uint32_t *out);
 

@@ -169,7 +169,24 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_DROPPED_FILTER]	= "dropped_filter",
 	[KSTREAM_STAT_DROPPED_SAMPLE]	= "dropped_sample",
 	[KSTREAM_STAT_DROPPED_RATELIMIT] = "dropped_ratelimit",
+	[KSTREAM_STAT_DELIVERED]	= "delivered",
+	[KSTREAM_STAT_DELIVERED_BYTES]	= "delivered_bytes",
+	[KSTREAM_STAT_ERR_EMPTY]	= "err_empty",
+	[KSTREAM_STAT_ERR_TOO_BIG]	= "err_too_big",
+	[KSTREAM_STAT_ERR_FULL]		= "err_full",
+	[KSTREAM_STAT_ERR_INTR]		= "err_intr",
+	[KSTREAM_STAT_ERR_FAULT]	= "err_fault",
+	[KSTREAM_STAT_ERR_GONE]		= "err_gone",
+	[KSTREAM_STAT_MAX_LAG]		= "max_lag",
+	[KSTREAM_STAT_MAX_LAG_BYTES]	= "max_lag_bytes",
 };
+
+const char *topic_stat_name(int stat)
+{
+	if (stat < 0 || stat > KSTREAM_STAT_MAX)
+		return NULL;
+	return topic_json_stats[stat];
+}
 
 static void topic_json_u32(struct json *j, const struct topic_info *t,
 			   int attr, const char *key, uint32_t v)

@@ -64,11 +64,19 @@ static inline bool topic_has_stat(const struct topic_info *t, int stat)
 void topic_print_text(FILE *f, const struct topic_info *t);
 
 /*
+ * The name of a u64 counter of the stats nest (enum kstream_stat) in the
+ * JSON output, which is also its file name in sysfs
+ * (/sys/class/stream/<name>/stats/<counter>): the enum name in lower case
+ * without its prefix ("published", "err_too_big", "max_lag_bytes").  NULL
+ * for UNSPEC, PAD, LATENCY (not a counter) and unknown values.
+ */
+const char *topic_stat_name(int stat);
+
+/*
  * One JSON object: name, id, ring_size, msg_max, policy (string), mode
- * (octal string, "0660"), uid, gid, filter and a "stats" object (published,
- * published_bytes, dropped, lost, readers, writers, head_seq, tail_seq,
- * ring_used, dropped_filter, dropped_sample, dropped_ratelimit).  Absent
- * attributes are left out.
+ * (octal string, "0660"), uid, gid, filter and a "stats" object (the
+ * counters the kernel sent, named by topic_stat_name()).  Absent attributes
+ * are left out.
  */
 void topic_print_json(struct json *j, const struct topic_info *t);
 

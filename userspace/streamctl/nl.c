@@ -231,6 +231,9 @@ static int kst_req_report(const struct kst_req *req, int nlerr)
 	if (req->error && req->msg[0])
 		fprintf(stderr, "streamctl: %s: %s\n", strerror(req->error),
 			req->msg);
+	else if (req->error == EPERM)
+		fprintf(stderr, "streamctl: %s (this needs CAP_NET_ADMIN)\n",
+			strerror(req->error));
 	else if (req->error)
 		fprintf(stderr, "streamctl: %s\n", strerror(req->error));
 	else if (nlerr < 0)

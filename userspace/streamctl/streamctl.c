@@ -56,6 +56,25 @@ void usage(FILE *f)
 	      "  filter detach TOPIC    let TOPIC's messages through unjudged\n"
 	      "  filter list            registered filters and their topics (the\n"
 	      "                         default command); filter show NAME: one\n"
+	      "  stats [show] [TOPIC]   counters, errors by kind, ring fill, lag and\n"
+	      "                         latency p50/p99/p999 of every topic, or of one\n"
+	      "                         (then with its readers); -j adds the histogram\n"
+	      "  stats --prometheus [TOPIC]\n"
+	      "                         the same in the Prometheus text format\n"
+	      "                         (node_exporter textfile collector)\n"
+	      "  stats reset TOPIC      zero the topic's counters and histogram\n"
+	      "  top [-i SECONDS] [-n COUNT]\n"
+	      "                         live per-topic rates, lag and p99 latency,\n"
+	      "                         every SECONDS (default 1); q quits; -n stops\n"
+	      "                         after COUNT refreshes\n"
+	      "  monitor [-n COUNT]     print topic events as they happen (created,\n"
+	      "                         deleted, reader lapped, ...); -n stops after\n"
+	      "                         COUNT events\n"
+	      "  probe TOPIC [-c COUNT] [-i SECONDS] [-t SECONDS]\n"
+	      "                         publish a marked message (16 bytes starting\n"
+	      "                         KSPROBE1) and time its arrival at a reader of\n"
+	      "                         its own; COUNT probes (default 1) SECONDS apart\n"
+	      "                         (default 1), each failing after -t (default 2)\n"
 	      "\n"
 	      "  NAME: 1 to 63 characters of [A-Za-z0-9._-], not \".\" or \"..\".\n"
 	      "  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
@@ -68,7 +87,8 @@ void usage(FILE *f)
 	      "  -h, --help     this help\n"
 	      "\n"
 	      "Exit status: 0 success, 1 the kernel refused the request (its\n"
-	      "reason is printed), 2 usage error, 3 kstream module not loaded.\n", f);
+	      "reason is printed) or a probe failed, 2 usage error, 3 kstream\n"
+	      "module not loaded.\n", f);
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv)
@@ -132,6 +152,10 @@ static const struct {
 	{ "status", cmd_status },
 	{ "topic", cmd_topic },
 	{ "filter", cmd_filter },
+	{ "stats", cmd_stats },
+	{ "top", cmd_top },
+	{ "monitor", cmd_monitor },
+	{ "probe", cmd_probe },
 };
 
 int main(int argc, char **argv)

@@ -20,10 +20,20 @@ struct ctl {
 	bool json;
 };
 
+struct nlmsghdr;
+struct topic_info;
+
 void usage(FILE *f);
+
+/* topic.c: fill *t from a KSTREAM_CMD_TOPIC_GET reply; -EPROTO if malformed. */
+int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t);
 
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_topic(struct ctl *ctl, int argc, char **argv);
 int cmd_filter(struct ctl *ctl, int argc, char **argv);
+int cmd_stats(struct ctl *ctl, int argc, char **argv);
+int cmd_top(struct ctl *ctl, int argc, char **argv);
+int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+int cmd_probe(struct ctl *ctl, int argc, char **argv);
 
 #endif /* STREAMCTL_H */

@@ -53,6 +53,17 @@ static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_DROPPED_FILTER]	= { .type = NLA_U64 },
 	[KSTREAM_STAT_DROPPED_SAMPLE]	= { .type = NLA_U64 },
 	[KSTREAM_STAT_DROPPED_RATELIMIT] = { .type = NLA_U64 },
+	[KSTREAM_STAT_DELIVERED]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DELIVERED_BYTES]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_EMPTY]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_TOO_BIG]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_FULL]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_INTR]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_FAULT]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_ERR_GONE]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_MAX_LAG]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_MAX_LAG_BYTES]	= { .type = NLA_U64 },
+	/* KSTREAM_STAT_LATENCY: binary, parsed by stats.c */
 };
 
 /* --------------------------------------------------------- requests */
@@ -120,7 +131,7 @@ static int topic_get_stats(struct nlattr *nest, struct topic_info *t)
 }
 
 /* Fill *t from a KSTREAM_CMD_TOPIC_GET-style reply; -EPROTO if malformed. */
-static int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
+int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 {
 	struct nlattr *tb[KSTREAM_A_MAX + 1];
 

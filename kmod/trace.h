@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints: follow one message from publish to delivery.
+ *
+ *   kstream:kstream_publish  a message was committed (seq, len, ts)
+ *   kstream:kstream_drop     the ingress verdict dropped a message
+ *   kstream:kstream_deliver  read() copied a message out (with latency)
+ *   kstream:kstream_lap      a reader lost messages to overwrite
+ *
+ * e.g. perf trace -e 'kstream:*', or
+ *   bpftrace -e 'tracepoint:kstream:kstream_deliver { @[args->topic] = hist(args->latency_ns); }'
+ * A deliver event whose copy turns out torn (the reader was lapped while
+ * copying) is followed by a lap event and the delivery of the oldest
+ * retained message instead.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM kstream
+
+#if !defined(_KSTREAM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _KSTREAM_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#include "kstream.h"
+
+TRACE_EVENT(kstream_publish,
+	TP_PROTO(const struct kstream_topic *t, u64 seq, u32 len, u64 ts_ns),
+	TP_ARGS(t, seq, len, ts_ns),
+	TP_STRUCT__entry(
+		__array(char, topic, KSTREAM_NAME_MAX)
+		__field(u64, seq)
+		__field(u32, len)
+		__field(u64, ts_ns)
+	),
+	TP_fast_assign(
+		strscpy(__entry->topic, t->name, KSTREAM_NAME_MAX);
+		__entry->seq = seq;
+		__entry->len = len;
+		__entry->ts_ns = ts_ns;
+	),
+	TP_printk("topic=%s seq=%llu len=%u ts_ns=%llu", __entry->topic,
+		  __entry->seq, __entry->len, __entry->ts_ns)
+);
+
+TRACE_EVENT(kstream_drop,
+	TP_PROTO(const struct kstream_topic *t, u32 len, u32 reason),
+	TP_ARGS(t, len, reason),
+	TP_STRUCT__entry(
+		__array(char, topic, KSTREAM_NAME_MAX)
+		__field(u32, len)
+		__field(u32, reason)
+	),
+	TP_fast_assign(
+		strscpy(__entry->topic, t->name, KSTREAM_NAME_MAX);
+		__entry->len = len;
+		__entry->reason = reason;
+	),
+	TP_printk("topic=%s len=%u reason=%u", __entry->topic, __entry->len,
+		  __entry->reason)
+);
+
+TRACE_EVENT(kstream_deliver,
+	TP_PROTO(const struct kstream_topic *t, u64 seq, u32 len, u64 ts_ns,
+		 u64 now_ns),
+	TP_ARGS(t, seq, len, ts_ns, now_ns),
+	TP_STRUCT__entry(
+		__array(char, topic, KSTREAM_NAME_MAX)
+		__field(u64, seq)
+		__field(u32, len)
+		__field(u64, latency_ns)
+	),
+	TP_fast_assign(
+		strscpy(__entry->topic, t->name, KSTREAM_NAME_MAX);
+		__entry->seq = seq;
+		__entry->len = len;
+		__entry->latency_ns = now_ns > ts_ns ? now_ns - ts_ns : 0;
+	),
+	TP_printk("topic=%s seq=%llu len=%u latency_ns=%llu", __entry->topic,
+		  __entry->seq, __entry->len, __entry->latency_ns)
+);
+
+TRACE_EVENT(kstream_lap,
+	TP_PROTO(const struct kstream_topic *t, pid_t pid, u64 lost),
+	TP_ARGS(t, pid, lost),
+	TP_STRUCT__entry(
+		__array(char, topic, KSTREAM_NAME_MAX)
+		__field(pid_t, pid)
+		__field(u64, lost)
+	),
+	TP_fast_assign(
+		strscpy(__entry->topic, t->name, KSTREAM_NAME_MAX);
+		__entry->pid = pid;
+		__entry->lost = lost;
+	),
+	TP_printk("topic=%s pid=%d lost=%llu", __entry->topic, __entry->pid,
+		  __entry->lost)
+);
+
+#endif /* _KSTREAM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmocka tests for userspace/common/prom.c: the Prometheus exposition of
+ * kstream's statistics (escaping, bucket bounds, the estimated sum, the
+ * whole output) and the format checker, on good and broken inputs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "prom.h"
+#include "stats.h"
+
+#define NB KSTREAM_LAT_BUCKETS
+
+struct out {
+	char *data;
+	size_t len;
+	FILE *f;
+};
+
+static void out_open(struct out *o)
+{
+	o->data = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->data, &o->len);
+	assert_non_null(o->f);
+}
+
+static const char *out_str(struct out *o)
+{
+	assert_int_equal(0, fflush(o->f));
+	return o->data;
+}
+
+static void out_close(struct out *o)
+{
+	fclose(o->f);
+	free(o->data);
+}
+
+/* ------------------------------------------------------------ writer */
+
+static void escapes(void **state)
+{
+	struct out o;
+
+	(void)state;
+	out_open(&o);
+	prom_write_label_value(o.f, "a\\b\"c\nd.e-f");
+	assert_string_equal("a\\\\b\\\"c\\nd.e-f", out_str(&o));
+	out_close(&o);
+	out_open(&o);
+	prom_write_help(o.f, "say \"hi\"\\\nbye");
+	assert_string_equal("say \"hi\"\\\\\\nbye", out_str(&o));
+	out_close(&o);
+}
+
+static void assert_seconds(uint64_t ns, const char *want)
+{
+	char buf[32];
+
+	prom_format_seconds(ns, buf, sizeof(buf));
+	assert_string_equal(want, buf);
+}
+
+static void seconds_are_exact(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_seconds(0, "0");
+	assert_seconds(2, "0.000000002");
+	assert_seconds(1024, "0.000001024");
+	assert_seconds(1000000, "0.001");
+	assert_seconds(1000000000, "1");
+	assert_seconds(UINT64_C(1) << 30, "1.073741824");
+	assert_seconds(UINT64_C(1) << 39, "549.755813888");
+	prom_format_le(0, buf, sizeof(buf));
+	assert_string_equal("0.000000002", buf);
+	prom_format_le(NB - 2, buf, sizeof(buf));
+	assert_string_equal("549.755813888", buf);
+}
+
+static void sum_from_midpoints(void **state)
+{
+	uint64_t h[NB] = { 0 };
+	double s;
+
+	(void)state;
+	assert_true(prom_latency_sum(h) == 0);
+	h[0] = 2;		/* midpoint 1 ns */
+	h[10] = 4;		/* midpoint 1536 ns */
+	h[NB - 1] = 1;		/* its lower bound, 2^39 ns */
+	s = prom_latency_sum(h) * 1e9;
+	s -= 2 + 4 * 1536 + (double)(UINT64_C(1) << 39);
+	assert_true(s < 1e-3 && s > -1e-3);
+}
+
+static void topic(struct topic_stats *s, const char *name)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->info.name, sizeof(s->info.name), "%s", name);
+	s->info.ring_size = 65536;
+	s->info.have = (1U << KSTREAM_A_TOPIC_NAME) | (1U << KSTREAM_A_TOPIC_RING_SIZE) |
+		       (1U << KSTREAM_A_TOPIC_STATS);
+	for (i = 1; i <= KSTREAM_STAT_MAX; i++) {
+		if (i == KSTREAM_STAT_PAD || i == KSTREAM_STAT_LATENCY)
+			continue;
+		s->info.have_stats |= 1U << i;
+		s->info.stats[i] = 100 + i;
+	}
+	s->have_lat = true;
+	s->lat[0] = 1;
+	s->lat[10] = 5;
+	s->lat[NB - 1] = 2;
+}
+
+static void whole_output(void **state)
+{
+	struct topic_stats t[2];
+	char err[256];
+	struct out o;
+	const char *s;
+
+	(void)state;
+	topic(&t[0], "imu");
+	topic(&t[1], "odd\"name\\x");
+	out_open(&o);
+	prom_write(o.f, t, 2);
+	s = out_str(&o);
+	if (prom_check(s, err, sizeof(err)))
+		fail_msg("%s\n%s", err, s);
+
+	/* families once, samples of both topics under them */
+	assert_non_null(strstr(s,
+		"# HELP kstream_topics Topics that exist.\n"
+		"# TYPE kstream_topics gauge\n"
+		"kstream_topics 2\n"));
+	assert_non_null(strstr(s,
+		"# TYPE kstream_published_messages_total counter\n"
+		"kstream_published_messages_total{topic=\"imu\"} 101\n"
+		"kstream_published_messages_total{topic=\"odd\\\"name\\\\x\"} 101\n"));
+	assert_non_null(strstr(s,
+		"kstream_publish_errors_total{topic=\"imu\",kind=\"empty\"} 113\n"
+		"kstream_publish_errors_total{topic=\"imu\",kind=\"too_big\"} 114\n"));
+	assert_non_null(strstr(s, "kstream_ring_size_bytes{topic=\"imu\"} 65536\n"));
+	assert_non_null(strstr(s, "# TYPE kstream_readers gauge\n"));
+	assert_non_null(strstr(s, "# TYPE kstream_delivery_latency_seconds histogram\n"));
+	assert_non_null(strstr(s, "_sum is estimated from bucket midpoints"));
+	/* cumulative buckets in seconds, +Inf and _count the total */
+	assert_non_null(strstr(s,
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"0.000000002\"} 1\n"
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"0.000000004\"} 1\n"));
+	assert_non_null(strstr(s,
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"0.000001024\"} 1\n"
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"0.000002048\"} 6\n"));
+	assert_non_null(strstr(s,
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"549.755813888\"} 6\n"
+		"kstream_delivery_latency_seconds_bucket{topic=\"imu\",le=\"+Inf\"} 8\n"
+		"kstream_delivery_latency_seconds_sum{topic=\"imu\"} 1099.51164\n"));
+	assert_non_null(strstr(s, "kstream_delivery_latency_seconds_count{topic=\"imu\"} 8\n"));
+	out_close(&o);
+}
+
+static void no_topics(void **state)
+{
+	char err[256];
+	struct out o;
+
+	(void)state;
+	out_open(&o);
+	prom_write(o.f, NULL, 0);
+	assert_string_equal("# HELP kstream_topics Topics that exist.\n"
+			    "# TYPE kstream_topics gauge\n"
+			    "kstream_topics 0\n", out_str(&o));
+	assert_int_equal(0, prom_check(out_str(&o), err, sizeof(err)));
+	out_close(&o);
+}
+
+static void old_module_leaves_families_out(void **state)
+{
+	struct topic_stats t;
+	char err[256];
+	struct out o;
+
+	(void)state;
+	topic(&t, "imu");
+	t.info.have_stats = ((1U << (KSTREAM_STAT_RING_USED + 1)) - 1) & ~1U;
+	t.have_lat = false;
+	out_open(&o);
+	prom_write(o.f, &t, 1);
+	assert_int_equal(0, prom_check(out_str(&o), err, sizeof(err)));
+	assert_null(strstr(out_str(&o), "delivered"));
+	assert_null(strstr(out_str(&o), "latency"));
+	assert_null(strstr(out_str(&o), "publish_errors"));
+	assert_non_null(strstr(out_str(&o), "kstream_lost_messages_total{topic=\"imu\"} 104\n"));
+	out_close(&o);
+}
+
+/* ----------------------------------------------------------- checker */
+
+#define HIST_OK \
+	"# HELP h_seconds A histogram.\n" \
+	"# TYPE h_seconds histogram\n" \
+	"h_seconds_bucket{a=\"x\",le=\"0.1\"} 1\n" \
+	"h_seconds_bucket{a=\"x\",le=\"1\"} 3\n" \
+	"h_seconds_bucket{a=\"x\",le=\"+Inf\"} 4\n" \
+	"h_seconds_sum{a=\"x\"} 2.5\n" \
+	"h_seconds_count{a=\"x\"} 4\n"
+
+static void check_accepts(void **state)
+{
+	static const char *const good[] = {
+		"",
+		"\n",
+		"# just a comment\n",
+		"# HELP g A gauge.\n# TYPE g gauge\ng 1\n",
+		"# TYPE g gauge\n# HELP g A gauge.\ng{} 1\n",
+		"# HELP g x\n# TYPE g gauge\ng{a=\"1\",b=\"2\",} -1.5e-3 1712345678000\n",
+		"# HELP g x\n# TYPE g gauge\ng{a=\"q\\\"\\\\\\n\"} NaN\ng{a=\"r\"} +Inf\ng{a=\"s\"} -Inf\n",
+		"# HELP c_total x\n# TYPE c_total counter\nc_total 7\n\n# HELP g x\n# TYPE g gauge\ng 1\n",
+		"# HELP u:x x\n# TYPE u:x untyped\nu:x\t3\n",
+		HIST_OK,
+		HIST_OK "# HELP g x\n# TYPE g gauge\ng .5\n",
+		"# HELP s x\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 3\ns_count 2\n",
+	};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (prom_check(good[i], err, sizeof(err)))
+			fail_msg("rejected good input %zu: %s\n%s", i, err, good[i]);
+}
+
+static void assert_rejected(const char *text, const char *why)
+{
+	char err[256];
+
+	if (prom_check(text, err, sizeof(err)) != -EINVAL)
+		fail_msg("accepted bad input:\n%s", text);
+	if (!strstr(err, why))
+		fail_msg("\"%s\" does not say \"%s\" for:\n%s", err, why, text);
+}
+
+static void check_rejects(void **state)
+{
+	(void)state;
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1", "line 3: no newline");
+	assert_rejected("g 1\n", "line 1: g: sample without HELP and TYPE");
+	assert_rejected("# HELP g x\ng 1\n", "line 2: g: sample before the family's TYPE");
+	assert_rejected("# TYPE g gauge\ng 1\n", "sample before the family's HELP");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP g y\n", "second HELP");
+	assert_rejected("# HELP g x\n# TYPE g gauge\n# TYPE g gauge\n", "second TYPE");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\n"
+			"# HELP g x\n", "line 7: g: the lines of a family must be together");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\ng 2\n",
+			"line 7: g: the lines of a family must be together");
+	assert_rejected("# HELP g x\n# TYPE g wobbly\n", "unknown type \"wobbly\"");
+	assert_rejected("# HELP c x\n# TYPE c counter\n", "counter names end in _total");
+	assert_rejected("# HELP 1g x\n", "HELP without a valid metric name");
+	assert_rejected("# HELP g x\\t\n", "bad escape in HELP");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1x\n", "bad value \"1x\"");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng\n", "no value");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\"}\n", "no value");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1 12.5\n", "bad timestamp");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1 2 3\n", "bad timestamp");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=1} 1\n", "value not quoted");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1} 1\n", "unterminated label value");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"\\t\"} 1\n", "bad escape \\t");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\",a=\"2\"} 1\n", "label a repeated");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{1a=\"1\"} 1\n", "bad label name");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\" b=\"2\"} 1\n", "not closed");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"1\"} 2\n",
+			"line 4: the same series again (first on line 3)");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 2\n",
+			"the same series again");
+	assert_rejected("# HELP g x\n# TYPE g gauge\ng_bucket 1\n",
+			"g_bucket: sample without HELP and TYPE");
+}
+
+static void check_rejects_bad_histograms(void **state)
+{
+	(void)state;
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh 1\n",
+			"a histogram has only _bucket, _sum and _count samples");
+	/* not cumulative */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{le=\"1\"} 3\nh_bucket{le=\"2\"} 2\n"
+			"h_bucket{le=\"+Inf\"} 3\nh_sum 1\nh_count 3\n", "not cumulative");
+	/* le not increasing */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 2\n", "not above the previous");
+	/* no +Inf */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", "no le=\"+Inf\" bucket");
+	/* +Inf is not the count */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n",
+			"differs from _count");
+	/* buckets after +Inf */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{le=\"+Inf\"} 2\nh_bucket{le=\"5\"} 2\n", "after le=\"+Inf\"");
+	/* no _count, no _sum */
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n",
+			"no _count");
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 2\n",
+			"no _sum");
+	/* le missing or not a number */
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket 2\n", "without an le label");
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"big\"} 2\n",
+			"is not a number");
+	assert_rejected("# HELP h x\n# TYPE h histogram\nh_count{le=\"1\"} 2\n",
+			"with an le label");
+	/* each label set is a series of its own */
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{a=\"1\",le=\"+Inf\"} 2\nh_sum{a=\"1\"} 1\nh_count{a=\"1\"} 2\n"
+			"h_bucket{a=\"2\",le=\"+Inf\"} 2\nh_sum{a=\"2\"} 1\nh_count{a=\"2\"} 2\n"
+			"h_count{a=\"1\"} 2\n",
+			"line 9: the same series again (first on line 5)");
+	assert_rejected("# HELP h x\n# TYPE h histogram\n"
+			"h_bucket{a=\"1\",le=\"+Inf\"} 2\nh_sum{a=\"1\"} 1\nh_count{a=\"1\"} 2\n"
+			"h_bucket{a=\"2\",le=\"+Inf\"} 2\nh_sum{a=\"2\"} 1\n",
+			"line 6: h: histogram series has no _count");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(escapes),
+		cmocka_unit_test(seconds_are_exact),
+		cmocka_unit_test(sum_from_midpoints),
+		cmocka_unit_test(whole_output),
+		cmocka_unit_test(no_topics),
+		cmocka_unit_test(old_module_leaves_families_out),
+		cmocka_unit_test(check_accepts),
+		cmocka_unit_test(check_rejects),
+		cmocka_unit_test(check_rejects_bad_histograms),
+	};
+
+	return cmocka_run_group_tests_name("prom", tests, NULL, NULL);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Prometheus text exposition format (version 0.0.4) of kstream's
+ * statistics, for node_exporter's textfile collector, and a checker of
+ * that format.
+ *
+ * Metrics (every sample but kstream_topics has a topic="<name>" label):
+ *
+ *   kstream_topics                             gauge
+ *   kstream_published_messages_total           counter
+ *   kstream_published_bytes_total              counter
+ *   kstream_delivered_messages_total           counter
+ *   kstream_delivered_bytes_total              counter
+ *   kstream_dropped_messages_total             counter
+ *   kstream_lost_messages_total                counter
+ *   kstream_publish_errors_total{kind=...}     counter; kind is empty,
+ *                                              too_big, full, intr,
+ *                                              fault or gone
+ *   kstream_readers, kstream_writers           gauges
+ *   kstream_ring_size_bytes                    gauge
+ *   kstream_ring_used_bytes                    gauge
+ *   kstream_head_seq, kstream_tail_seq         gauges
+ *   kstream_max_lag_messages                   gauge
+ *   kstream_max_lag_bytes                      gauge
+ *   kstream_delivery_latency_seconds           histogram
+ *
+ * The histogram has one bucket per finite log2 bucket of the kernel's:
+ * le = 2^(i+1) ns for i = 0 .. KSTREAM_LAT_BUCKETS - 2, written as an
+ * exact decimal number of seconds ("0.000001024"), then le="+Inf" (which
+ * also holds the kernel's open-ended last bucket), all cumulative.
+ * _count is the number of deliveries.  The kernel does not keep the sum
+ * of the latencies: _sum is estimated from the middle of each bucket (1 ns
+ * for bucket 0, 2^(KSTREAM_LAT_BUCKETS - 1) ns for the last), which the
+ * HELP line says.  Families no topic has a value for are left out.
+ */
+#ifndef KSTREAM_PROM_H
+#define KSTREAM_PROM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+/* A label value: '\' -> "\\", '"' -> "\"", newline -> "\n". */
+void prom_write_label_value(FILE *f, const char *s);
+
+/* A HELP docstring: '\' -> "\\", newline -> "\n". */
+void prom_write_help(FILE *f, const char *s);
+
+/* ns nanoseconds as an exact decimal number of seconds: 1024 -> "0.000001024". */
+void prom_format_seconds(uint64_t ns, char *buf, size_t len);
+
+/* The upper bound (le) of histogram bucket i, as prom_format_seconds(). */
+void prom_format_le(unsigned int i, char *buf, size_t len);
+
+/* The estimated sum of the histogram's latencies, seconds (see above). */
+double prom_latency_sum(const uint64_t *h);
+
+/* Every metric of topics t[0..n), grouped by family. */
+void prom_write(FILE *f, const struct topic_stats *t, size_t n);
+
+/*
+ * Check text against the exposition format, strictly:
+ *
+ *   - every line ends with a newline; empty lines are ignored;
+ *   - "# HELP name text" and "# TYPE name counter|gauge|histogram|summary|
+ *     untyped" at most once per family, before its first sample; other
+ *     "#" lines are comments;
+ *   - samples: name{label="value",...} value [timestamp], names and label
+ *     names by the grammar, label values with only \\, \" and \n escapes,
+ *     no repeated label, the value a float (or NaN, +Inf, -Inf), the
+ *     timestamp an integer;
+ *   - every sample belongs to a family that has both HELP and TYPE, and a
+ *     family's lines are not split by another family's;
+ *   - counters' names end in _total; a histogram family NAME has only
+ *     NAME_bucket (with an le label), NAME_sum and NAME_count samples; per
+ *     label set, buckets come in increasing le order with non-decreasing
+ *     counts, the last is le="+Inf", and it equals NAME_count, which must
+ *     be there with NAME_sum;
+ *   - no two samples with the same name and labels.
+ *
+ * Returns 0, or -EINVAL with "line N: what" in err (if not NULL), or
+ * -ENOMEM.
+ */
+int prom_check(const char *text, char *err, size_t errlen);
+
+#endif /* KSTREAM_PROM_H */
