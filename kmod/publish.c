@@ -5,7 +5,8 @@
  *   1. check the length, copy the payload into kernel memory (a stack
  *      buffer for small messages, else a kvmalloc'ed one): all of it or
  *      EFAULT, so a message is never partial;
- *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock;
+ *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock:
+ *      the fd's right to publish, then (later) eBPF ingress programs;
  *   3. commit under the topic lock: make room (evict, or wait on block
  *      topics), assign the sequence number and timestamp, copy into the
  *      ring, publish head; then wake readers.
@@ -33,14 +34,22 @@ enum kstream_verdict {
 /*
  * The ingress verdict point.  Called exactly once per message, after the
  * whole payload is in kernel memory (@data, @len) and before the message
- * is committed; nothing of a message it drops is ever visible to readers.
- * Runs in process context without locks held, so hooks may sleep.
- * Authorization of the publish and eBPF ingress programs plug in here.
- * Topics with nothing attached pass every message.
+ * is committed; nothing of a message it drops or refuses is ever visible
+ * to readers.  Runs in process context without locks held, so hooks may
+ * sleep.  Returns a verdict, or a negative errno for the write to fail
+ * with (authorization: -EACCES when the fd's opener may not publish, a
+ * cached decision, so this costs two loads and a compare).  eBPF ingress
+ * programs plug in here too; topics with nothing attached pass every
+ * message.
  */
-static enum kstream_verdict
-kstream_ingress_verdict(struct kstream_topic *t, const void *data, size_t len)
+static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
+				   size_t len)
 {
+	int err;
+
+	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
 	return KSTREAM_VERDICT_PASS;
 }
 
@@ -185,9 +194,21 @@ static void kstream_stop_waiting(struct kstream_topic *t, bool waiting)
 	spin_unlock(&t->lock);
 }
 
-static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
+/*
+ * Wait condition of a blocked producer: room, death, or a policy change
+ * that may have revoked its right (kstream_security_enforce() wakes it).
+ */
+static bool kstream_may_go_on(struct kstream_file *kf, u64 need,
+			      bool *waiting)
+{
+	return kstream_security_stale(kf, KSTREAM_ACCESS_PUBLISH) ||
+	       kstream_room_or_wait(kf->topic, need, waiting);
+}
+
+static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			  bool nonblock)
 {
+	struct kstream_topic *t = kf->topic;
 	struct kstream_ring_ctl *ctl = t->ring.ctl;
 	u64 need = KSTREAM_REC_SIZE(len);
 	struct kstream_msg_hdr *hdr;
@@ -213,9 +234,13 @@ static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 		 * wait should an mmap consumer not follow the protocol.
 		 */
 		err = wait_event_interruptible_timeout(t->wwq,
-						       kstream_room_or_wait(t, need, &waiting),
+						       kstream_may_go_on(kf, need, &waiting),
 						       HZ / 10);
 		if (err < 0)
+			goto out;
+		/* Still allowed to publish?  (The message is not in yet.) */
+		err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+		if (err)
 			goto out;
 	}
 
@@ -240,13 +265,15 @@ out:
 	return err;
 }
 
-ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
+ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,
 			bool nonblock)
 {
+	struct kstream_topic *t = kf->topic;
 	size_t len = iov_iter_count(from);
 	u8 stage[KSTREAM_STACK_STAGE];
 	void *buf = stage;
 	ssize_t ret;
+	int verdict;
 
 	if (!len)
 		return -EINVAL;
@@ -265,16 +292,22 @@ ssize_t kstream_publish(struct kstream_topic *t, struct iov_iter *from,
 		goto out;
 	}
 
-	if (kstream_ingress_verdict(t, buf, len) != KSTREAM_VERDICT_PASS) {
+	verdict = kstream_ingress_verdict(kf, buf, len);
+	if (verdict < 0) {
+		ret = verdict;
+		goto revert;
+	}
+	if (verdict != KSTREAM_VERDICT_PASS) {
 		atomic64_inc(&t->dropped);
 		ret = len;
 		goto out;
 	}
 
-	ret = kstream_commit(t, buf, len, nonblock);
+	ret = kstream_commit(kf, buf, len, nonblock);
 	if (!ret)
 		ret = len;
-	else	/* nothing was published: let a retry start over */
+revert:
+	if (ret < 0)	/* nothing was published: let a retry start over */
 		iov_iter_revert(from, len);
 out:
 	if (buf != stage)

@@ -38,6 +38,16 @@ void kstream_topics_unlock(void)
 	mutex_unlock(&kstream_topics_mutex);
 }
 
+/* For rcu_dereference_protected() of what the registry lock protects. */
+bool kstream_topics_held(void)
+{
+#ifdef CONFIG_LOCKDEP
+	return lockdep_is_held(&kstream_topics_mutex);
+#else
+	return mutex_is_locked(&kstream_topics_mutex);
+#endif
+}
+
 bool kstream_topic_name_valid(const char *name)
 {
 	size_t len = strnlen(name, KSTREAM_NAME_MAX);
@@ -97,6 +107,8 @@ void kstream_topic_put(struct kstream_topic *t)
 /* Last reference gone (struct device release). */
 void kstream_topic_release(struct kstream_topic *t)
 {
+	kstream_ring_maps_free(t);
+	kstream_acl_free(t);
 	kstream_ring_free(&t->ring);
 	atomic64_sub(t->ring_charged, &kstream_ring_bytes);
 	kfree(t);
@@ -156,8 +168,15 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	init_waitqueue_head(&t->wwq);
 	atomic64_set(&t->dropped, 0);
 	atomic64_set(&t->lost, 0);
+	kstream_security_topic_init(t);
+	init_rwsem(&t->map_sem);
+	INIT_LIST_HEAD(&t->map_inodes);
 	/* From here on, put_device() frees everything set up so far. */
 	kstream_topic_device_init(t);
+
+	err = kstream_acl_init(t, cfg);
+	if (err)
+		goto err_put;
 
 	err = kstream_charge_ring(t, cfg->ring_size, extack);
 	if (err)
@@ -200,7 +219,7 @@ err_unlock:
 }
 
 /* Unregister @t and drop the registry's reference.  Registry locked. */
-static void kstream_topic_unregister(struct kstream_topic *t)
+void kstream_topic_unregister(struct kstream_topic *t)
 {
 	lockdep_assert_held(&kstream_topics_mutex);
 	xa_erase(&kstream_topics, t->id);
@@ -215,23 +234,6 @@ static void kstream_topic_unregister(struct kstream_topic *t)
 
 	device_del(&t->dev);
 	put_device(&t->dev);
-}
-
-int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack)
-{
-	struct kstream_topic *t;
-	int err = 0;
-
-	mutex_lock(&kstream_topics_mutex);
-	t = kstream_topic_find(name);
-	if (t) {
-		kstream_topic_unregister(t);
-	} else {
-		NL_SET_ERR_MSG(extack, "no such topic");
-		err = -ENOENT;
-	}
-	mutex_unlock(&kstream_topics_mutex);
-	return err;
 }
 
 /* Module exit: delete every topic, then wait until all are freed. */
@@ -271,4 +273,5 @@ void kstream_topic_stats(struct kstream_topic *t,
 	spin_unlock(&t->lock);
 	st->writers = atomic_read(&t->nr_writers);
 	st->dropped = atomic64_read(&t->dropped);
+	st->denied = atomic64_read(&t->sec.denied);
 }

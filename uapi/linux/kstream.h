@@ -31,7 +31,8 @@
  *   nothing is.  Errors: EINVAL (zero length), EMSGSIZE (longer than the
  *   topic's msg_max), EAGAIN (block policy, O_NONBLOCK and no room),
  *   EINTR/ERESTARTSYS (block policy, signal while waiting), ENODEV (the
- *   topic was deleted), EFAULT.  Returns the number of bytes written.  A
+ *   topic was deleted), EACCES (the fd's opener may no longer publish:
+ *   see Authorization), EFAULT.  Returns the number of bytes written.  A
  *   message the ingress verdict drops (a filter) is not an error: the call
  *   succeeds and the message is counted in KSTREAM_STAT_DROPPED.
  *
@@ -46,6 +47,7 @@
  *   fit, and fails with EMSGSIZE only when not even the next one fits.
  *   No data: blocks, or EAGAIN with O_NONBLOCK.  After the topic is
  *   deleted, readers drain what is left and then read 0 (end of file).
+ *   EACCES: the fd's opener may no longer subscribe (Authorization).
  *
  * lseek(2) positions the cursor by sequence number and returns the
  *   sequence number of the next message the fd will read:
@@ -61,7 +63,8 @@
  *
  * poll(2)/epoll: EPOLLIN when a message is ready for this fd (or the topic
  *   was deleted and nothing is left), EPOLLOUT when a write of msg_max
- *   bytes would not block, EPOLLHUP once the topic is deleted.  Wakeups
+ *   bytes would not block, EPOLLHUP once the topic is deleted, EPOLLERR
+ *   once the fd's opener lost a right the fd was opened with.  Wakeups
  *   are self-paced: a reader is woken only when a message arrives after
  *   it found nothing to read (in poll or a blocking read), so a consumer
  *   that keeps up without waiting costs producers nothing.
@@ -76,7 +79,8 @@
  *     where it wraps around the end of the ring.  PROT_WRITE fails (EACCES
  *     from the VFS on a read-only fd, EPERM on an O_RDWR one) and
  *     mprotect() cannot add it; another offset or length fails with
- *     EINVAL; an fd not open for reading with EACCES.
+ *     EINVAL; an fd not open for reading with EACCES, as does an fd
+ *     whose opener may no longer subscribe.
  *
  *   The cursor: cfd = ioctl(fd, KSTREAM_IOC_CURSOR_FD) returns a new fd
  *     (O_RDWR, close-on-exec) for this reader's struct kstream_reader_page;
@@ -140,8 +144,9 @@
  * carries an extended-ack message naming the problem.  A value outside the
  * range its attribute allows (the bounds below) fails with ERANGE, and the
  * extended ack points at the attribute and carries the bounds; other bad
- * values (a ring size that is not a power of two, say) fail with EINVAL.  Mutating commands
- * need CAP_NET_ADMIN in the initial user namespace.
+ * values (a ring size that is not a power of two, say) fail with EINVAL.
+ * Who may do what is the topic's policy (Authorization, below); a request
+ * the policy refuses fails with EPERM and an extended-ack message.
  *
  * KSTREAM_CMD_TOPIC_NEW: create a topic.
  *   KSTREAM_A_TOPIC_NAME          (required)
@@ -153,20 +158,89 @@
  *   KSTREAM_A_TOPIC_POLICY        enum kstream_policy (default overwrite)
  *   KSTREAM_A_TOPIC_MODE          mode of the device node, 1 to 0777
  *                                 (default 0600)
- *   KSTREAM_A_TOPIC_UID, _GID     owner of the node (default 0, 0)
- *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EEXIST
- *   (name taken), ERANGE or EINVAL (bad value), ENOSPC (the module's topic count or
- *   ring memory cap would be exceeded; see the max_topics and
- *   max_ring_memory module parameters), ENOMEM.
+ *   KSTREAM_A_TOPIC_UID, _GID     owner of the topic and its node, in the
+ *                                 caller's user namespace (default: the
+ *                                 caller's effective uid and gid)
+ *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EPERM
+ *   (the caller may not create topics, or not with this owner: see
+ *   Authorization), EEXIST (name taken), ERANGE or EINVAL (bad value),
+ *   ENOSPC (the module's topic count or ring memory cap would be exceeded;
+ *   see the max_topics and max_ring_memory module parameters), ENOMEM.
  *
  * KSTREAM_CMD_TOPIC_DEL: delete the topic KSTREAM_A_TOPIC_NAME.  Its node
  *   disappears at once; open fds keep working as described above and the
- *   memory is freed when the last one is closed.  ENOENT if no such topic.
+ *   memory is freed when the last one is closed.  EPERM if the caller does
+ *   not administer the topic (whether or not it exists), else ENOENT if no
+ *   such topic.
  *
  * KSTREAM_CMD_TOPIC_GET: with KSTREAM_A_TOPIC_NAME, get one topic (ENOENT
  *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
- *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID and the
- *   KSTREAM_A_TOPIC_STATS nest.
+ *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID, the
+ *   KSTREAM_A_TOPIC_STATS nest and the KSTREAM_A_TOPIC_ACL nest (empty
+ *   when the topic has no ACL entries).  Needs no privilege.
+ *
+ * KSTREAM_CMD_ACL_ADD: grant rights on the topic KSTREAM_A_TOPIC_NAME.
+ *   KSTREAM_A_ACL_ENTRY           (required) nest of enum kstream_acl_attr:
+ *     KSTREAM_ACL_A_TYPE          (required) enum kstream_acl_type
+ *     KSTREAM_ACL_A_ID            (required) uid or gid, in the caller's
+ *                                 user namespace
+ *     KSTREAM_ACL_A_RIGHTS        (required) KSTREAM_ACL_* bits, not 0
+ *   The rights are added to the entry of that user or group (created if
+ *   there is none).  Errors: EPERM (the caller does not administer the
+ *   topic), ENOENT (no such topic), EINVAL (missing or bad attribute, an
+ *   id that does not map to the initial user namespace), ENOSPC (the topic
+ *   has KSTREAM_ACL_MAX_ENTRIES entries already).  If the device node
+ *   could not be brought in line (Authorization, below) the request still
+ *   succeeds and the ack carries the reason as an extended-ack warning.
+ *
+ * KSTREAM_CMD_ACL_DEL: revoke rights.  The same attributes; without
+ *   KSTREAM_ACL_A_RIGHTS every right of the entry is revoked.  An entry
+ *   left with no right is removed.  ENOENT if the topic or the entry does
+ *   not exist; otherwise as KSTREAM_CMD_ACL_ADD.  A revocation takes effect
+ *   on fds that are already open (Authorization, below).
+ *
+ * Authorization
+ * =============
+ *
+ * Documentation/security.rst is the full model; in short:
+ *
+ * A topic has an owner uid, a group gid and a mode (permission bits),
+ * plus at most KSTREAM_ACL_MAX_ENTRIES ACL entries, each granting a user
+ * or a group some of KSTREAM_ACL_PUBLISH (write), KSTREAM_ACL_SUBSCRIBE
+ * (read, mmap) and KSTREAM_ACL_ADMIN (configure the topic's ACL, delete
+ * the topic).  Publish and subscribe rights are decided as the POSIX ACL
+ * "mode + entries" would decide them (owner, then a named user, then the
+ * owning and named groups, then others; read bits mean subscribe, write
+ * bits publish), and the device node carries exactly that POSIX ACL
+ * (getfacl /dev/stream/<name>).  CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH
+ * for subscribing) in the initial user namespace overrides it, as it does
+ * for files.
+ *
+ * Opening the node checks the rights its open mode needs (EACCES), also
+ * for nodes created elsewhere with mknod: changing the node's own
+ * permissions can take rights away, never give them.  Every write,
+ * read, lseek, FIONREAD, KSTREAM_IOC_INFO, KSTREAM_IOC_CURSOR_FD and mmap
+ * on an open fd checks the rights of the credentials the fd was opened
+ * with (not those of the caller: an fd passed to another process, over
+ * SCM_RIGHTS for example, delegates its opener's rights), so revoking a
+ * grant makes the next such call on fds already open fail with EACCES,
+ * poll() report EPOLLERR, blocked readers and writers wake up and fail,
+ * and a revoked reader's ring mapping stop being served: its next access
+ * to the ring raises SIGBUS.  Rights granted back are regained.
+ *
+ * Creating a topic needs CAP_NET_ADMIN in the initial user namespace, or
+ * membership of the group given by the creator_gid module parameter;
+ * such a creator must own the topic (UID its effective uid, GID one of its
+ * groups) and gets an ACL entry granting it KSTREAM_ACL_ADMIN.  Deleting a
+ * topic and changing its ACL need CAP_NET_ADMIN in the initial user
+ * namespace or the admin right on that topic.  Root in a user namespace
+ * has no capability in the initial one and its uid is the one it maps to:
+ * it gains nothing.
+ *
+ * Every denial fails with EPERM (control plane) or EACCES (data plane),
+ * is counted in the topic's KSTREAM_STAT_DENIED and is audited (record
+ * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
+ * the configuration (create, delete, ACL changes; res=1).
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H
@@ -204,6 +278,8 @@ enum kstream_cmd {
 	KSTREAM_CMD_TOPIC_NEW,
 	KSTREAM_CMD_TOPIC_DEL,
 	KSTREAM_CMD_TOPIC_GET,
+	KSTREAM_CMD_ACL_ADD,
+	KSTREAM_CMD_ACL_DEL,
 
 	__KSTREAM_CMD_MAX
 };
@@ -222,6 +298,9 @@ enum kstream_attr {
 	KSTREAM_A_TOPIC_GID,		/* u32, owner gid of the node */
 	KSTREAM_A_TOPIC_STATS,		/* nest, enum kstream_stat (read-only) */
 	KSTREAM_A_PAD,
+	/* Nest of KSTREAM_A_ACL_ENTRY, users by uid then groups by gid. */
+	KSTREAM_A_TOPIC_ACL,		/* nest (read-only) */
+	KSTREAM_A_ACL_ENTRY,		/* nest, enum kstream_acl_attr */
 
 	__KSTREAM_A_MAX
 };
@@ -241,11 +320,42 @@ enum kstream_stat {
 	KSTREAM_STAT_TAIL_SEQ,		/* sequence of the oldest retained */
 	KSTREAM_STAT_RING_USED,		/* bytes of retained records */
 	KSTREAM_STAT_PAD,
+	KSTREAM_STAT_DENIED,		/* requests the policy refused */
 
 	__KSTREAM_STAT_MAX
 };
 
 #define KSTREAM_STAT_MAX (__KSTREAM_STAT_MAX - 1)
+
+/* Attributes of an ACL entry (KSTREAM_A_ACL_ENTRY); all u32. */
+enum kstream_acl_attr {
+	KSTREAM_ACL_A_UNSPEC,
+	KSTREAM_ACL_A_TYPE,		/* enum kstream_acl_type */
+	KSTREAM_ACL_A_ID,		/* uid or gid */
+	KSTREAM_ACL_A_RIGHTS,		/* KSTREAM_ACL_* bits */
+
+	__KSTREAM_ACL_A_MAX
+};
+
+#define KSTREAM_ACL_A_MAX (__KSTREAM_ACL_A_MAX - 1)
+
+enum kstream_acl_type {
+	KSTREAM_ACL_USER,		/* user:UID */
+	KSTREAM_ACL_GROUP,		/* group:GID */
+
+	__KSTREAM_ACL_TYPE_MAX
+};
+
+#define KSTREAM_ACL_TYPE_MAX (__KSTREAM_ACL_TYPE_MAX - 1)
+
+/* Rights an ACL entry grants. */
+#define KSTREAM_ACL_PUBLISH	0x1U	/* open for writing, write */
+#define KSTREAM_ACL_SUBSCRIBE	0x2U	/* open for reading, read, mmap */
+#define KSTREAM_ACL_ADMIN	0x4U	/* change the ACL, delete the topic */
+#define KSTREAM_ACL_RIGHTS_ALL	0x7U
+
+/* ACL entries per topic. */
+#define KSTREAM_ACL_MAX_ENTRIES	32
 
 /*
  * A record: what KSTREAM_FD_RECORDS reads return, one after the other.
