@@ -82,6 +82,7 @@ LIB_VERSION := 0.1
 PREFIX ?= /usr/local
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
+CAP_LIBS := $(shell pkg-config --libs libcap 2>/dev/null || echo -lcap)
 
 userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
 	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench
@@ -119,7 +120,7 @@ $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 
 $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) $(NL_LIBS)
+	$(CC) $(CFLAGS_COMMON) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) $(NL_LIBS) $(CAP_LIBS)
 
 # ----------------------------------------------------------------- tests
 #

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "acl.h"
 #include "parse.h"
 #include "topic.h"
 
@@ -132,6 +133,7 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 			t->stats[KSTREAM_STAT_PUBLISHED_BYTES]);
 	topic_print_stat(f, t, KSTREAM_STAT_DROPPED, "dropped", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_LOST, "lost", &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_DENIED, "denied", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_READERS, "readers", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_WRITERS, "writers", &sep);
 	topic_print_seq(f, t, &sep);
@@ -139,10 +141,32 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 	fputc('\n', f);
 }
 
+static void topic_print_acl(FILE *f, const struct topic_info *t)
+{
+	char rights[64];
+	unsigned int i;
+
+	if (!t->nr_acl)
+		return;
+	fputs("    acl", f);
+	for (i = 0; i < t->nr_acl; i++) {
+		const char *type = acl_type_name(t->acl[i].type);
+
+		acl_rights_format(t->acl[i].rights, rights, sizeof(rights));
+		if (type)
+			fprintf(f, " %s:%" PRIu32 ":%s", type, t->acl[i].id, rights);
+		else
+			fprintf(f, " %" PRIu32 ":%" PRIu32 ":%s", t->acl[i].type,
+				t->acl[i].id, rights);
+	}
+	fputc('\n', f);
+}
+
 void topic_print_text(FILE *f, const struct topic_info *t)
 {
 	topic_print_config(f, t);
 	topic_print_stats(f, t);
+	topic_print_acl(f, t);
 }
 
 static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
@@ -155,6 +179,7 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_HEAD_SEQ]		= "head_seq",
 	[KSTREAM_STAT_TAIL_SEQ]		= "tail_seq",
 	[KSTREAM_STAT_RING_USED]	= "ring_used",
+	[KSTREAM_STAT_DENIED]		= "denied",
 };
 
 static void topic_json_u32(struct json *j, const struct topic_info *t,
@@ -174,6 +199,30 @@ static void topic_json_stats_obj(struct json *j, const struct topic_info *t)
 		if (topic_json_stats[i] && topic_has_stat(t, i))
 			json_kv_u64(j, topic_json_stats[i], t->stats[i]);
 	json_obj_end(j);
+}
+
+static void topic_json_acl(struct json *j, const struct topic_info *t)
+{
+	unsigned int i;
+	char buf[16];
+
+	json_key(j, "acl");
+	json_arr_start(j);
+	for (i = 0; i < t->nr_acl; i++) {
+		const char *type = acl_type_name(t->acl[i].type);
+
+		json_obj_start(j);
+		if (!type) {
+			snprintf(buf, sizeof(buf), "%" PRIu32, t->acl[i].type);
+			type = buf;
+		}
+		json_kv_str(j, "type", type);
+		json_kv_u64(j, "id", t->acl[i].id);
+		json_key(j, "rights");
+		acl_json_rights(j, t->acl[i].rights);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 }
 
 void topic_print_json(struct json *j, const struct topic_info *t)
@@ -196,5 +245,7 @@ void topic_print_json(struct json *j, const struct topic_info *t)
 	topic_json_u32(j, t, KSTREAM_A_TOPIC_GID, "gid", t->gid);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
 		topic_json_stats_obj(j, t);
+	if (topic_has(t, KSTREAM_A_TOPIC_ACL))
+		topic_json_acl(j, t);
 	json_obj_end(j);
 }

@@ -27,6 +27,13 @@ const char *topic_policy_name(uint32_t policy);
 /* Parse "overwrite" or "block"; 0 or -EINVAL. */
 int topic_policy_parse(const char *s, uint32_t *out);
 
+/* One entry of a topic's ACL (KSTREAM_A_ACL_ENTRY). */
+struct topic_acl_entry {
+	uint32_t type;		/* enum kstream_acl_type */
+	uint32_t id;		/* uid or gid */
+	uint32_t rights;	/* KSTREAM_ACL_* */
+};
+
 /* A topic as reported by the kernel; fields absent from the reply are 0. */
 struct topic_info {
 	char name[KSTREAM_NAME_MAX];
@@ -38,6 +45,8 @@ struct topic_info {
 	uint32_t uid;
 	uint32_t gid;
 	uint64_t stats[KSTREAM_STAT_MAX + 1];	/* by enum kstream_stat */
+	struct topic_acl_entry acl[KSTREAM_ACL_MAX_ENTRIES];
+	unsigned int nr_acl;	/* entries in acl[] */
 	uint32_t have;		/* bit 1 << KSTREAM_A_* per attribute present */
 	uint32_t have_stats;	/* bit 1 << KSTREAM_STAT_* per counter present */
 };
@@ -56,17 +65,20 @@ static inline bool topic_has_stat(const struct topic_info *t, int stat)
  * Two lines (the second only when counters are present):
  *
  * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0
- *     published 10 (640 bytes) dropped 0 lost 0 readers 2 writers 1 seq 0..9 used 880
+ *     published 10 (640 bytes) dropped 0 lost 0 denied 0 readers 2 writers 1 seq 0..9 used 880
+ *     acl user:1001:publish,subscribe group:1002:subscribe
  *
- * Absent attributes are left out.
+ * Absent attributes are left out; the acl line only when the topic has
+ * entries (ids are numeric, as owner and group are).
  */
 void topic_print_text(FILE *f, const struct topic_info *t);
 
 /*
  * One JSON object: name, id, ring_size, msg_max, policy (string), mode
- * (octal string, "0660"), uid, gid and a "stats" object (published,
- * published_bytes, dropped, lost, readers, writers, head_seq, tail_seq,
- * ring_used).  Absent attributes are left out.
+ * (octal string, "0660"), uid, gid, a "stats" object (published,
+ * published_bytes, dropped, lost, denied, readers, writers, head_seq,
+ * tail_seq, ring_used) and an "acl" array of {"type", "id", "rights"}
+ * objects.  Absent attributes are left out.
  */
 void topic_print_json(struct json *j, const struct topic_info *t);
 
