@@ -116,7 +116,7 @@ $(B)/bin/%: userspace/examples/%.c $(B)/lib/libkstream.a userspace/lib/libkstrea
 
 $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm
+	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm $(CAP_LIBS)
 
 $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS)
 	@mkdir -p $(@D)
