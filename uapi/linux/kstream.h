@@ -140,8 +140,10 @@
  *
  * Family KSTREAM_GENL_NAME, version KSTREAM_GENL_VERSION, in the initial
  * network namespace only.  Resolve the family id with CTRL_CMD_GETFAMILY.
- * Attribute validation is strict (exact lengths, ranges); every rejection
- * carries an extended-ack message naming the problem.  A value outside the
+ * Attribute validation is strict (exact lengths, ranges, no unknown
+ * attributes, nests flagged NLA_F_NESTED, unknown KSTREAM_ACL_* bits
+ * EINVAL); every rejection carries an extended-ack message naming the
+ * problem.  A value outside the
  * range its attribute allows (the bounds below) fails with ERANGE, and the
  * extended ack points at the attribute and carries the bounds; other bad
  * values (a ring size that is not a power of two, say) fail with EINVAL.
