@@ -198,11 +198,12 @@ static int kstream_acl_sync_node(struct kstream_topic *t)
 /*
  * Apply @c to @t (registry lock held; the topic is live and the caller
  * passed topic_configure).  Returns 0 or -errno with an extack message;
- * *@revoked tells whether rights may have been taken away.
+ * *@changed tells whether the ACL changed, *@revoked whether rights may
+ * have been taken away (for kstream_security_enforce()).
  */
 int kstream_acl_change(struct kstream_topic *t,
-		       const struct kstream_topic_change *c, bool *revoked,
-		       struct netlink_ext_ack *extack)
+		       const struct kstream_topic_change *c, bool *changed,
+		       bool *revoked, struct netlink_ext_ack *extack)
 {
 	struct kstream_acl *old = kstream_acl_locked(t), *acl;
 	unsigned int i, pos, n = old ? old->count : 0, count;
@@ -210,6 +211,7 @@ int kstream_acl_change(struct kstream_topic *t,
 	bool found = false;
 	int err;
 
+	*changed = false;
 	*revoked = false;
 	for (pos = 0; pos < n; pos++) {
 		int cmp = kstream_acl_cmp(&old->e[pos], &c->entry);
@@ -254,6 +256,7 @@ int kstream_acl_change(struct kstream_topic *t,
 	rcu_assign_pointer(t->acl, acl);
 	kstream_security_changed(t);
 	kfree_rcu(old, rcu);
+	*changed = true;
 	*revoked = (was & ~rights) != 0;
 
 	if ((was ^ rights) & KSTREAM_DATA_RIGHTS) {

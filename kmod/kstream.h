@@ -97,6 +97,13 @@ struct kstream_reader {
 	u64 lost;		/* messages lost to overwrite (file lock) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
+	/*
+	 * The fd lost its right to subscribe (topic lock): it no longer
+	 * holds a block topic's producers back.  revoked_gen is the policy
+	 * generation that decision was taken at.
+	 */
+	bool revoked;
+	unsigned long revoked_gen;
 };
 
 struct kstream_topic {
@@ -246,8 +253,8 @@ void kstream_acl_free(struct kstream_topic *t);
 unsigned int kstream_acl_snapshot(struct kstream_topic *t,
 				  struct kstream_acl_entry *out);
 int kstream_acl_change(struct kstream_topic *t,
-		       const struct kstream_topic_change *c, bool *revoked,
-		       struct netlink_ext_ack *extack);
+		       const struct kstream_topic_change *c, bool *changed,
+		       bool *revoked, struct netlink_ext_ack *extack);
 
 /* publish.c: the write path. */
 ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,

@@ -399,8 +399,8 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 		.entry = &change.entry,
 	};
 	struct kstream_subject subj;
+	bool changed = false, revoked = false;
 	struct kstream_topic *t;
-	bool revoked = false;
 	int err;
 
 	if (!name)
@@ -419,13 +419,14 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 	}
 	if (!err)
-		err = kstream_acl_change(t, &change, &revoked, info->extack);
-	if (revoked)
+		err = kstream_acl_change(t, &change, &changed, &revoked,
+					 info->extack);
+	if (changed)
 		get_device(&t->dev);
 	kstream_topics_unlock();
-	if (revoked) {
+	if (changed) {
 		/* Before the ack: open fds feel it once we have replied. */
-		kstream_security_enforce(t);
+		kstream_security_enforce(t, revoked);
 		kstream_topic_put(t);
 	}
 	a.err = err;

@@ -62,6 +62,14 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
+		u64 pos;
+
+		/*
+		 * A reader that lost its right to subscribe holds nothing
+		 * back: should it get it back, it finds itself lapped.
+		 */
+		if (rd->revoked)
+			continue;
 		/*
 		 * Pairs with the readers' release of their position: their
 		 * copies out of the ring are done before we reuse the space.
@@ -69,7 +77,7 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
 		 * tail reads as the tail (the reader has read nothing we
 		 * still hold), one beyond head as caught up.
 		 */
-		u64 pos = max(smp_load_acquire(rd->posp), ctl->tail);
+		pos = max(smp_load_acquire(rd->posp), ctl->tail);
 
 		if (pos < min)
 			min = pos;

@@ -185,12 +185,15 @@ bool kstream_security_may(struct kstream_file *kf, enum kstream_access a);
  */
 void kstream_security_changed(struct kstream_topic *t);
 /*
- * Make a revocation bite on open fds: wake blocked readers, writers and
- * pollers (they re-check and fail) and take down every ring mapping of
- * the topic (mmap.c; faults re-check, a revoked fd's raise SIGBUS).
- * Process context, no locks held.
+ * After kstream_security_changed(), once unlocked (process context):
+ * readers that lost their right to subscribe stop holding a block
+ * topic's producers back (and start again when it is granted back).  If
+ * @revoked (rights may have been taken away), also make that bite on open
+ * fds: wake blocked readers, writers and pollers (they re-check and fail)
+ * and take down every ring mapping of the topic (mmap.c; faults re-check,
+ * a revoked fd's raise SIGBUS).
  */
-void kstream_security_enforce(struct kstream_topic *t);
+void kstream_security_enforce(struct kstream_topic *t, bool revoked);
 
 /* Audit records (type AUDIT_KERNEL_OTHER), see Documentation/security.rst. */
 struct kstream_audit {

@@ -824,6 +824,55 @@ TEST_F_TIMEOUT(auth, revocation_wakes_blocked_callers, 180)
 	close(hold);
 }
 
+TEST_F_TIMEOUT(auth, revoked_reader_releases_block_topic, 180)
+{
+	char msg[1024] = { 0 };
+	struct chan c;
+	pid_t pid;
+	int w, n;
+
+	ASSERT_EQ(0, mk(&self->nl, "bk", 0600, 0, 0, KSTREAM_POLICY_BLOCK));
+	GRANT("bk", USER, ALICE, SUB);
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kstream_fd_info info;
+		char buf[2048];
+		int fd = kst_open("bk", O_RDONLY | O_NONBLOCK);
+
+		ASSERT_LE(0, fd);
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* revoked, then granted back */
+		/* lapped while it did not count: it reads on, from the tail */
+		EXPECT_EQ(sizeof(msg), rd(fd, buf, sizeof(buf)));
+		ASSERT_EQ(0, kst_info(fd, &info));
+		EXPECT_LT(0, info.lost);
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	w = kst_open("bk", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	for (n = 0; wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_LT(0, n);
+	EXPECT_EQ(-EAGAIN, wr(w, msg, sizeof(msg)));	/* alice holds it */
+	/* a reader that may no longer read holds nothing back */
+	REVOKE("bk", USER, ALICE, SUB);
+	for (n = 0; n < 200 && wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_EQ(200, n);
+	/* granted back, it counts again */
+	GRANT("bk", USER, ALICE, SUB);
+	for (n = 0; wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_GT(200, n);
+	EXPECT_EQ(-EAGAIN, wr(w, msg, sizeof(msg)));
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	close(w);
+}
+
 static sigjmp_buf bus_jmp;
 
 static void on_sigbus(int sig)
