@@ -17,8 +17,10 @@
  * page outlive a deleted topic until the last mapping and fd are gone.
  *
  * Revocation.  The ring is mapped page by page from the fault handler
- * (VM_MIXEDMAP, vm_insert_page()), each fault checking the fd's file_mmap
- * decision (security.h) under map_sem.  When a grant is revoked,
+ * (VM_MIXEDMAP, vmf_insert_mixed()), each fault checking the fd's
+ * file_mmap decision (security.h) under map_sem.  The PTEs are special
+ * (no struct page behind them as far as get_user_pages() is concerned),
+ * so the ring cannot be pinned: no pin can outlive a revocation.  When a grant is revoked,
  * kstream_ring_unmap_all() zaps every ring mapping of the topic, through
  * the address space of each inode the ring was mapped through (the
  * devtmpfs node, and any node root made with mknod), with map_sem held
@@ -32,6 +34,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pfn_t.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -176,18 +179,14 @@ static vm_fault_t kstream_ring_fault(struct vm_fault *vmf)
 	struct kstream_file *kf = vma->vm_file->private_data;
 	struct kstream_topic *t = kf->topic;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
-	int err;
 
 	if (vmf->pgoff >= 1 + 2 * (unsigned long)t->ring.nr_pages)
 		return VM_FAULT_SIGBUS;
 	down_read(&t->map_sem);
 	/* mmap_lock held: a denial is audited without waiting. */
-	if (kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT))
-		goto out;
-	err = vm_insert_page(vma, vmf->address, t->ring.pages[vmf->pgoff]);
-	/* -EBUSY: another thread faulted the page in first. */
-	ret = err && err != -EBUSY ? vmf_error(err) : VM_FAULT_NOPAGE;
-out:
+	if (!kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT))
+		ret = vmf_insert_mixed(vma, vmf->address,
+				       pfn_to_pfn_t(page_to_pfn(t->ring.pages[vmf->pgoff])));
 	up_read(&t->map_sem);
 	return ret;
 }
@@ -219,8 +218,8 @@ int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma)
 	 * Populated by faults only: this vma is not yet reachable by
 	 * kstream_ring_unmap_all(), so nothing may be mapped before every
 	 * fault can be checked against a revocation.  VM_MIXEDMAP lets the
-	 * fault handler insert the ring's pages, as remap_vmalloc_range()
-	 * would have.
+	 * fault handler insert the ring's pages by pfn.  The vma holds the
+	 * file, which holds the topic and so the pages.
 	 */
 	vm_flags_clear(vma, VM_MAYWRITE);
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);

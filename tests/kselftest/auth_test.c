@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -948,6 +949,16 @@ TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
 		ctl = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, ctl);
 		EXPECT_EQ(0, touch(&ctl->head));
+		/* the ring cannot be pinned (no pin outlives a revocation) */
+		{
+			__u64 v;
+			struct iovec local = { &v, sizeof(v) };
+			struct iovec remote = { ctl, sizeof(v) };
+
+			EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1,
+						       &remote, 1, 0));
+			EXPECT_EQ(EFAULT, errno);
+		}
 		TELL_PARENT(&cb);
 		WAIT_PARENT(&cb);		/* alice revoked, one message */
 		/* bob keeps his right: the mapping comes back by faults */

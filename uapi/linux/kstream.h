@@ -97,7 +97,10 @@
  *     uses read() should not: losses read() skips over are not counted.
  *
  *   Mappings and the cursor fd keep the topic (and its memory) alive after
- *   it is deleted, until they are unmapped and closed.
+ *   it is deleted, until they are unmapped and closed.  The ring's pages
+ *   cannot be pinned (get_user_pages(): O_DIRECT, vmsplice(), io_uring
+ *   fixed buffers fail with EFAULT), so that a revocation (Authorization)
+ *   leaves no access to them.
  *
  *   Consuming, with pos the consumer's position and ctl, data the maps
  *   (the memory-ordering pairs are documented in Documentation/design.rst):
