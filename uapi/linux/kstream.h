@@ -245,7 +245,9 @@
  * Every denial fails with EPERM (control plane) or EACCES (data plane),
  * is counted in the topic's KSTREAM_STAT_DENIED and is audited (record
  * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
- * the configuration (create, delete, ACL changes; res=1).
+ * the configuration (create, delete, ACL changes; res=1).  (An open the
+ * node's own permissions refuse is refused by the VFS before kstream
+ * sees it.)
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H
