@@ -131,6 +131,7 @@ PREFIX ?= /usr/local
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h $(BPF_HDRS)
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+CAP_LIBS := $(shell pkg-config --libs libcap 2>/dev/null || echo -lcap)
 
 userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
 	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench
@@ -164,13 +165,13 @@ $(B)/bin/%: userspace/examples/%.c $(B)/lib/libkstream.a userspace/lib/libkstrea
 
 $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm
+	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm $(CAP_LIBS)
 
 $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS) \
 		$(BPF_SKELS) $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -I$(BPF_B) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) \
-		$(NL_LIBS) $(BPF_LIBS)
+		$(NL_LIBS) $(BPF_LIBS) $(CAP_LIBS)
 
 # ----------------------------------------------------------------- tests
 #

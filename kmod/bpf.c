@@ -88,7 +88,7 @@ static const struct btf *kstream_btf;		/* this module's BTF */
 static struct kstream_filter *
 kstream_topic_filter(struct kstream_topic *t)
 {
-	return rcu_dereference_protected(t->filter, kstream_topics_locked());
+	return rcu_dereference_protected(t->filter, kstream_topics_held());
 }
 
 /* ------------------------------------------------------------ verdict */
@@ -293,7 +293,7 @@ struct kstream_filter *kstream_filter_find(const char *name)
 	struct kstream_filter *f;
 	unsigned long id;
 
-	WARN_ON_ONCE(!kstream_topics_locked());
+	WARN_ON_ONCE(!kstream_topics_held());
 	xa_for_each(&kstream_filters, id, f)
 		if (!strcmp(f->name, name))
 			return f;
@@ -466,7 +466,7 @@ int kstream_filter_detach(const char *topic, struct netlink_ext_ack *extack)
 
 struct kstream_filter *kstream_filter_next(unsigned long *id)
 {
-	WARN_ON_ONCE(!kstream_topics_locked());
+	WARN_ON_ONCE(!kstream_topics_held());
 	return xa_find(&kstream_filters, id, ULONG_MAX, XA_PRESENT);
 }
 
@@ -505,7 +505,7 @@ bool kstream_topic_filter_name(struct kstream_topic *t,
  */
 void kstream_topic_filter_clear(struct kstream_topic *t)
 {
-	WARN_ON_ONCE(!kstream_topics_locked());
+	WARN_ON_ONCE(!kstream_topics_held());
 	RCU_INIT_POINTER(t->filter, NULL);
 }
 

@@ -7,11 +7,27 @@
  * minor (topic.c).  Each topic's struct device names its node
  * "stream/<name>", so devtmpfs creates /dev/stream/<name> with the topic's
  * mode and owner (and the directory with the first topic).
+ *
+ * The node also carries the topic's POSIX ACL (acl.c builds it), so
+ * grants work where the mode alone would refuse an open and getfacl shows
+ * them.  devtmpfs is one superblock whatever namespace mounts it, so the
+ * module mounts it privately (kern_mount(): the same superblock and
+ * nodes) and looks the node up there, not in anybody's mount namespace,
+ * with kernel credentials (a topic admin need not own the node), one
+ * component at a time (no symlink followed), checking that what it found
+ * is the topic's char device.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cdev.h>
+#include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -21,6 +37,10 @@
 
 static dev_t kstream_devt;
 static struct cdev kstream_cdev;
+
+/* Our own mount of devtmpfs, and the credentials its nodes are set with. */
+static struct vfsmount *kstream_devtmpfs;
+static const struct cred *kstream_node_cred;
 
 static struct class kstream_class = {
 	.name = KSTREAM_CLASS_NAME,
@@ -66,6 +86,82 @@ dev_t kstream_topic_devt(u32 id)
 	return MKDEV(MAJOR(kstream_devt), id);
 }
 
+/*
+ * Set the access ACL of @t's node to @acl.  -EOPNOTSUPP without devtmpfs,
+ * -ESTALE if the node there is not @t's (removed or replaced by root).
+ * Registry lock held: the node exists until the topic is deleted under it.
+ */
+int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl)
+{
+	const char *dir = KSTREAM_CLASS_NAME;
+	struct dentry *d, *node;
+	const struct cred *old;
+	struct inode *inode;
+	int err;
+
+	if (!kstream_devtmpfs)
+		return -EOPNOTSUPP;
+	old = override_creds(kstream_node_cred);
+	/* One component at a time: no symlink is followed. */
+	d = lookup_positive_unlocked(dir, kstream_devtmpfs->mnt_root,
+				     strlen(dir));
+	if (IS_ERR(d)) {
+		err = PTR_ERR(d);
+		goto out;
+	}
+	node = ERR_PTR(-ESTALE);
+	if (d_is_dir(d))
+		node = lookup_positive_unlocked(t->name, d, strlen(t->name));
+	dput(d);
+	if (IS_ERR(node)) {
+		err = PTR_ERR(node);
+		goto out;
+	}
+	inode = d_inode(node);
+	if (S_ISCHR(inode->i_mode) && inode->i_rdev == t->dev.devt)
+		err = kstream_set_access_acl(node, acl);
+	else
+		err = -ESTALE;
+	dput(node);
+out:
+	revert_creds(old);
+	return err;
+}
+
+/* Without devtmpfs (or its ACL support) nodes keep just their mode. */
+static void __init kstream_node_init(void)
+{
+	struct file_system_type *type = get_fs_type("devtmpfs");
+	struct vfsmount *mnt;
+
+	/* devtmpfs is built in: get_fs_type() took no module reference. */
+	if (!type)
+		goto none;
+	kstream_node_cred = prepare_kernel_cred(&init_task);
+	if (!kstream_node_cred)
+		goto none;
+	mnt = kern_mount(type);
+	if (IS_ERR(mnt)) {
+		put_cred(kstream_node_cred);
+		kstream_node_cred = NULL;
+		goto none;
+	}
+	kstream_devtmpfs = mnt;
+	return;
+none:
+	pr_info("no devtmpfs: ACL grants are not mirrored to device nodes\n");
+}
+
+static void kstream_node_exit(void)
+{
+	if (!kstream_devtmpfs)
+		return;
+	kern_unmount(kstream_devtmpfs);
+	kstream_devtmpfs = NULL;
+	put_cred(kstream_node_cred);
+	kstream_node_cred = NULL;
+}
+
 int __init kstream_chrdev_init(void)
 {
 	int err;
@@ -83,6 +179,7 @@ int __init kstream_chrdev_init(void)
 	err = class_register(&kstream_class);
 	if (err)
 		goto err_cdev;
+	kstream_node_init();
 	return 0;
 
 err_cdev:
@@ -94,6 +191,7 @@ err_region:
 
 void kstream_chrdev_exit(void)
 {
+	kstream_node_exit();
 	class_unregister(&kstream_class);
 	cdev_del(&kstream_cdev);
 	unregister_chrdev_region(kstream_devt, KSTREAM_MINORS);

@@ -237,6 +237,10 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 	ssize_t ret;
 
 	for (;;) {
+		/* The fd's right to read (a cached decision, cheap). */
+		ret = kstream_security_access(kf, KSTREAM_ACCESS_CONSUME);
+		if (ret)
+			return ret;
 		/*
 		 * Pairs with smp_store_release() of dead in
 		 * kstream_topic_unregister(): if we see the topic dead, we
@@ -260,7 +264,10 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			kstream_reader_arm(t, rd);
 			return -EAGAIN;
 		}
-		ret = wait_event_interruptible(rd->wq, kstream_reader_arm(t, rd));
+		/* A revocation wakes us too (kstream_security_enforce()). */
+		ret = wait_event_interruptible(rd->wq,
+					       kstream_security_stale(kf, KSTREAM_ACCESS_CONSUME) ||
+					       kstream_reader_arm(t, rd));
 		if (ret)
 			return ret;
 	}

@@ -7,6 +7,12 @@
  * fd holds a reference to its topic, so a deleted topic lives on (without
  * its node) until its last fd is closed, and the module cannot be unloaded
  * while fds are open (the char device's owner is this module).
+ *
+ * Authorization (security.h): open() asks the file_open hook for what the
+ * open mode needs; afterwards every operation that reads the topic checks
+ * the fd's consume decision, writes check publish (at the ingress verdict,
+ * publish.c) and mmap checks mmap, each against the credentials the fd
+ * was opened with.  poll() reports a lost right as EPOLLERR.
  */
 
 #include <linux/cred.h>
@@ -36,6 +42,11 @@ static int kstream_open(struct inode *inode, struct file *file)
 	}
 	mutex_init(&kf->lock);
 	kf->topic = t;
+	kf->file = file;
+
+	err = kstream_security_file_open(kf);
+	if (err)
+		goto err_free;
 
 	if (file->f_mode & FMODE_READ) {
 		err = kstream_reader_attach(t, &kf->reader);
@@ -99,8 +110,7 @@ static ssize_t kstream_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (!(iocb->ki_filp->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return kstream_publish(kf->topic, &kf->producer, from,
-			       kstream_nonblock(iocb));
+	return kstream_publish(kf, from, kstream_nonblock(iocb));
 }
 
 static __poll_t kstream_poll(struct file *file, poll_table *wait)
@@ -127,6 +137,12 @@ static __poll_t kstream_poll(struct file *file, poll_table *wait)
 	if ((file->f_mode & FMODE_WRITE) && !dead &&
 	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max)))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	/* A right the fd was opened with was revoked: its calls fail. */
+	if (((file->f_mode & FMODE_READ) &&
+	     !kstream_security_may(kf, KSTREAM_ACCESS_CONSUME)) ||
+	    ((file->f_mode & FMODE_WRITE) &&
+	     !kstream_security_may(kf, KSTREAM_ACCESS_PUBLISH)))
+		mask |= EPOLLERR;
 	return mask;
 }
 
@@ -161,17 +177,26 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 	u32 flags, len;
 	int err;
 
+	/* What reads the topic needs the right to consume it. */
 	switch (cmd) {
 	case FIONREAD:
+	case KSTREAM_IOC_INFO:
+	case KSTREAM_IOC_CURSOR_FD:
 		if (!reader)
 			return -EBADF;
+		err = kstream_security_access(kf, KSTREAM_ACCESS_CONSUME);
+		if (err)
+			return err;
+		break;
+	}
+
+	switch (cmd) {
+	case FIONREAD:
 		err = kstream_next_len(kf, &len);
 		if (err)
 			return err;
 		return put_user((int)len, (int __user *)uarg);
 	case KSTREAM_IOC_INFO:
-		if (!reader)
-			return -EBADF;
 		return kstream_info(kf, uarg);
 	case KSTREAM_IOC_SET_FLAGS:
 		if (get_user(flags, (u32 __user *)uarg))
@@ -191,8 +216,6 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 		kstream_wake_writers(kf->topic);
 		return 0;
 	case KSTREAM_IOC_CURSOR_FD:
-		if (!reader)
-			return -EBADF;
 		return kstream_cursor_fd(file);
 	default:
 		return -ENOTTY;
@@ -209,8 +232,14 @@ static int kstream_mmap_op(struct file *file, struct vm_area_struct *vma)
 
 static loff_t kstream_llseek(struct file *file, loff_t off, int whence)
 {
+	int err;
+
 	if (!(file->f_mode & FMODE_READ))
 		return -ESPIPE;
+	err = kstream_security_access(file->private_data,
+				      KSTREAM_ACCESS_CONSUME);
+	if (err)
+		return err;
 	return kstream_seek(file->private_data, off, whence);
 }
 

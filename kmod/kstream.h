@@ -20,12 +20,20 @@
  *     PREEMPT_RT it is a sleeping lock: nothing in kstream runs with
  *     preemption or interrupts disabled, and there are no raw spinlocks.
  *
- *   Order: kstream_topics_lock -> kstream_file.lock -> kstream_topic.lock.
+ *   kstream_topic.map_sem (rw_semaphore, per topic)
+ *     Ring faults (read) against the take-down of every ring mapping
+ *     after a revocation (write), and the list of inodes the ring is
+ *     mapped through.  Taken under mmap_lock by faults and mmap().
  *
  * The ingress filter of a topic (bpf.c) is an RCU-protected pointer,
  * changed under kstream_topics_lock, read by producers under
  * rcu_read_lock() only.
  *
+ *   Order: kstream_topics_lock -> kstream_file.lock -> kstream_topic.lock;
+ *   mmap_lock -> kstream_topic.map_sem -> i_mmap_rwsem.
+ *
+ * The ACL of a topic is RCU-protected; it changes under kstream_topics_lock
+ * (acl.c).
  * Readers never take the topic lock to read messages: they validate what
  * they copied against the ring's tail (ring.c explains the protocol).
  */
@@ -37,6 +45,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/ratelimit.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -44,6 +53,7 @@
 #include <linux/kstream.h>
 
 #include "compat.h"
+#include "security.h"
 
 /* ring.c: the message ring. */
 struct kstream_ring {
@@ -97,6 +107,13 @@ struct kstream_reader {
 	pid_t pid;		/* process that opened it (tgid) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
+	/*
+	 * The fd lost its right to subscribe (topic lock): it no longer
+	 * holds a block topic's producers back.  revoked_gen is the policy
+	 * generation that decision was taken at.
+	 */
+	bool revoked;
+	unsigned long revoked_gen;
 };
 
 /* Kinds of refused publishes, counted per topic. */
@@ -123,6 +140,12 @@ struct kstream_topic {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+
+	/* Authorization: the ACL (acl.c) and the hook layer's state. */
+	struct kstream_acl __rcu *acl;
+	struct kstream_topic_sec sec;
+	struct rw_semaphore map_sem;	/* ring faults vs. take-down */
+	struct list_head map_inodes;	/* map_sem: inodes mapped through */
 
 	spinlock_t lock;		/* commit section, readers, dead */
 	struct kstream_ring ring;
@@ -173,22 +196,61 @@ struct kstream_producer {
 /* Per open file of a topic. */
 struct kstream_file {
 	struct kstream_topic *topic;	/* holds a reference */
+	struct file *file;		/* ours; f_cred is the fd's subject */
+	struct kstream_file_sec sec;	/* cached decisions (security.c) */
 	struct mutex lock;
 	u32 flags;			/* KSTREAM_FD_*, under lock */
 	struct kstream_reader reader;	/* when opened for reading */
 	struct kstream_producer producer;	/* set at open, then constant */
 };
 
+static inline unsigned long kstream_sec_gen(const struct kstream_topic *t)
+{
+	return atomic_long_read(&t->sec.gen);
+}
+
+/*
+ * May the fd @kf do @a?  0 or -EACCES.  The hot path: two loads and a
+ * compare while the policy of the topic has not changed since the fd's
+ * last decision.  May sleep otherwise (the policies are asked, a denial
+ * audited, with @gfp).
+ */
+static inline int kstream_security_access_gfp(struct kstream_file *kf,
+					      enum kstream_access a, gfp_t gfp)
+{
+	unsigned long want = (kstream_sec_gen(kf->topic) << 1) | 1;
+
+	if (likely(READ_ONCE(kf->sec.cache[a]) == want))
+		return 0;
+	return kstream_security_access_slow(kf, a, gfp);
+}
+
+static inline int kstream_security_access(struct kstream_file *kf,
+					  enum kstream_access a)
+{
+	return kstream_security_access_gfp(kf, a, GFP_KERNEL);
+}
+
+/* Has the policy changed since the fd's last decision about @a? */
+static inline bool kstream_security_stale(struct kstream_file *kf,
+					  enum kstream_access a)
+{
+	return READ_ONCE(kf->sec.cache[a]) >> 1 != kstream_sec_gen(kf->topic);
+}
+
 /* main.c: module parameters. */
 extern unsigned int kstream_max_topics;
 extern unsigned long kstream_max_ring_memory;
 extern unsigned int kstream_max_readers;
+extern int kstream_creator_gid;
 
 /* chardev.c: class "stream", char major, /dev/stream/ nodes. */
 int kstream_chrdev_init(void);
 void kstream_chrdev_exit(void);
 void kstream_topic_device_init(struct kstream_topic *t);
 dev_t kstream_topic_devt(u32 id);
+struct posix_acl;
+int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl);
 
 /* topic.c: the topic registry and topic lifetime. */
 struct kstream_topic_config {
@@ -199,13 +261,14 @@ struct kstream_topic_config {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t admin_uid;	/* an initial ACL admin entry, or INVALID_UID */
 };
 
 struct netlink_ext_ack;
 struct kstream_topic *
 kstream_topic_create(const struct kstream_topic_config *cfg,
 		     struct netlink_ext_ack *extack);
-int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack);
+void kstream_topic_unregister(struct kstream_topic *t);
 void kstream_topic_delete_all(void);
 struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor);
 struct kstream_topic *kstream_topic_get_by_name(const char *name);
@@ -213,7 +276,7 @@ void kstream_topic_put(struct kstream_topic *t);
 void kstream_topic_release(struct kstream_topic *t);
 void kstream_topics_lock(void);
 void kstream_topics_unlock(void);
-bool kstream_topics_locked(void);
+bool kstream_topics_held(void);
 struct kstream_topic *kstream_topic_find(const char *name);
 struct kstream_topic *kstream_topic_next(unsigned long *id);
 bool kstream_topic_name_valid(const char *name);
@@ -226,6 +289,7 @@ struct kstream_topic_stats {
 	u64 dropped_filter, dropped_sample, dropped_ratelimit;
 	u64 max_lag, max_lag_bytes;
 	u64 latency[KSTREAM_LAT_BUCKETS];
+	u64 denied;
 };
 
 struct kstream_reader_stats {
@@ -260,10 +324,20 @@ int kstream_visit_readers(struct kstream_topic *t,
 void kstream_stats_reset(struct kstream_topic *t);
 extern const struct attribute_group *kstream_topic_groups[];
 
+/* acl.c: the default security policy. */
+extern const struct kstream_security_ops kstream_acl_policy;
+int kstream_acl_init(struct kstream_topic *t,
+		     const struct kstream_topic_config *cfg);
+void kstream_acl_free(struct kstream_topic *t);
+unsigned int kstream_acl_snapshot(struct kstream_topic *t,
+				  struct kstream_acl_entry *out);
+int kstream_acl_change(struct kstream_topic *t,
+		       const struct kstream_topic_change *c, bool *changed,
+		       bool *revoked, struct netlink_ext_ack *extack);
+
 /* publish.c: the write path. */
-ssize_t kstream_publish(struct kstream_topic *t,
-			const struct kstream_producer *producer,
-			struct iov_iter *from, bool nonblock);
+ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,
+			bool nonblock);
 bool kstream_writable(struct kstream_topic *t, u64 need);
 
 /* consume.c: the read path. */
@@ -286,6 +360,8 @@ u64 kstream_reader_seq_locked(struct kstream_topic *t, struct kstream_reader *rd
 int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma);
 int kstream_cursor_fd(struct file *file);
 void kstream_reader_page_free(struct kstream_reader *rd);
+void kstream_ring_unmap_all(struct kstream_topic *t);
+void kstream_ring_maps_free(struct kstream_topic *t);
 
 /* file.c: file operations of /dev/stream/<name>. */
 extern const struct file_operations kstream_fops;

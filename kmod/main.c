@@ -28,12 +28,20 @@ module_param_named(max_readers, kstream_max_readers, uint, 0644);
 MODULE_PARM_DESC(max_readers,
 		 "Maximum reader fds per topic (default 1024)");
 
+int kstream_creator_gid = -1;
+module_param_named(creator_gid, kstream_creator_gid, int, 0644);
+MODULE_PARM_DESC(creator_gid,
+		 "Members of this group (initial user namespace) may create topics they own without CAP_NET_ADMIN (default -1: nobody)");
+
 static int __init kstream_init(void)
 {
 	int err;
 
 	if (!kstream_max_ring_memory)
 		kstream_max_ring_memory = (totalram_pages() << PAGE_SHIFT) / 4;
+	err = kstream_security_init();
+	if (err)
+		return err;
 
 	err = kstream_chrdev_init();
 	if (err)

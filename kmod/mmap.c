@@ -15,12 +15,27 @@
  *
  * A mapping holds its file, the file its topic: the ring and the cursor
  * page outlive a deleted topic until the last mapping and fd are gone.
+ *
+ * Revocation.  The ring is mapped page by page from the fault handler
+ * (VM_MIXEDMAP, vmf_insert_mixed()), each fault checking the fd's
+ * file_mmap decision (security.h) under map_sem.  The PTEs are special
+ * (no struct page behind them as far as get_user_pages() is concerned),
+ * so the ring cannot be pinned: no pin can outlive a revocation.  When a grant is revoked,
+ * kstream_ring_unmap_all() zaps every ring mapping of the topic, through
+ * the address space of each inode the ring was mapped through (the
+ * devtmpfs node, and any node root made with mknod), with map_sem held
+ * for writing: no fault that saw the old policy can install a page after
+ * that.  Readers that still have the right fault their pages back in; a
+ * revoked reader gets SIGBUS on its next access to the ring.  The cursor
+ * page is the reader's own and stays mapped.
  */
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pfn_t.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "compat.h"
@@ -62,9 +77,15 @@ static int kstream_cursor_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct file *topic_file = file->private_data;
 	struct kstream_file *kf = topic_file->private_data;
+	int err;
 
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
+	/* mmap_lock held: a denial is audited without waiting. */
+	err = kstream_security_access_gfp(kf, KSTREAM_ACCESS_CONSUME,
+					  GFP_NOWAIT);
+	if (err)
+		return err;
 	/* The kernel must see what the consumer writes. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
@@ -104,15 +125,104 @@ int kstream_cursor_fd(struct file *file)
 	return fd;
 }
 
+/* An inode the ring of a topic is mapped through, with a reference. */
+struct kstream_map_inode {
+	struct list_head node;		/* topic->map_inodes, map_sem */
+	struct inode *inode;
+};
+
+/* Remember @inode for kstream_ring_unmap_all(); map_sem held for writing. */
+static int kstream_map_inode_add(struct kstream_topic *t, struct inode *inode)
+{
+	struct kstream_map_inode *mi;
+
+	list_for_each_entry(mi, &t->map_inodes, node)
+		if (mi->inode == inode)
+			return 0;
+	mi = kmalloc(sizeof(*mi), GFP_KERNEL_ACCOUNT);
+	if (!mi)
+		return -ENOMEM;
+	ihold(inode);
+	mi->inode = inode;
+	list_add(&mi->node, &t->map_inodes);
+	return 0;
+}
+
+/* The topic is being freed: no mapping of its ring is left. */
+void kstream_ring_maps_free(struct kstream_topic *t)
+{
+	struct kstream_map_inode *mi, *tmp;
+
+	list_for_each_entry_safe(mi, tmp, &t->map_inodes, node) {
+		iput(mi->inode);
+		kfree(mi);
+	}
+}
+
+/*
+ * Take down every mapping of @t's ring: later accesses fault, and the
+ * fault handler decides again.  Process context, no lock held.
+ */
+void kstream_ring_unmap_all(struct kstream_topic *t)
+{
+	struct kstream_map_inode *mi;
+
+	down_write(&t->map_sem);
+	list_for_each_entry(mi, &t->map_inodes, node)
+		unmap_mapping_range(mi->inode->i_mapping, 0, 0, 1);
+	up_write(&t->map_sem);
+}
+
+static vm_fault_t kstream_ring_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct kstream_file *kf = vma->vm_file->private_data;
+	struct kstream_topic *t = kf->topic;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (vmf->pgoff >= 1 + 2 * (unsigned long)t->ring.nr_pages)
+		return VM_FAULT_SIGBUS;
+	down_read(&t->map_sem);
+	/* mmap_lock held: a denial is audited without waiting. */
+	if (!kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT))
+		ret = vmf_insert_mixed(vma, vmf->address,
+				       pfn_to_pfn_t(page_to_pfn(t->ring.pages[vmf->pgoff])));
+	up_read(&t->map_sem);
+	return ret;
+}
+
+static const struct vm_operations_struct kstream_ring_vm_ops = {
+	.fault = kstream_ring_fault,
+};
+
 int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma)
 {
-	struct kstream_ring *ring = &kf->topic->ring;
+	struct kstream_topic *t = kf->topic;
+	struct kstream_ring *ring = &t->ring;
+	int err;
 
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start != PAGE_SIZE + 2 * ring->size)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
+	err = kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT);
+	if (err)
+		return err;
+	down_write(&t->map_sem);
+	err = kstream_map_inode_add(t, file_inode(kf->file));
+	up_write(&t->map_sem);
+	if (err)
+		return err;
+	/*
+	 * Populated by faults only: this vma is not yet reachable by
+	 * kstream_ring_unmap_all(), so nothing may be mapped before every
+	 * fault can be checked against a revocation.  VM_MIXEDMAP lets the
+	 * fault handler insert the ring's pages by pfn.  The vma holds the
+	 * file, which holds the topic and so the pages.
+	 */
 	vm_flags_clear(vma, VM_MAYWRITE);
-	return remap_vmalloc_range(vma, ring->ctl, 0);
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &kstream_ring_vm_ops;
+	return 0;
 }

@@ -5,9 +5,15 @@
  * Attribute validation is strict and done by the policy where it can be
  * (types, exact lengths, ranges); what the policy cannot express (names,
  * powers of two, msg_max against the ring size) is checked here, and every
- * rejection says why in the extended ack.  Mutating commands need
- * CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM); the family
- * exists in the initial network namespace only.
+ * rejection says why in the extended ack.  The family exists in the
+ * initial network namespace only.
+ *
+ * Who may do what is the security layer's to say (security.h): every
+ * command passes exactly one hook with the sender as its subject, and
+ * the operations on an existing topic run under the registry lock, hook
+ * included, so nothing changes between the decision and the operation.
+ * Every change (or refused change) of the configuration is audited once
+ * the lock is dropped.
  */
 
 #include <linux/cred.h>
@@ -25,6 +31,12 @@ static struct netlink_range_validation kstream_ring_range = {
 static struct netlink_range_validation kstream_msg_range = {
 	.min = 1,
 	.max = KSTREAM_MSG_MAX_LIMIT,
+};
+
+static const struct nla_policy kstream_acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
+	[KSTREAM_ACL_A_TYPE] = NLA_POLICY_MAX(NLA_U32, KSTREAM_ACL_TYPE_MAX),
+	[KSTREAM_ACL_A_ID] = { .type = NLA_U32 },
+	[KSTREAM_ACL_A_RIGHTS] = NLA_POLICY_MASK(NLA_U32, KSTREAM_ACL_RIGHTS_ALL),
 };
 
 static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
@@ -49,6 +61,8 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_EVENT] = { .type = NLA_REJECT },
 	[KSTREAM_A_EVENT_LOST] = { .type = NLA_REJECT },
 	[KSTREAM_A_EVENT_PID] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_ACL] = { .type = NLA_REJECT },
+	[KSTREAM_A_ACL_ENTRY] = NLA_POLICY_NESTED(kstream_acl_entry_policy),
 };
 
 enum kstream_mcgrp {
@@ -109,6 +123,7 @@ static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 		{ KSTREAM_STAT_ERR_GONE, &st.errors[KSTREAM_ERR_GONE] },
 		{ KSTREAM_STAT_MAX_LAG, &st.max_lag },
 		{ KSTREAM_STAT_MAX_LAG_BYTES, &st.max_lag_bytes },
+		{ KSTREAM_STAT_DENIED, &st.denied },
 	};
 	struct nlattr *nest;
 	unsigned int i;
@@ -178,6 +193,38 @@ static int kstream_fill_readers(struct sk_buff *skb, struct kstream_topic *t)
 	return 0;
 }
 
+/* The KSTREAM_A_TOPIC_ACL nest; ids as @ns sees them. */
+static int kstream_fill_acl(struct sk_buff *skb, struct kstream_topic *t,
+			    struct user_namespace *ns)
+{
+	struct kstream_acl_entry acl[KSTREAM_ACL_MAX_ENTRIES];
+	struct nlattr *nest, *entry;
+	unsigned int i, n;
+	u32 id;
+
+	n = kstream_acl_snapshot(t, acl);
+	nest = nla_nest_start(skb, KSTREAM_A_TOPIC_ACL);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		if (acl[i].type == KSTREAM_ACL_USER)
+			id = from_kuid_munged(ns, acl[i].uid);
+		else
+			id = from_kgid_munged(ns, acl[i].gid);
+		entry = nla_nest_start(skb, KSTREAM_A_ACL_ENTRY);
+		if (!entry ||
+		    nla_put_u32(skb, KSTREAM_ACL_A_TYPE, acl[i].type) ||
+		    nla_put_u32(skb, KSTREAM_ACL_A_ID, id) ||
+		    nla_put_u32(skb, KSTREAM_ACL_A_RIGHTS, acl[i].rights)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* One topic message: header and every attribute of @t. */
 static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 			      u32 portid, u32 seq, int flags, u8 cmd,
@@ -198,7 +245,7 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, t->mode) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID, from_kuid_munged(ns, t->uid)) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
-	    kstream_fill_stats(skb, t) ||
+	    kstream_fill_stats(skb, t) || kstream_fill_acl(skb, t, ns) ||
 	    (kstream_topic_filter_name(t, filter) &&
 	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter)) ||
 	    (with_readers && kstream_fill_readers(skb, t))) {
@@ -211,6 +258,14 @@ static int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 
 /* Bytes a reader takes in KSTREAM_A_TOPIC_READERS, rounded up. */
 #define KSTREAM_READER_NLSIZE 96
+
+/* topic_getattr, for gets and dumps alike. */
+static int kstream_topic_visible(const struct kstream_subject *subj,
+				 struct kstream_topic *t,
+				 struct netlink_ext_ack *extack)
+{
+	return kstream_security_topic_getattr(subj, t, extack);
+}
 
 static int kstream_reply_topic(struct genl_info *info, struct kstream_topic *t,
 			       bool with_readers)
@@ -280,7 +335,8 @@ static int kstream_parse_config(struct genl_info *info,
 	if (a[KSTREAM_A_TOPIC_MODE])
 		cfg->mode = nla_get_u16(a[KSTREAM_A_TOPIC_MODE]);
 
-	cfg->uid = GLOBAL_ROOT_UID;
+	/* The creator owns what it creates unless it says otherwise. */
+	cfg->uid = current_euid();
 	if (a[KSTREAM_A_TOPIC_UID]) {
 		cfg->uid = make_kuid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_UID]));
 		if (!uid_valid(cfg->uid)) {
@@ -289,7 +345,7 @@ static int kstream_parse_config(struct genl_info *info,
 			return -EINVAL;
 		}
 	}
-	cfg->gid = GLOBAL_ROOT_GID;
+	cfg->gid = current_egid();
 	if (a[KSTREAM_A_TOPIC_GID]) {
 		cfg->gid = make_kgid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_GID]));
 		if (!gid_valid(cfg->gid)) {
@@ -298,49 +354,233 @@ static int kstream_parse_config(struct genl_info *info,
 			return -EINVAL;
 		}
 	}
+	cfg->admin_uid = INVALID_UID;
 	return 0;
+}
+
+/* ACL entries belong to KSTREAM_CMD_ACL_ADD and _DEL only. */
+static int kstream_no_acl_entry(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_ACL_ENTRY];
+
+	if (!attr)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, attr,
+			    "an ACL entry is only valid in ACL commands");
+	return -EINVAL;
 }
 
 static int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kstream_audit a = { .op = "create" };
 	struct kstream_topic_config cfg;
+	struct kstream_subject subj;
 	struct kstream_topic *t;
 	struct sk_buff *reply;
 	int err;
 
+	err = kstream_no_acl_entry(info);
+	if (err)
+		return err;
 	err = kstream_parse_config(info, &cfg);
 	if (err)
 		return err;
+	a.topic = cfg.name;
+	kstream_subject_init(&subj, skb);
+	err = kstream_security_topic_create(&subj, &cfg, &a, info->extack);
+	if (err)
+		goto out;
 	/*
 	 * Allocate the reply first: once the topic exists, the request has
 	 * succeeded, and a reply that cannot be had must not say otherwise.
 	 */
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!reply)
-		return -ENOMEM;
+	if (!reply) {
+		err = -ENOMEM;
+		goto out;
+	}
 	t = kstream_topic_create(&cfg, info->extack);
 	if (IS_ERR(t)) {
 		nlmsg_free(reply);
-		return PTR_ERR(t);
+		err = PTR_ERR(t);
+		goto out;
 	}
-	err = kstream_fill_topic(reply, t, info->snd_portid, info->snd_seq, 0,
-				 info->genlhdr->cmd, false);
-	kstream_topic_put(t);
-	if (err)
+	if (kstream_fill_topic(reply, t, info->snd_portid, info->snd_seq, 0,
+			       info->genlhdr->cmd, false))
 		nlmsg_free(reply);
 	else
 		genlmsg_reply(reply, info);
-	/* Created: a reply lost on the way does not undo that. */
+	kstream_topic_put(t);
+	a.err = 0;	/* created, whether or not the reply made it */
+	kstream_audit(&a, GFP_KERNEL);
 	return 0;
+out:
+	a.err = err;
+	kstream_audit(&a, GFP_KERNEL);
+	return err;
 }
 
 static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name = kstream_get_name(info);
+	struct kstream_audit a = { .op = "delete", .topic = name };
+	struct kstream_subject subj;
+	struct kstream_topic *t;
+	int err;
 
 	if (!name)
 		return -EINVAL;
-	return kstream_topic_delete(name, info->extack);
+	err = kstream_no_acl_entry(info);
+	if (err)
+		return err;
+	kstream_subject_init(&subj, skb);
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	err = kstream_security_topic_delete(&subj, t, &a, info->extack);
+	if (!err && !t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+				    "no such topic");
+		err = -ENOENT;
+	}
+	if (!err) {
+		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
+		kstream_topic_unregister(t);
+	}
+	kstream_topics_unlock();
+	a.err = err;
+	kstream_audit(&a, GFP_KERNEL);
+	return err;
+}
+
+/* The ACL entry of an ACL command; rights default to all for _DEL. */
+static int kstream_parse_acl_entry(struct genl_info *info, bool del,
+				   struct kstream_acl_entry *e)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_ACL_ENTRY];
+	struct user_namespace *ns = current_user_ns();
+	struct nlattr *tb[KSTREAM_ACL_A_MAX + 1];
+	u32 id;
+	int err;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "ACL entry missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, KSTREAM_ACL_A_MAX, attr,
+			       kstream_acl_entry_policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[KSTREAM_ACL_A_TYPE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry type missing");
+		return -EINVAL;
+	}
+	if (!tb[KSTREAM_ACL_A_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry id missing");
+		return -EINVAL;
+	}
+	if (!tb[KSTREAM_ACL_A_RIGHTS] && !del) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry rights missing");
+		return -EINVAL;
+	}
+	e->rights = KSTREAM_ACL_RIGHTS_ALL;
+	if (tb[KSTREAM_ACL_A_RIGHTS])
+		e->rights = nla_get_u32(tb[KSTREAM_ACL_A_RIGHTS]);
+	if (!e->rights) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KSTREAM_ACL_A_RIGHTS],
+				    "no right given");
+		return -EINVAL;
+	}
+	e->type = nla_get_u32(tb[KSTREAM_ACL_A_TYPE]);
+	id = nla_get_u32(tb[KSTREAM_ACL_A_ID]);
+	if (e->type == KSTREAM_ACL_USER) {
+		e->uid = make_kuid(ns, id);
+		err = uid_valid(e->uid) ? 0 : -EINVAL;
+	} else {
+		e->gid = make_kgid(ns, id);
+		err = gid_valid(e->gid) ? 0 : -EINVAL;
+	}
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[KSTREAM_ACL_A_ID],
+				    "id not valid in this user namespace");
+	return err;
+}
+
+/* KSTREAM_CMD_ACL_ADD and KSTREAM_CMD_ACL_DEL. */
+static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
+{
+	bool del = info->genlhdr->cmd == KSTREAM_CMD_ACL_DEL;
+	const char *name = kstream_get_name(info);
+	struct kstream_topic_change change = {
+		.op = del ? KSTREAM_CHANGE_ACL_DEL : KSTREAM_CHANGE_ACL_ADD,
+	};
+	struct kstream_audit a = {
+		.op = del ? "acl_del" : "acl_add", .topic = name,
+		.entry = &change.entry,
+	};
+	struct kstream_subject subj;
+	bool changed = false, revoked = false;
+	struct kstream_topic *t;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	err = kstream_parse_acl_entry(info, del, &change.entry);
+	if (err)
+		return err;
+	kstream_subject_init(&subj, skb);
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	err = kstream_security_topic_configure(&subj, t, &change, &a,
+					       info->extack);
+	if (!err && !t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+				    "no such topic");
+		err = -ENOENT;
+	}
+	if (!err)
+		err = kstream_acl_change(t, &change, &changed, &revoked,
+					 info->extack);
+	if (changed)
+		get_device(&t->dev);
+	kstream_topics_unlock();
+	if (changed) {
+		/* Before the ack: open fds feel it once we have replied. */
+		kstream_security_enforce(t, revoked);
+		kstream_topic_put(t);
+	}
+	a.err = err;
+	kstream_audit(&a, GFP_KERNEL);
+	return err;
+}
+
+static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = kstream_get_name(info);
+	struct kstream_subject subj;
+	struct kstream_topic *t;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	err = kstream_no_acl_entry(info);
+	if (err)
+		return err;
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	if (t)
+		get_device(&t->dev);
+	kstream_topics_unlock();
+	if (!t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+				    "no such topic");
+		return -ENOENT;
+	}
+	kstream_subject_init(&subj, skb);
+	err = kstream_topic_visible(&subj, t, info->extack);
+	if (!err)
+		err = kstream_reply_topic(info, t, true);
+	kstream_topic_put(t);
+	return err;
 }
 
 /* The topic KSTREAM_A_TOPIC_NAME names, with a reference; ERR_PTR if none. */
@@ -360,18 +600,6 @@ static struct kstream_topic *kstream_info_topic(struct genl_info *info)
 	return t;
 }
 
-static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
-{
-	struct kstream_topic *t = kstream_info_topic(info);
-	int err;
-
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	err = kstream_reply_topic(info, t, true);
-	kstream_topic_put(t);
-	return err;
-}
-
 static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kstream_topic *t = kstream_info_topic(info);
@@ -388,14 +616,19 @@ static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
 static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long id = cb->args[0];
+	struct kstream_subject subj;
 	struct kstream_topic *t;
 	int err = 0;
 
+	kstream_subject_init(&subj, cb->skb);
 	kstream_topics_lock();
 	while ((t = kstream_topic_next(&id))) {
-		err = kstream_fill_topic(skb, t, NETLINK_CB(cb->skb).portid,
-					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					 KSTREAM_CMD_TOPIC_GET, false);
+		/* What the policies hide is left out. */
+		if (!kstream_topic_visible(&subj, t, NULL))
+			err = kstream_fill_topic(skb, t,
+						 NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						 KSTREAM_CMD_TOPIC_GET, false);
 		if (err)
 			break;
 		id++;
@@ -577,15 +810,14 @@ static int kstream_dump_filters(struct sk_buff *skb,
 }
 
 static const struct genl_ops kstream_genl_ops[] = {
+	/* No GENL_ADMIN_PERM: the security layer decides (security.h). */
 	{
 		.cmd = KSTREAM_CMD_TOPIC_NEW,
 		.doit = kstream_cmd_topic_new,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_TOPIC_DEL,
 		.doit = kstream_cmd_topic_del,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_TOPIC_GET,
@@ -611,6 +843,14 @@ static const struct genl_ops kstream_genl_ops[] = {
 		.cmd = KSTREAM_CMD_STATS_RESET,
 		.doit = kstream_cmd_stats_reset,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KSTREAM_CMD_ACL_ADD,
+		.doit = kstream_cmd_acl,
+	},
+	{
+		.cmd = KSTREAM_CMD_ACL_DEL,
+		.doit = kstream_cmd_acl,
 	},
 };
 

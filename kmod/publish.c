@@ -5,7 +5,8 @@
  *   1. check the length, copy the payload into kernel memory (a stack
  *      buffer for small messages, else a kvmalloc'ed one): all of it or
  *      EFAULT, so a message is never partial;
- *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock;
+ *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock:
+ *      the fd's right to publish, then (later) eBPF ingress programs;
  *   3. commit under the topic lock: make room (evict, or wait on block
  *      topics), assign the sequence number and timestamp, copy into the
  *      ring, publish head; then wake readers.
@@ -29,21 +30,26 @@
 /*
  * The ingress verdict point.  Called exactly once per message, after the
  * whole payload is in kernel memory (@data, @len) and before the message
- * is committed; nothing of a message it drops is ever visible to readers.
- * Runs in process context without locks held, so hooks may sleep.
- * Authorization of the publish and eBPF ingress programs plug in here.
- * Topics with nothing attached pass every message, at the cost of one
- * pointer test.
+ * is committed; nothing of a message it drops or refuses is ever visible
+ * to readers.  Runs in process context without locks held, so hooks may
+ * sleep.  Returns a verdict, or a negative errno for the write to fail
+ * with (authorization: -EACCES when the fd's opener may not publish, a
+ * cached decision: two loads and a compare); then the topic's eBPF
+ * ingress filter, if one is attached (one pointer test when none is).
  */
-static enum kstream_ingress_verdict
-kstream_ingress_verdict(struct kstream_topic *t,
-			const struct kstream_producer *producer,
-			const void *data, size_t len)
+static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
+				   size_t len)
 {
+	struct kstream_topic *t = kf->topic;
+	int err;
+
+	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
 	if (!kstream_filter_attached(t))
 		return KSTREAM_INGRESS_PASS;
 	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
-	return kstream_filter_run(t, producer, data, len);
+	return kstream_filter_run(t, &kf->producer, data, len);
 }
 
 /* Lowest position some reader still has to read; head if none.  Lock held. */
@@ -55,6 +61,14 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
+		u64 pos;
+
+		/*
+		 * A reader that lost its right to subscribe holds nothing
+		 * back: should it get it back, it finds itself lapped.
+		 */
+		if (rd->revoked)
+			continue;
 		/*
 		 * Pairs with the readers' release of their position: their
 		 * copies out of the ring are done before we reuse the space.
@@ -62,7 +76,7 @@ static u64 kstream_min_reader_pos(struct kstream_topic *t)
 		 * tail reads as the tail (the reader has read nothing we
 		 * still hold), one beyond head as caught up.
 		 */
-		u64 pos = max(smp_load_acquire(rd->posp), ctl->tail);
+		pos = max(smp_load_acquire(rd->posp), ctl->tail);
 
 		if (pos < min)
 			min = pos;
@@ -187,9 +201,21 @@ static void kstream_stop_waiting(struct kstream_topic *t, bool waiting)
 	spin_unlock(&t->lock);
 }
 
-static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
+/*
+ * Wait condition of a blocked producer: room, death, or a policy change
+ * that may have revoked its right (kstream_security_enforce() wakes it).
+ */
+static bool kstream_may_go_on(struct kstream_file *kf, u64 need,
+			      bool *waiting)
+{
+	return kstream_security_stale(kf, KSTREAM_ACCESS_PUBLISH) ||
+	       kstream_room_or_wait(kf->topic, need, waiting);
+}
+
+static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			  bool nonblock)
 {
+	struct kstream_topic *t = kf->topic;
 	struct kstream_ring_ctl *ctl = t->ring.ctl;
 	u64 need = KSTREAM_REC_SIZE(len);
 	struct kstream_msg_hdr *hdr;
@@ -215,9 +241,13 @@ static int kstream_commit(struct kstream_topic *t, const void *data, u32 len,
 		 * wait should an mmap consumer not follow the protocol.
 		 */
 		err = wait_event_interruptible_timeout(t->wwq,
-						       kstream_room_or_wait(t, need, &waiting),
+						       kstream_may_go_on(kf, need, &waiting),
 						       HZ / 10);
 		if (err < 0)
+			goto out;
+		/* Still allowed to publish?  (The message is not in yet.) */
+		err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+		if (err)
 			goto out;
 	}
 
@@ -244,15 +274,15 @@ out:
 	return err;
 }
 
-static ssize_t kstream_publish_one(struct kstream_topic *t,
-				   const struct kstream_producer *producer,
+static ssize_t kstream_publish_one(struct kstream_file *kf,
 				   struct iov_iter *from, bool nonblock)
 {
+	struct kstream_topic *t = kf->topic;
 	size_t len = iov_iter_count(from);
-	enum kstream_ingress_verdict verdict;
 	u8 stage[KSTREAM_STACK_STAGE];
 	void *buf = stage;
 	ssize_t ret;
+	int verdict;
 
 	if (!len)
 		return -EINVAL;
@@ -271,7 +301,11 @@ static ssize_t kstream_publish_one(struct kstream_topic *t,
 		goto out;
 	}
 
-	verdict = kstream_ingress_verdict(t, producer, buf, len);
+	verdict = kstream_ingress_verdict(kf, buf, len);
+	if (verdict < 0) {
+		ret = verdict;
+		goto revert;
+	}
 	if (verdict != KSTREAM_INGRESS_PASS) {
 		atomic64_inc(&t->dropped[verdict]);
 		trace_kstream_drop(t, len, verdict);
@@ -279,10 +313,11 @@ static ssize_t kstream_publish_one(struct kstream_topic *t,
 		goto out;
 	}
 
-	ret = kstream_commit(t, buf, len, nonblock);
+	ret = kstream_commit(kf, buf, len, nonblock);
 	if (!ret)
 		ret = len;
-	else	/* nothing was published: let a retry start over */
+revert:
+	if (ret < 0)	/* nothing was published: let a retry start over */
 		iov_iter_revert(from, len);
 out:
 	if (buf != stage)
@@ -290,11 +325,10 @@ out:
 	return ret;
 }
 
-ssize_t kstream_publish(struct kstream_topic *t,
-			const struct kstream_producer *producer,
-			struct iov_iter *from, bool nonblock)
+ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,
+			bool nonblock)
 {
-	ssize_t ret = kstream_publish_one(t, producer, from, nonblock);
+	ssize_t ret = kstream_publish_one(kf, from, nonblock);
 
-	return ret < 0 ? kstream_stats_error(t, ret) : ret;
+	return ret < 0 ? kstream_stats_error(kf->topic, ret) : ret;
 }

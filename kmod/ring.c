@@ -78,7 +78,7 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		cond_resched();
 	}
 
-	/* VM_USERMAP: mmap.c maps it into readers with remap_vmalloc_range(). */
+	/* mmap.c maps these pages into readers, one fault at a time. */
 	vaddr = vmap(pages, 1 + 2 * nr, VM_MAP | VM_USERMAP, PAGE_KERNEL);
 	if (!vaddr)
 		goto err_pages;

@@ -147,6 +147,7 @@ void kstream_topic_stats(struct kstream_topic *t,
 		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_RATELIMIT]);
 	st->dropped = st->dropped_filter + st->dropped_sample +
 		      st->dropped_ratelimit;
+	st->denied = atomic64_read(&t->sec.denied);
 	st->writers = atomic_read(&t->nr_writers);
 
 	spin_lock(&t->lock);
@@ -207,6 +208,7 @@ void kstream_stats_reset(struct kstream_topic *t)
 	atomic64_set(&t->lost, 0);
 	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
 		atomic64_set(&t->dropped[i], 0);
+	atomic64_set(&t->sec.denied, 0);
 	spin_lock(&t->lock);
 	t->published = 0;
 	t->published_bytes = 0;

@@ -38,11 +38,14 @@ void kstream_topics_unlock(void)
 	mutex_unlock(&kstream_topics_mutex);
 }
 
-/* For assertions and rcu_dereference_protected(); true without lockdep. */
-bool kstream_topics_locked(void)
+/* For rcu_dereference_protected() of what the registry lock protects. */
+bool kstream_topics_held(void)
 {
-	return !IS_ENABLED(CONFIG_LOCKDEP) ||
-	       lockdep_is_held(&kstream_topics_mutex);
+#ifdef CONFIG_LOCKDEP
+	return lockdep_is_held(&kstream_topics_mutex);
+#else
+	return mutex_is_locked(&kstream_topics_mutex);
+#endif
 }
 
 bool kstream_topic_name_valid(const char *name)
@@ -118,6 +121,8 @@ void kstream_topic_put(struct kstream_topic *t)
 void kstream_topic_release(struct kstream_topic *t)
 {
 	kstream_stats_free(t);
+	kstream_ring_maps_free(t);
+	kstream_acl_free(t);
 	kstream_ring_free(&t->ring);
 	atomic64_sub(t->ring_charged, &kstream_ring_bytes);
 	kfree(t);
@@ -183,10 +188,16 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	/* One lap event per topic per second (kstream_notify_lapped()). */
 	ratelimit_state_init(&t->lap_rs, HZ, 1);
 	ratelimit_set_flags(&t->lap_rs, RATELIMIT_MSG_ON_RELEASE);
+	kstream_security_topic_init(t);
+	init_rwsem(&t->map_sem);
+	INIT_LIST_HEAD(&t->map_inodes);
 	/* From here on, put_device() frees everything set up so far. */
 	kstream_topic_device_init(t);
 
 	err = kstream_stats_init(t);
+	if (err)
+		goto err_put;
+	err = kstream_acl_init(t, cfg);
 	if (err)
 		goto err_put;
 
@@ -232,7 +243,7 @@ err_unlock:
 }
 
 /* Unregister @t and drop the registry's reference.  Registry locked. */
-static void kstream_topic_unregister(struct kstream_topic *t)
+void kstream_topic_unregister(struct kstream_topic *t)
 {
 	lockdep_assert_held(&kstream_topics_mutex);
 	xa_erase(&kstream_topics, t->id);
@@ -248,24 +259,6 @@ static void kstream_topic_unregister(struct kstream_topic *t)
 
 	device_del(&t->dev);
 	put_device(&t->dev);
-}
-
-int kstream_topic_delete(const char *name, struct netlink_ext_ack *extack)
-{
-	struct kstream_topic *t;
-	int err = 0;
-
-	mutex_lock(&kstream_topics_mutex);
-	t = kstream_topic_find(name);
-	if (t) {
-		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
-		kstream_topic_unregister(t);
-	} else {
-		NL_SET_ERR_MSG(extack, "no such topic");
-		err = -ENOENT;
-	}
-	mutex_unlock(&kstream_topics_mutex);
-	return err;
 }
 
 /* Module exit: delete every topic, then wait until all are freed. */

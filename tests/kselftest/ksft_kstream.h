@@ -6,7 +6,8 @@
  * Netlink:  kst_nl_open()/kst_nl_close() (a generic netlink socket with
  *           NETLINK_EXT_ACK on), kst_topic_create(), kst_create(),
  *           kst_topic_delete(), kst_topic_get(), kst_topic_stats(),
- *           kst_topic_dump(), and kst_nl_raw() with struct kst_buf to send
+ *           kst_topic_dump(), kst_acl_add(), kst_acl_del(), kst_acl_find(),
+ *           and kst_nl_raw() with struct kst_buf to send
  *           hand-made (malformed) attribute streams.  All return 0 (or a
  *           count) or -errno as the kernel reported it, and leave the
  *           extended-ack message of the last request in nl->extack.
@@ -111,6 +112,11 @@ struct kst_nl {
 	int extack_offs;	/* NLMSGERR_ATTR_OFFS, or -1 */
 };
 
+/* One entry of a topic's KSTREAM_A_TOPIC_ACL. */
+struct kst_acl_entry {
+	__u32 type, id, rights;
+};
+
 /* What a topic reply (NEW, GET, dump) carried. */
 struct kst_topic {
 	char name[KSTREAM_NAME_MAX + 1];
@@ -118,6 +124,9 @@ struct kst_topic {
 	__u32 id, ring_size, msg_max, policy, uid, gid;
 	__u16 mode;
 	__u64 stats[KSTREAM_STAT_MAX + 1];
+	struct kst_acl_entry acl[KSTREAM_ACL_MAX_ENTRIES + 1];
+	int nr_acl;		/* entries in the reply (may exceed the array) */
+	int acl_bad;		/* an entry without type, id or rights */
 	__u32 attrs;		/* bit n: KSTREAM_A_n present, ABI length */
 	__u32 bad_len;		/* bit n: KSTREAM_A_n present, wrong length */
 	__u32 stats_present;	/* bit n: KSTREAM_STAT_n present (u64) */
@@ -170,6 +179,7 @@ static inline int kst__attr_len_ok(int type, int len)
 		return len == 2;
 	case KSTREAM_A_TOPIC_STATS:
 	case KSTREAM_A_TOPIC_READERS:	/* nests */
+	case KSTREAM_A_TOPIC_ACL:
 		return 1;
 	default:
 		return len == 4;
@@ -177,6 +187,47 @@ static inline int kst__attr_len_ok(int type, int len)
 }
 
 /* Parse the attributes of a topic reply into *t. */
+static inline void kst__parse_acl(struct nlattr *nest, struct kst_topic *t)
+{
+	struct nlattr *e, *f;
+	int rem, frem;
+
+	nla_for_each_nested(e, nest, rem) {
+		struct kst_acl_entry x = { 0 };
+		int have = 0;
+
+		if (nla_type(e) != KSTREAM_A_ACL_ENTRY) {
+			t->acl_bad = 1;
+			continue;
+		}
+		nla_for_each_nested(f, e, frem) {
+			if (nla_len(f) != 4) {
+				t->acl_bad = 1;
+				continue;
+			}
+			switch (nla_type(f)) {
+			case KSTREAM_ACL_A_TYPE:
+				x.type = nla_get_u32(f);
+				have |= 1;
+				break;
+			case KSTREAM_ACL_A_ID:
+				x.id = nla_get_u32(f);
+				have |= 2;
+				break;
+			case KSTREAM_ACL_A_RIGHTS:
+				x.rights = nla_get_u32(f);
+				have |= 4;
+				break;
+			}
+		}
+		if (have != 7)
+			t->acl_bad = 1;
+		if (t->nr_acl < KSTREAM_ACL_MAX_ENTRIES + 1)
+			t->acl[t->nr_acl] = x;
+		t->nr_acl++;
+	}
+}
+
 static inline void kst_parse_topic(struct nlattr *head, int len,
 				   struct kst_topic *t)
 {
@@ -247,6 +298,9 @@ static inline void kst_parse_topic(struct nlattr *head, int len,
 				t->stats_present |= 1U << st;
 				memcpy(&t->stats[st], nla_data(s), 8);
 			}
+			break;
+		case KSTREAM_A_TOPIC_ACL:
+			kst__parse_acl(a, t);
 			break;
 		}
 	}
@@ -506,6 +560,57 @@ static inline int kst_topic_delete(struct kst_nl *nl, const char *name)
 		return -EMSGSIZE;
 	}
 	return kst__request(nl, msg, NULL, 0, NULL);
+}
+
+/*
+ * KSTREAM_CMD_ACL_ADD / _DEL of the entry type:id with rights (rights < 0:
+ * no KSTREAM_ACL_A_RIGHTS attribute).  0 or -errno, extack in nl->extack.
+ */
+static inline int kst__acl(struct kst_nl *nl, __u8 cmd, const char *name,
+			   __u32 type, __u32 id, long long rights)
+{
+	struct nl_msg *msg = kst__msg(nl, cmd, 0);
+	struct nlattr *e;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name))
+		goto full;
+	e = nla_nest_start(msg, KSTREAM_A_ACL_ENTRY);
+	if (!e || nla_put_u32(msg, KSTREAM_ACL_A_TYPE, type) ||
+	    nla_put_u32(msg, KSTREAM_ACL_A_ID, id) ||
+	    (rights >= 0 && nla_put_u32(msg, KSTREAM_ACL_A_RIGHTS, rights)))
+		goto full;
+	nla_nest_end(msg, e);
+	return kst__request(nl, msg, NULL, 0, NULL);
+full:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static inline int kst_acl_add(struct kst_nl *nl, const char *name,
+			      __u32 type, __u32 id, __u32 rights)
+{
+	return kst__acl(nl, KSTREAM_CMD_ACL_ADD, name, type, id, rights);
+}
+
+/* rights < 0: revoke every right of the entry (no RIGHTS attribute). */
+static inline int kst_acl_del(struct kst_nl *nl, const char *name,
+			      __u32 type, __u32 id, long long rights)
+{
+	return kst__acl(nl, KSTREAM_CMD_ACL_DEL, name, type, id, rights);
+}
+
+/* The rights of entry type:id in a topic reply, or -1 if it has none. */
+static inline long long kst_acl_find(const struct kst_topic *t, __u32 type,
+				     __u32 id)
+{
+	int i;
+
+	for (i = 0; i < t->nr_acl && i <= KSTREAM_ACL_MAX_ENTRIES; i++)
+		if (t->acl[i].type == type && t->acl[i].id == id)
+			return t->acl[i].rights;
+	return -1;
 }
 
 /* KSTREAM_CMD_TOPIC_GET of one topic; 0 (and *t) or -errno. */

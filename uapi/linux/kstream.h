@@ -31,7 +31,8 @@
  *   nothing is.  Errors: EINVAL (zero length), EMSGSIZE (longer than the
  *   topic's msg_max), EAGAIN (block policy, O_NONBLOCK and no room),
  *   EINTR/ERESTARTSYS (block policy, signal while waiting), ENODEV (the
- *   topic was deleted), EFAULT.  Returns the number of bytes written.  A
+ *   topic was deleted), EACCES (the fd's opener may no longer publish:
+ *   see Authorization), EFAULT.  Returns the number of bytes written.  A
  *   message the ingress verdict drops (a filter) is not an error: the call
  *   succeeds and the message is counted in KSTREAM_STAT_DROPPED.
  *
@@ -46,6 +47,7 @@
  *   fit, and fails with EMSGSIZE only when not even the next one fits.
  *   No data: blocks, or EAGAIN with O_NONBLOCK.  After the topic is
  *   deleted, readers drain what is left and then read 0 (end of file).
+ *   EACCES: the fd's opener may no longer subscribe (Authorization).
  *
  * lseek(2) positions the cursor by sequence number and returns the
  *   sequence number of the next message the fd will read:
@@ -61,7 +63,8 @@
  *
  * poll(2)/epoll: EPOLLIN when a message is ready for this fd (or the topic
  *   was deleted and nothing is left), EPOLLOUT when a write of msg_max
- *   bytes would not block, EPOLLHUP once the topic is deleted.  Wakeups
+ *   bytes would not block, EPOLLHUP once the topic is deleted, EPOLLERR
+ *   once the fd's opener lost a right the fd was opened with.  Wakeups
  *   are self-paced: a reader is woken only when a message arrives after
  *   it found nothing to read (in poll or a blocking read), so a consumer
  *   that keeps up without waiting costs producers nothing.
@@ -76,7 +79,8 @@
  *     where it wraps around the end of the ring.  PROT_WRITE fails (EACCES
  *     from the VFS on a read-only fd, EPERM on an O_RDWR one) and
  *     mprotect() cannot add it; another offset or length fails with
- *     EINVAL; an fd not open for reading with EACCES.
+ *     EINVAL; an fd not open for reading with EACCES, as does an fd
+ *     whose opener may no longer subscribe.
  *
  *   The cursor: cfd = ioctl(fd, KSTREAM_IOC_CURSOR_FD) returns a new fd
  *     (O_RDWR, close-on-exec) for this reader's struct kstream_reader_page;
@@ -93,7 +97,10 @@
  *     uses read() should not: losses read() skips over are not counted.
  *
  *   Mappings and the cursor fd keep the topic (and its memory) alive after
- *   it is deleted, until they are unmapped and closed.
+ *   it is deleted, until they are unmapped and closed.  The ring's pages
+ *   cannot be pinned (get_user_pages(): O_DIRECT, vmsplice(), io_uring
+ *   fixed buffers fail with EFAULT), so that a revocation (Authorization)
+ *   leaves no access to them.
  *
  *   Consuming, with pos the consumer's position and ctl, data the maps
  *   (the memory-ordering pairs are documented in Documentation/design.rst):
@@ -136,12 +143,15 @@
  *
  * Family KSTREAM_GENL_NAME, version KSTREAM_GENL_VERSION, in the initial
  * network namespace only.  Resolve the family id with CTRL_CMD_GETFAMILY.
- * Attribute validation is strict (exact lengths, ranges); every rejection
- * carries an extended-ack message naming the problem.  A value outside the
+ * Attribute validation is strict (exact lengths, ranges, no unknown
+ * attributes, nests flagged NLA_F_NESTED, unknown KSTREAM_ACL_* bits
+ * EINVAL); every rejection carries an extended-ack message naming the
+ * problem.  A value outside the
  * range its attribute allows (the bounds below) fails with ERANGE, and the
  * extended ack points at the attribute and carries the bounds; other bad
- * values (a ring size that is not a power of two, say) fail with EINVAL.  Mutating commands
- * need CAP_NET_ADMIN in the initial user namespace.
+ * values (a ring size that is not a power of two, say) fail with EINVAL.
+ * Who may do what is the topic's policy (Authorization, below); a request
+ * the policy refuses fails with EPERM and an extended-ack message.
  *
  * KSTREAM_CMD_TOPIC_NEW: create a topic.
  *   KSTREAM_A_TOPIC_NAME          (required)
@@ -153,22 +163,29 @@
  *   KSTREAM_A_TOPIC_POLICY        enum kstream_policy (default overwrite)
  *   KSTREAM_A_TOPIC_MODE          mode of the device node, 1 to 0777
  *                                 (default 0600)
- *   KSTREAM_A_TOPIC_UID, _GID     owner of the node (default 0, 0)
- *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EEXIST
- *   (name taken), ERANGE or EINVAL (bad value), ENOSPC (the module's topic count or
- *   ring memory cap would be exceeded; see the max_topics and
- *   max_ring_memory module parameters), ENOMEM.
+ *   KSTREAM_A_TOPIC_UID, _GID     owner of the topic and its node, in the
+ *                                 caller's user namespace (default: the
+ *                                 caller's effective uid and gid)
+ *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EPERM
+ *   (the caller may not create topics, or not with this owner: see
+ *   Authorization), EEXIST (name taken), ERANGE or EINVAL (bad value),
+ *   ENOSPC (the module's topic count or ring memory cap would be exceeded;
+ *   see the max_topics and max_ring_memory module parameters), ENOMEM.
  *
  * KSTREAM_CMD_TOPIC_DEL: delete the topic KSTREAM_A_TOPIC_NAME.  Its node
  *   disappears at once; open fds keep working as described above and the
- *   memory is freed when the last one is closed.  ENOENT if no such topic.
+ *   memory is freed when the last one is closed.  EPERM if the caller does
+ *   not administer the topic (whether or not it exists), else ENOENT if no
+ *   such topic.
  *
  * KSTREAM_CMD_TOPIC_GET: with KSTREAM_A_TOPIC_NAME, get one topic (ENOENT
  *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
  *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID, the
- *   KSTREAM_A_TOPIC_STATS nest and, while an ingress filter is attached,
- *   KSTREAM_A_FILTER_NAME; a reply to a single-topic get also carries
- *   KSTREAM_A_TOPIC_READERS, one nest per reader fd.
+ *   KSTREAM_A_TOPIC_STATS nest, the KSTREAM_A_TOPIC_ACL nest (empty
+ *   when the topic has no ACL entries) and, while an ingress filter is
+ *   attached, KSTREAM_A_FILTER_NAME; a reply to a single-topic get also
+ *   carries KSTREAM_A_TOPIC_READERS, one nest per reader fd.  Needs no
+ *   privilege.
  *
  * KSTREAM_CMD_STATS_RESET: zero the counters of topic KSTREAM_A_TOPIC_NAME
  *   that count events (published, delivered, dropped, lost, errors, the
@@ -229,6 +246,71 @@
  * The two mutating commands need CAP_NET_ADMIN.  Registering a filter
  * needs what loading any struct_ops program needs (CAP_BPF and
  * CAP_PERFMON, or root).
+ *
+ * KSTREAM_CMD_ACL_ADD: grant rights on the topic KSTREAM_A_TOPIC_NAME.
+ *   KSTREAM_A_ACL_ENTRY           (required) nest of enum kstream_acl_attr:
+ *     KSTREAM_ACL_A_TYPE          (required) enum kstream_acl_type
+ *     KSTREAM_ACL_A_ID            (required) uid or gid, in the caller's
+ *                                 user namespace
+ *     KSTREAM_ACL_A_RIGHTS        (required) KSTREAM_ACL_* bits, not 0
+ *   The rights are added to the entry of that user or group (created if
+ *   there is none).  Errors: EPERM (the caller does not administer the
+ *   topic), ENOENT (no such topic), EINVAL (missing or bad attribute, an
+ *   id that does not map to the initial user namespace), ENOSPC (the topic
+ *   has KSTREAM_ACL_MAX_ENTRIES entries already).  If the device node
+ *   could not be brought in line (Authorization, below) the request still
+ *   succeeds and the ack carries the reason as an extended-ack warning.
+ *
+ * KSTREAM_CMD_ACL_DEL: revoke rights.  The same attributes; without
+ *   KSTREAM_ACL_A_RIGHTS every right of the entry is revoked.  An entry
+ *   left with no right is removed.  ENOENT if the topic or the entry does
+ *   not exist; otherwise as KSTREAM_CMD_ACL_ADD.  A revocation takes effect
+ *   on fds that are already open (Authorization, below).
+ *
+ * Authorization
+ * =============
+ *
+ * Documentation/security.rst is the full model; in short:
+ *
+ * A topic has an owner uid, a group gid and a mode (permission bits),
+ * plus at most KSTREAM_ACL_MAX_ENTRIES ACL entries, each granting a user
+ * or a group some of KSTREAM_ACL_PUBLISH (write), KSTREAM_ACL_SUBSCRIBE
+ * (read, mmap) and KSTREAM_ACL_ADMIN (configure the topic's ACL, delete
+ * the topic).  Publish and subscribe rights are decided as the POSIX ACL
+ * "mode + entries" would decide them (owner, then a named user, then the
+ * owning and named groups, then others; read bits mean subscribe, write
+ * bits publish), and the device node carries exactly that POSIX ACL
+ * (getfacl /dev/stream/<name>).  CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH
+ * for subscribing) in the initial user namespace overrides it, as it does
+ * for files.
+ *
+ * Opening the node checks the rights its open mode needs (EACCES), also
+ * for nodes created elsewhere with mknod: changing the node's own
+ * permissions can take rights away, never give them.  Every write,
+ * read, lseek, FIONREAD, KSTREAM_IOC_INFO, KSTREAM_IOC_CURSOR_FD and mmap
+ * on an open fd checks the rights of the credentials the fd was opened
+ * with (not those of the caller: an fd passed to another process, over
+ * SCM_RIGHTS for example, delegates its opener's rights), so revoking a
+ * grant makes the next such call on fds already open fail with EACCES,
+ * poll() report EPOLLERR, blocked readers and writers wake up and fail,
+ * and a revoked reader's ring mapping stop being served: its next access
+ * to the ring raises SIGBUS.  Rights granted back are regained.
+ *
+ * Creating a topic needs CAP_NET_ADMIN in the initial user namespace, or
+ * membership of the group given by the creator_gid module parameter;
+ * such a creator must own the topic (UID its effective uid, GID one of its
+ * groups) and gets an ACL entry granting it KSTREAM_ACL_ADMIN.  Deleting a
+ * topic and changing its ACL need CAP_NET_ADMIN in the initial user
+ * namespace or the admin right on that topic.  Root in a user namespace
+ * has no capability in the initial one and its uid is the one it maps to:
+ * it gains nothing.
+ *
+ * Every denial fails with EPERM (control plane) or EACCES (data plane),
+ * is counted in the topic's KSTREAM_STAT_DENIED and is audited (record
+ * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
+ * the configuration (create, delete, ACL changes; res=1).  (An open the
+ * node's own permissions refuse is refused by the VFS before kstream
+ * sees it.)
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H
@@ -271,6 +353,8 @@ enum kstream_cmd {
 	KSTREAM_CMD_FILTER_GET,
 	KSTREAM_CMD_STATS_RESET,
 	KSTREAM_CMD_EVENT,
+	KSTREAM_CMD_ACL_ADD,
+	KSTREAM_CMD_ACL_DEL,
 
 	__KSTREAM_CMD_MAX
 };
@@ -296,6 +380,9 @@ enum kstream_attr {
 	KSTREAM_A_EVENT,		/* u32, enum kstream_event */
 	KSTREAM_A_EVENT_LOST,		/* u64, READER_LAPPED: messages lost */
 	KSTREAM_A_EVENT_PID,		/* u32, the process concerned */
+	/* Nest of KSTREAM_A_ACL_ENTRY, users by uid then groups by gid. */
+	KSTREAM_A_TOPIC_ACL,		/* nest (read-only) */
+	KSTREAM_A_ACL_ENTRY,		/* nest, enum kstream_acl_attr */
 
 	__KSTREAM_A_MAX
 };
@@ -333,11 +420,42 @@ enum kstream_stat {
 	KSTREAM_STAT_MAX_LAG,		/* messages the slowest reader is behind */
 	KSTREAM_STAT_MAX_LAG_BYTES,	/* ring bytes (as RING_USED) it is behind */
 	KSTREAM_STAT_LATENCY,		/* binary: __u64[KSTREAM_LAT_BUCKETS] */
+	KSTREAM_STAT_DENIED,		/* requests the policy refused */
 
 	__KSTREAM_STAT_MAX
 };
 
 #define KSTREAM_STAT_MAX (__KSTREAM_STAT_MAX - 1)
+
+/* Attributes of an ACL entry (KSTREAM_A_ACL_ENTRY); all u32. */
+enum kstream_acl_attr {
+	KSTREAM_ACL_A_UNSPEC,
+	KSTREAM_ACL_A_TYPE,		/* enum kstream_acl_type */
+	KSTREAM_ACL_A_ID,		/* uid or gid */
+	KSTREAM_ACL_A_RIGHTS,		/* KSTREAM_ACL_* bits */
+
+	__KSTREAM_ACL_A_MAX
+};
+
+#define KSTREAM_ACL_A_MAX (__KSTREAM_ACL_A_MAX - 1)
+
+enum kstream_acl_type {
+	KSTREAM_ACL_USER,		/* user:UID */
+	KSTREAM_ACL_GROUP,		/* group:GID */
+
+	__KSTREAM_ACL_TYPE_MAX
+};
+
+#define KSTREAM_ACL_TYPE_MAX (__KSTREAM_ACL_TYPE_MAX - 1)
+
+/* Rights an ACL entry grants. */
+#define KSTREAM_ACL_PUBLISH	0x1U	/* open for writing, write */
+#define KSTREAM_ACL_SUBSCRIBE	0x2U	/* open for reading, read, mmap */
+#define KSTREAM_ACL_ADMIN	0x4U	/* change the ACL, delete the topic */
+#define KSTREAM_ACL_RIGHTS_ALL	0x7U
+
+/* ACL entries per topic. */
+#define KSTREAM_ACL_MAX_ENTRIES	32
 
 /*
  * What an ingress filter's verdict program returns for a message.  Any

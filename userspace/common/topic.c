@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "acl.h"
 #include "parse.h"
 #include "topic.h"
 
@@ -143,6 +144,7 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 			t->stats[KSTREAM_STAT_DROPPED_SAMPLE],
 			t->stats[KSTREAM_STAT_DROPPED_RATELIMIT]);
 	topic_print_stat(f, t, KSTREAM_STAT_LOST, "lost", &sep);
+	topic_print_stat(f, t, KSTREAM_STAT_DENIED, "denied", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_READERS, "readers", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_WRITERS, "writers", &sep);
 	topic_print_seq(f, t, &sep);
@@ -150,10 +152,32 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 	fputc('\n', f);
 }
 
+static void topic_print_acl(FILE *f, const struct topic_info *t)
+{
+	char rights[64];
+	unsigned int i;
+
+	if (!t->nr_acl)
+		return;
+	fputs("    acl", f);
+	for (i = 0; i < t->nr_acl; i++) {
+		const char *type = acl_type_name(t->acl[i].type);
+
+		acl_rights_format(t->acl[i].rights, rights, sizeof(rights));
+		if (type)
+			fprintf(f, " %s:%" PRIu32 ":%s", type, t->acl[i].id, rights);
+		else
+			fprintf(f, " %" PRIu32 ":%" PRIu32 ":%s", t->acl[i].type,
+				t->acl[i].id, rights);
+	}
+	fputc('\n', f);
+}
+
 void topic_print_text(FILE *f, const struct topic_info *t)
 {
 	topic_print_config(f, t);
 	topic_print_stats(f, t);
+	topic_print_acl(f, t);
 }
 
 static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
@@ -179,6 +203,7 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_ERR_GONE]		= "err_gone",
 	[KSTREAM_STAT_MAX_LAG]		= "max_lag",
 	[KSTREAM_STAT_MAX_LAG_BYTES]	= "max_lag_bytes",
+	[KSTREAM_STAT_DENIED]		= "denied",
 };
 
 const char *topic_stat_name(int stat)
@@ -207,6 +232,30 @@ static void topic_json_stats_obj(struct json *j, const struct topic_info *t)
 	json_obj_end(j);
 }
 
+static void topic_json_acl(struct json *j, const struct topic_info *t)
+{
+	unsigned int i;
+	char buf[16];
+
+	json_key(j, "acl");
+	json_arr_start(j);
+	for (i = 0; i < t->nr_acl; i++) {
+		const char *type = acl_type_name(t->acl[i].type);
+
+		json_obj_start(j);
+		if (!type) {
+			snprintf(buf, sizeof(buf), "%" PRIu32, t->acl[i].type);
+			type = buf;
+		}
+		json_kv_str(j, "type", type);
+		json_kv_u64(j, "id", t->acl[i].id);
+		json_key(j, "rights");
+		acl_json_rights(j, t->acl[i].rights);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 void topic_print_json(struct json *j, const struct topic_info *t)
 {
 	char buf[32];
@@ -229,5 +278,7 @@ void topic_print_json(struct json *j, const struct topic_info *t)
 		json_kv_str(j, "filter", t->filter);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
 		topic_json_stats_obj(j, t);
+	if (topic_has(t, KSTREAM_A_TOPIC_ACL))
+		topic_json_acl(j, t);
 	json_obj_end(j);
 }

@@ -27,6 +27,13 @@ const char *topic_policy_name(uint32_t policy);
 /* Parse "overwrite" or "block"; 0 or -EINVAL. */
 int topic_policy_parse(const char *s, uint32_t *out);
 
+/* One entry of a topic's ACL (KSTREAM_A_ACL_ENTRY). */
+struct topic_acl_entry {
+	uint32_t type;		/* enum kstream_acl_type */
+	uint32_t id;		/* uid or gid */
+	uint32_t rights;	/* KSTREAM_ACL_* */
+};
+
 /* A topic as reported by the kernel; fields absent from the reply are 0. */
 struct topic_info {
 	char name[KSTREAM_NAME_MAX];
@@ -39,6 +46,8 @@ struct topic_info {
 	uint32_t gid;
 	char filter[KSTREAM_NAME_MAX];		/* KSTREAM_A_FILTER_NAME */
 	uint64_t stats[KSTREAM_STAT_MAX + 1];	/* by enum kstream_stat */
+	struct topic_acl_entry acl[KSTREAM_ACL_MAX_ENTRIES];
+	unsigned int nr_acl;	/* entries in acl[] */
 	uint32_t have;		/* bit 1 << KSTREAM_A_* per attribute present */
 	uint32_t have_stats;	/* bit 1 << KSTREAM_STAT_* per counter present */
 };
@@ -57,9 +66,12 @@ static inline bool topic_has_stat(const struct topic_info *t, int stat)
  * Two lines (the second only when counters are present):
  *
  * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0 filter f1
- *     published 10 (640 bytes) dropped 3 (filter 0 sample 3 ratelimit 0) lost 0 readers 2 writers 1 seq 0..9 used 880
+ *     published 10 (640 bytes) dropped 3 (filter 0 sample 3 ratelimit 0) lost 0 denied 0 readers 2 writers 1 seq 0..9 used 880
+ *     acl user:1001:publish,subscribe group:1002:subscribe
  *
- * Absent attributes are left out (the drop reasons need all three).
+ * Absent attributes are left out (the drop reasons need all three); the
+ * acl line only when the topic has entries (ids are numeric, as owner and
+ * group are).
  */
 void topic_print_text(FILE *f, const struct topic_info *t);
 
@@ -74,9 +86,9 @@ const char *topic_stat_name(int stat);
 
 /*
  * One JSON object: name, id, ring_size, msg_max, policy (string), mode
- * (octal string, "0660"), uid, gid, filter and a "stats" object (the
- * counters the kernel sent, named by topic_stat_name()).  Absent attributes
- * are left out.
+ * (octal string, "0660"), uid, gid, filter, a "stats" object (the
+ * counters the kernel sent, named by topic_stat_name()) and an "acl" array
+ * of {"type", "id", "rights"} objects.  Absent attributes are left out.
  */
 void topic_print_json(struct json *j, const struct topic_info *t);
 

@@ -8,6 +8,11 @@
  * A reading is a small fixed struct, as a vibration/temperature sensor on
  * a machine would send.  The consumer checks sequence continuity, counts
  * losses and reports the latency from the kernel's ingress timestamp.
+ *
+ * Both run for a while, so once their topic is open they drop every
+ * capability and forbid gaining any: the open fd keeps the rights it was
+ * opened with (kstream checks the opener's credentials), nothing else is
+ * needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +23,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 
 #include <linux/kstream.h>
 
@@ -39,6 +46,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The topic is open: keep no capability, and gain none by exec. */
+static int drop_privileges(void)
+{
+	cap_t none = cap_init();	/* every set empty */
+	int err = 0;
+
+	if (!none || cap_set_proc(none) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		fprintf(stderr, "sensor-demo: dropping privileges: %s\n",
+			strerror(errno));
+		err = -1;
+	}
+	cap_free(none);
+	return err;
+}
+
 static int publish(const char *path, unsigned int count, unsigned int interval)
 {
 	int fd = open(path, O_WRONLY);
@@ -48,6 +71,8 @@ static int publish(const char *path, unsigned int count, unsigned int interval)
 		fprintf(stderr, "sensor-demo: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	if (drop_privileges())
+		return 1;
 	for (i = 0; i < count; i++) {
 		struct reading r = {
 			.sensor = 7,
@@ -85,6 +110,8 @@ static int subscribe(const char *path, const char *name, unsigned int count)
 		fprintf(stderr, "sensor-demo: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	if (drop_privileges())
+		return 1;
 	/* Start from the oldest retained reading, so a late start loses nothing. */
 	expect = lseek(fd, 0, SEEK_SET);
 	while (got < count) {

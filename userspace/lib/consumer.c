@@ -155,13 +155,20 @@ int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq)
 	return r;
 }
 
-/* Wait for data; -EPIPE if the topic is gone (the caller rechecks data). */
+/*
+ * Wait for data; -EPIPE if the topic is gone (the caller rechecks data).
+ * POLLERR: the fd lost its right to subscribe; FIONREAD says so (-EACCES)
+ * without touching the ring, whose pages are no longer served.
+ */
 static int ks_wait(struct ks_consumer *c)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	int n;
 
 	if (poll(&pfd, 1, -1) < 0)
 		return -errno;
+	if (pfd.revents & POLLERR)
+		return ioctl(c->fd, FIONREAD, &n) ? -errno : -EIO;
 	return pfd.revents & POLLHUP ? -EPIPE : 0;
 }
 

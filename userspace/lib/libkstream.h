@@ -71,8 +71,11 @@ int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq);
  * The next message: 1 and *m filled in; 0 when there is none and the
  * consumer is non-blocking; -EPIPE when the topic was deleted and
  * everything it held was consumed; -EINTR if a signal interrupted the
- * wait; other negative errnos on errors.  Messages the consumer lost are
- * counted (ks_lost()) and skipped.
+ * wait; -EACCES once the right to subscribe of whoever opened the topic
+ * was revoked (a zero-copy consumer that touches the ring after that gets
+ * SIGBUS: the kernel stops serving the mapping; a waiting one gets
+ * -EACCES); other negative errnos on errors.  Messages the consumer lost
+ * are counted (ks_lost()) and skipped.
  */
 int ks_next(struct ks_consumer *c, struct ks_msg *m);
 /*

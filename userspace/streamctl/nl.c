@@ -243,21 +243,43 @@ static int kst_req_report(const struct kst_req *req, int nlerr)
 	return EXIT_ERROR;
 }
 
-int kst_nl_request(struct kst_nl *nl, struct nl_msg *msg, kst_reply_fn fn,
-		   void *arg)
+/* Send msg (freed) and run the callbacks until done; the libnl result. */
+static int kst_nl_run(struct kst_nl *nl, struct nl_msg *msg,
+		      struct kst_req *req)
 {
-	struct kst_req req = { .fn = fn, .arg = arg };
-	struct nl_cb *cb = kst_req_cb(&req);
+	struct nl_cb *cb = kst_req_cb(req);
 	int err;
 
 	if (!cb) {
 		nlmsg_free(msg);
-		return kst_nl_nomem();
+		return -NLE_NOMEM;
 	}
 	err = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
-	while (err >= 0 && !req.done)
+	while (err >= 0 && !req->done)
 		err = nl_recvmsgs(nl->sk, cb);
 	nl_cb_put(cb);
+	return err;
+}
+
+int kst_nl_request(struct kst_nl *nl, struct nl_msg *msg, kst_reply_fn fn,
+		   void *arg)
+{
+	struct kst_req req = { .fn = fn, .arg = arg };
+	int err = kst_nl_run(nl, msg, &req);
+
+	if (err == -NLE_NOMEM && !req.done)
+		return kst_nl_nomem();
 	return kst_req_report(&req, err);
+}
+
+int kst_nl_request_quiet(struct kst_nl *nl, struct nl_msg *msg,
+			 kst_reply_fn fn, void *arg)
+{
+	struct kst_req req = { .fn = fn, .arg = arg };
+	int err = kst_nl_run(nl, msg, &req);
+
+	if (req.error)
+		return -req.error;
+	return err < 0 ? -EIO : 0;
 }

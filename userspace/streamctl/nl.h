@@ -42,6 +42,10 @@ typedef int (*kst_reply_fn)(struct nlmsghdr *nlh, void *arg);
 int kst_nl_request(struct kst_nl *nl, struct nl_msg *msg, kst_reply_fn fn,
 		   void *arg);
 
+/* The same, printing nothing: 0, or the -errno the kernel (or libnl) gave. */
+int kst_nl_request_quiet(struct kst_nl *nl, struct nl_msg *msg,
+			 kst_reply_fn fn, void *arg);
+
 /* Print "out of memory"; returns EXIT_ERROR. */
 int kst_nl_nomem(void);
 

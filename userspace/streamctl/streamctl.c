@@ -75,11 +75,21 @@ void usage(FILE *f)
 	      "                         KSPROBE1) and time its arrival at a reader of\n"
 	      "                         its own; COUNT probes (default 1) SECONDS apart\n"
 	      "                         (default 1), each failing after -t (default 2)\n"
+	      "  acl add NAME user|group WHO RIGHTS...\n"
+	      "                         grant RIGHTS (publish, subscribe, admin,\n"
+	      "                         all; comma-separated or several words)\n"
+	      "  acl del NAME user|group WHO [RIGHTS...]\n"
+	      "                         revoke RIGHTS, or the whole entry\n"
+	      "  acl show NAME          owner, group, mode and ACL entries\n"
 	      "\n"
 	      "  NAME: 1 to 63 characters of [A-Za-z0-9._-], not \".\" or \"..\".\n"
 	      "  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
 	      "  MODE: octal permission bits of /dev/stream/NAME (0660).\n"
-	      "  USER, GROUP: a name or a numeric id.\n"
+	      "  USER, GROUP, WHO: a name or a numeric id.\n"
+	      "\n"
+	      "  topic add needs CAP_NET_ADMIN or membership of the module's\n"
+	      "  creator group; topic del and acl add/del need CAP_NET_ADMIN or\n"
+	      "  the admin right on the topic.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json     JSON output\n"
@@ -156,6 +166,7 @@ static const struct {
 	{ "top", cmd_top },
 	{ "monitor", cmd_monitor },
 	{ "probe", cmd_probe },
+	{ "acl", cmd_acl },
 };
 
 int main(int argc, char **argv)

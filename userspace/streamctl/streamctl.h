@@ -35,5 +35,20 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv);
 int cmd_top(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 int cmd_probe(struct ctl *ctl, int argc, char **argv);
+int cmd_acl(struct ctl *ctl, int argc, char **argv);
+
+struct kst_nl;
+struct topic_info;
+
+/* KSTREAM_CMD_TOPIC_GET of one topic, printing nothing: 0 or -errno. */
+int topic_get(struct kst_nl *nl, const char *name, struct topic_info *t);
+
+/*
+ * Privilege checks made before a request is sent (priv.c, libcap).  They
+ * refuse only what the kernel would refuse, print what is missing and
+ * return EXIT_ERROR; EXIT_OK otherwise (the kernel still decides).
+ */
+int priv_check_create(const char *what);
+int priv_check_admin(struct kst_nl *nl, const char *what, const char *topic);
 
 #endif /* STREAMCTL_H */

@@ -38,6 +38,13 @@ static const struct nla_policy topic_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_GID]		= { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_STATS]		= { .type = NLA_NESTED },
 	[KSTREAM_A_FILTER_NAME]		= { .type = NLA_STRING },
+	[KSTREAM_A_TOPIC_ACL]		= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
+	[KSTREAM_ACL_A_TYPE]		= { .type = NLA_U32 },
+	[KSTREAM_ACL_A_ID]		= { .type = NLA_U32 },
+	[KSTREAM_ACL_A_RIGHTS]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
@@ -64,6 +71,7 @@ static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_MAX_LAG]		= { .type = NLA_U64 },
 	[KSTREAM_STAT_MAX_LAG_BYTES]	= { .type = NLA_U64 },
 	/* KSTREAM_STAT_LATENCY: binary, parsed by stats.c */
+	[KSTREAM_STAT_DENIED]		= { .type = NLA_U64 },
 };
 
 /* --------------------------------------------------------- requests */
@@ -130,6 +138,31 @@ static int topic_get_stats(struct nlattr *nest, struct topic_info *t)
 	return 0;
 }
 
+static int topic_get_acl(struct nlattr *nest, struct topic_info *t)
+{
+	struct nlattr *e;
+	int rem;
+
+	nla_for_each_nested(e, nest, rem) {
+		struct nlattr *tb[KSTREAM_ACL_A_MAX + 1];
+		struct topic_acl_entry *a;
+
+		if (nla_type(e) != KSTREAM_A_ACL_ENTRY)
+			continue;
+		if (t->nr_acl >= KSTREAM_ACL_MAX_ENTRIES ||
+		    nla_parse_nested(tb, KSTREAM_ACL_A_MAX, e, acl_entry_policy) < 0 ||
+		    !tb[KSTREAM_ACL_A_TYPE] || !tb[KSTREAM_ACL_A_ID] ||
+		    !tb[KSTREAM_ACL_A_RIGHTS])
+			return -EPROTO;
+		a = &t->acl[t->nr_acl++];
+		a->type = nla_get_u32(tb[KSTREAM_ACL_A_TYPE]);
+		a->id = nla_get_u32(tb[KSTREAM_ACL_A_ID]);
+		a->rights = nla_get_u32(tb[KSTREAM_ACL_A_RIGHTS]);
+	}
+	t->have |= 1U << KSTREAM_A_TOPIC_ACL;
+	return 0;
+}
+
 /* Fill *t from a KSTREAM_CMD_TOPIC_GET-style reply; -EPROTO if malformed. */
 int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 {
@@ -156,9 +189,31 @@ int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 		t->mode = nla_get_u16(tb[KSTREAM_A_TOPIC_MODE]);
 		t->have |= 1U << KSTREAM_A_TOPIC_MODE;
 	}
-	if (tb[KSTREAM_A_TOPIC_STATS])
-		return topic_get_stats(tb[KSTREAM_A_TOPIC_STATS], t);
+	if (tb[KSTREAM_A_TOPIC_STATS] &&
+	    topic_get_stats(tb[KSTREAM_A_TOPIC_STATS], t))
+		return -EPROTO;
+	if (tb[KSTREAM_A_TOPIC_ACL])
+		return topic_get_acl(tb[KSTREAM_A_TOPIC_ACL], t);
 	return 0;
+}
+
+static int topic_one_reply(struct nlmsghdr *nlh, void *arg)
+{
+	return topic_from_msg(nlh, arg) ? -EPROTO : 0;
+}
+
+int topic_get(struct kst_nl *nl, const char *name, struct topic_info *t)
+{
+	struct nl_msg *msg = kst_nl_msg(nl, KSTREAM_CMD_TOPIC_GET, NLM_F_ACK);
+
+	memset(t, 0, sizeof(*t));
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return kst_nl_request_quiet(nl, msg, topic_one_reply, t);
 }
 
 static void topic_out_begin(struct topic_out *out)
@@ -254,11 +309,15 @@ static int topic_add(struct ctl *ctl, int argc, char **argv)
 	struct topic_out out = { .json = ctl->json, .silent = !ctl->json };
 	struct topic_opts o;
 	char err[256];
+	int ret;
 
 	if (topic_opts_parse(&o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "streamctl: topic add: %s\n", err);
 		return EXIT_USAGE;
 	}
+	ret = priv_check_create("topic add");
+	if (ret)
+		return ret;
 	return topic_run(KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
 }
 
@@ -266,9 +325,17 @@ static int topic_del(struct ctl *ctl, int argc, char **argv)
 {
 	struct topic_out out = { .json = ctl->json, .silent = true };
 	struct topic_opts o;
+	struct kst_nl nl;
 	int ret;
 
 	ret = topic_name_arg("del", argc, argv, true, &o);
+	if (ret)
+		return ret;
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = priv_check_admin(&nl, "topic del", o.name);
+	kst_nl_close(&nl);
 	if (ret)
 		return ret;
 	return topic_run(KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The security hook layer: registered policies, hook dispatch, the per-fd
+ * decision cache, denial accounting and audit records.  security.h has
+ * the hooks and where each one is called from; Documentation/security.rst
+ * the model.
+ *
+ * Policies register at module init (kstream_security_init()); the list is
+ * read-only afterwards, so dispatch takes no lock.  Adding a policy is one
+ * more struct kstream_security_ops and one kstream_security_register().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/audit.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/netlink.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "kstream.h"
+
+#define KSTREAM_SECURITY_MAX 4
+
+static const struct kstream_security_ops *kstream_policies[KSTREAM_SECURITY_MAX]
+	__ro_after_init;
+static unsigned int kstream_nr_policies __ro_after_init;
+
+static int __init kstream_security_register(const struct kstream_security_ops *ops)
+{
+	if (kstream_nr_policies >= ARRAY_SIZE(kstream_policies))
+		return -ENOSPC;
+	kstream_policies[kstream_nr_policies++] = ops;
+	pr_debug("security policy %s registered\n", ops->name);
+	return 0;
+}
+
+int __init kstream_security_init(void)
+{
+	return kstream_security_register(&kstream_acl_policy);
+}
+
+/*
+ * Dispatch: every policy that implements the hook is asked, in order of
+ * registration; the first refusal decides and *@by gets the name of the
+ * refusing policy.
+ */
+static int kstream_call_create(const struct kstream_subject *subj,
+			       struct kstream_topic_config *cfg,
+			       struct netlink_ext_ack *extack, const char **by)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kstream_nr_policies; i++) {
+		const struct kstream_security_ops *p = kstream_policies[i];
+
+		if (!p->topic_create)
+			continue;
+		err = p->topic_create(subj, cfg, extack);
+		if (err) {
+			*by = p->name;
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int kstream_call_configure(const struct kstream_subject *subj,
+				  struct kstream_topic *t,
+				  const struct kstream_topic_change *change,
+				  struct netlink_ext_ack *extack,
+				  const char **by)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kstream_nr_policies; i++) {
+		const struct kstream_security_ops *p = kstream_policies[i];
+
+		if (!p->topic_configure)
+			continue;
+		err = p->topic_configure(subj, t, change, extack);
+		if (err) {
+			*by = p->name;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* topic_delete and topic_getattr have the same shape. */
+enum kstream_topic_hook {
+	KSTREAM_HOOK_DELETE,
+	KSTREAM_HOOK_GETATTR,
+};
+
+static int kstream_call_topic(enum kstream_topic_hook hook,
+			      const struct kstream_subject *subj,
+			      struct kstream_topic *t,
+			      struct netlink_ext_ack *extack, const char **by)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kstream_nr_policies; i++) {
+		const struct kstream_security_ops *p = kstream_policies[i];
+		int (*fn)(const struct kstream_subject *subj,
+			  struct kstream_topic *t,
+			  struct netlink_ext_ack *extack);
+
+		fn = hook == KSTREAM_HOOK_DELETE ? p->topic_delete :
+						   p->topic_getattr;
+		if (!fn)
+			continue;
+		err = fn(subj, t, extack);
+		if (err) {
+			*by = p->name;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The data-path hooks have the same shape too. */
+enum kstream_file_hook {
+	KSTREAM_HOOK_OPEN,
+	KSTREAM_HOOK_PUBLISH,
+	KSTREAM_HOOK_CONSUME,
+	KSTREAM_HOOK_MMAP,
+};
+
+static int kstream_call_file(enum kstream_file_hook hook, struct file *file,
+			     struct kstream_topic *t, const char **by)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kstream_nr_policies; i++) {
+		const struct kstream_security_ops *p = kstream_policies[i];
+		int (*fn)(struct file *file, struct kstream_topic *t);
+
+		switch (hook) {
+		case KSTREAM_HOOK_OPEN:
+			fn = p->file_open;
+			break;
+		case KSTREAM_HOOK_PUBLISH:
+			fn = p->file_publish;
+			break;
+		case KSTREAM_HOOK_CONSUME:
+			fn = p->file_consume;
+			break;
+		default:
+			fn = p->file_mmap;
+			break;
+		}
+		if (!fn)
+			continue;
+		err = fn(file, t);
+		if (err) {
+			*by = p->name;
+			return err;
+		}
+	}
+	return 0;
+}
+
+void kstream_security_topic_init(struct kstream_topic *t)
+{
+	atomic_long_set(&t->sec.gen, 1);
+	atomic64_set(&t->sec.denied, 0);
+}
+
+static void kstream_count_denial(struct kstream_topic *t)
+{
+	if (t)
+		atomic64_inc(&t->sec.denied);
+}
+
+/* ------------------------------------------------------------ audit */
+
+static const char *const kstream_right_names[] = {
+	"publish", "subscribe", "admin",
+};
+
+static void kstream_audit_rights(struct audit_buffer *ab, const char *key,
+				 unsigned int rights)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	audit_log_format(ab, " %s=", key);
+	if (!rights)
+		audit_log_format(ab, "none");
+	for (i = 0; i < ARRAY_SIZE(kstream_right_names); i++) {
+		if (rights & (1U << i)) {
+			audit_log_format(ab, "%s%s", sep, kstream_right_names[i]);
+			sep = ",";
+		}
+	}
+}
+
+/*
+ * One AUDIT_KERNEL_OTHER record.  Without auditd it reaches the kernel
+ * log through kauditd (rate-limited) and the audit multicast group.
+ * Process context, no spinlock held; @gfp without __GFP_DIRECT_RECLAIM
+ * where waiting for the audit backlog is not an option.
+ */
+void kstream_audit(const struct kstream_audit *a, gfp_t gfp)
+{
+	struct audit_buffer *ab;
+
+	ab = audit_log_start(audit_context(), gfp, AUDIT_KERNEL_OTHER);
+	if (!ab)
+		return;
+	/* Topic names are [A-Za-z0-9._-]: nothing to escape. */
+	audit_log_format(ab, "kstream op=%s topic=%s res=%d", a->op,
+			 a->topic ?: "?", !a->err);
+	if (a->err)
+		audit_log_format(ab, " errno=%d", -a->err);
+	if (a->denied_by)
+		audit_log_format(ab, " denied_by=%s", a->denied_by);
+	if (a->fd_cred) {
+		kstream_audit_rights(ab, "want", a->want);
+		audit_log_format(ab, " fd_uid=%u fd_gid=%u",
+				 from_kuid(&init_user_ns, a->fd_cred->fsuid),
+				 from_kgid(&init_user_ns, a->fd_cred->fsgid));
+	}
+	if (a->entry) {
+		const struct kstream_acl_entry *e = a->entry;
+
+		if (e->type == KSTREAM_ACL_USER)
+			audit_log_format(ab, " acl=user:%u",
+					 from_kuid(&init_user_ns, e->uid));
+		else
+			audit_log_format(ab, " acl=group:%u",
+					 from_kgid(&init_user_ns, e->gid));
+		kstream_audit_rights(ab, "rights", e->rights);
+	}
+	audit_log_task_info(ab);
+	audit_log_end(ab);
+}
+
+/* ---------------------------------------------------- control plane */
+
+/* The sender of a netlink request and the socket it came through. */
+void kstream_subject_init(struct kstream_subject *subj,
+			  const struct sk_buff *skb)
+{
+	const struct sock *sk = NETLINK_CB(skb).sk;
+
+	subj->cred = current_cred();
+	subj->sk_file = sk && sk->sk_socket ? sk->sk_socket->file : NULL;
+	subj->skb = skb;
+}
+
+static void kstream_default_msg(struct netlink_ext_ack *extack,
+				const char *msg)
+{
+	if (extack && !extack->_msg)
+		extack->_msg = msg;
+}
+
+/*
+ * Control-plane checks.  Operations on an existing topic run them under
+ * the registry lock, so the decision and the operation are atomic; the
+ * caller writes the audit record @a (filled in here: the refusing policy
+ * and the error) with the operation's outcome once it has unlocked.
+ */
+int kstream_security_topic_create(const struct kstream_subject *subj,
+				  struct kstream_topic_config *cfg,
+				  struct kstream_audit *a,
+				  struct netlink_ext_ack *extack)
+{
+	a->err = kstream_call_create(subj, cfg, extack, &a->denied_by);
+	if (a->err)
+		kstream_default_msg(extack, "not allowed to create topics");
+	return a->err;
+}
+
+int kstream_security_topic_delete(const struct kstream_subject *subj,
+				  struct kstream_topic *t,
+				  struct kstream_audit *a,
+				  struct netlink_ext_ack *extack)
+{
+	a->err = kstream_call_topic(KSTREAM_HOOK_DELETE, subj, t, extack,
+				    &a->denied_by);
+	if (a->err) {
+		kstream_default_msg(extack, "not allowed to delete this topic");
+		kstream_count_denial(t);
+	}
+	return a->err;
+}
+
+int kstream_security_topic_configure(const struct kstream_subject *subj,
+				     struct kstream_topic *t,
+				     const struct kstream_topic_change *change,
+				     struct kstream_audit *a,
+				     struct netlink_ext_ack *extack)
+{
+	a->err = kstream_call_configure(subj, t, change, extack,
+					&a->denied_by);
+	if (a->err) {
+		kstream_default_msg(extack, "not allowed to configure this topic");
+		kstream_count_denial(t);
+	}
+	return a->err;
+}
+
+/* Reading is not audited: a dump skips what the policies hide. */
+int kstream_security_topic_getattr(const struct kstream_subject *subj,
+				   struct kstream_topic *t,
+				   struct netlink_ext_ack *extack)
+{
+	const char *by = NULL;
+
+	return kstream_call_topic(KSTREAM_HOOK_GETATTR, subj, t, extack, &by);
+}
+
+/* ------------------------------------------------------- data plane */
+
+static const char *const kstream_access_ops[KSTREAM_ACCESS_NR] = {
+	[KSTREAM_ACCESS_PUBLISH] = "publish",
+	[KSTREAM_ACCESS_CONSUME] = "consume",
+	[KSTREAM_ACCESS_MMAP] = "mmap",
+};
+
+static const unsigned int kstream_access_want[KSTREAM_ACCESS_NR] = {
+	[KSTREAM_ACCESS_PUBLISH] = KSTREAM_ACL_PUBLISH,
+	[KSTREAM_ACCESS_CONSUME] = KSTREAM_ACL_SUBSCRIBE,
+	[KSTREAM_ACCESS_MMAP] = KSTREAM_ACL_SUBSCRIBE,
+};
+
+static const enum kstream_file_hook kstream_access_hook[KSTREAM_ACCESS_NR] = {
+	[KSTREAM_ACCESS_PUBLISH] = KSTREAM_HOOK_PUBLISH,
+	[KSTREAM_ACCESS_CONSUME] = KSTREAM_HOOK_CONSUME,
+	[KSTREAM_ACCESS_MMAP] = KSTREAM_HOOK_MMAP,
+};
+
+static unsigned int kstream_fmode_want(fmode_t mode)
+{
+	return (mode & FMODE_READ ? KSTREAM_ACL_SUBSCRIBE : 0) |
+	       (mode & FMODE_WRITE ? KSTREAM_ACL_PUBLISH : 0);
+}
+
+/*
+ * open() of a topic node.  On success the fd's decisions for what its
+ * open mode allows are cached at the generation read before the hooks
+ * ran: a change racing with the open makes the fd re-evaluate.
+ */
+int kstream_security_file_open(struct kstream_file *kf)
+{
+	struct kstream_topic *t = kf->topic;
+	struct file *file = kf->file;
+	struct kstream_audit a = {
+		.op = "open", .topic = t->name, .fd_cred = file->f_cred,
+		.want = kstream_fmode_want(file->f_mode),
+	};
+	unsigned long gen;
+	int err;
+
+	gen = atomic_long_read_acquire(&t->sec.gen);
+	err = kstream_call_file(KSTREAM_HOOK_OPEN, file, t, &a.denied_by);
+	if (err) {
+		kstream_count_denial(t);
+		a.err = err;
+		kstream_audit(&a, GFP_KERNEL);
+		return err;
+	}
+	if (file->f_mode & FMODE_WRITE)
+		WRITE_ONCE(kf->sec.cache[KSTREAM_ACCESS_PUBLISH], (gen << 1) | 1);
+	if (file->f_mode & FMODE_READ) {
+		WRITE_ONCE(kf->sec.cache[KSTREAM_ACCESS_CONSUME], (gen << 1) | 1);
+		WRITE_ONCE(kf->sec.cache[KSTREAM_ACCESS_MMAP], (gen << 1) | 1);
+	}
+	return 0;
+}
+
+/*
+ * The slow path of kstream_security_access(): the fd's decision about @a
+ * is missing, stale or a denial.  A denial is counted every time and
+ * audited when it is new (the first under this generation).
+ */
+int kstream_security_access_slow(struct kstream_file *kf,
+				 enum kstream_access a, gfp_t gfp)
+{
+	struct kstream_topic *t = kf->topic;
+	unsigned long gen, cached = READ_ONCE(kf->sec.cache[a]);
+	struct kstream_audit rec = {
+		.op = kstream_access_ops[a], .topic = t->name,
+		.fd_cred = kf->file->f_cred, .want = kstream_access_want[a],
+	};
+	int err;
+
+	/* Pairs with the fully ordered increment in kstream_security_changed(). */
+	gen = atomic_long_read_acquire(&t->sec.gen);
+	if (cached == gen << 1) {
+		kstream_count_denial(t);
+		return -EACCES;
+	}
+	err = kstream_call_file(kstream_access_hook[a], kf->file, t,
+				&rec.denied_by);
+	/* Racing threads of one fd store the same decision. */
+	WRITE_ONCE(kf->sec.cache[a], (gen << 1) | (err ? 0 : 1));
+	if (err) {
+		kstream_count_denial(t);
+		rec.err = err;
+		kstream_audit(&rec, gfp);
+	}
+	return err;
+}
+
+/*
+ * For poll(): would @a be allowed now?  Uses the cached decision, or
+ * asks the policies without recording anything: a poll is not a request,
+ * so it neither counts nor audits.
+ */
+bool kstream_security_may(struct kstream_file *kf, enum kstream_access a)
+{
+	struct kstream_topic *t = kf->topic;
+	unsigned long gen = atomic_long_read_acquire(&t->sec.gen);
+	unsigned long cached = READ_ONCE(kf->sec.cache[a]);
+	const char *by;
+
+	if (cached >> 1 == gen)
+		return cached & 1;
+	return !kstream_call_file(kstream_access_hook[a], kf->file, t, &by);
+}
+
+void kstream_security_changed(struct kstream_topic *t)
+{
+	/*
+	 * Fully ordered: the policy's new state is visible to whoever sees
+	 * the new generation (atomic_long_read_acquire() above).
+	 */
+	atomic_long_inc_return(&t->sec.gen);
+}
+
+/*
+ * Decide again, for every reader of @t, whether it may subscribe, and
+ * mark those that may not as revoked: kstream_min_reader_pos() skips
+ * them, so a reader that lost its right cannot stall a block topic.  The
+ * hooks run outside the topic lock, on references to the readers' files;
+ * a decision older than the one recorded is dropped.
+ */
+static void kstream_recheck_readers(struct kstream_topic *t)
+{
+	struct kstream_reader *rd;
+	struct file **files;
+	unsigned int i, n = 0, max;
+	unsigned long gen;
+	bool *allowed;
+
+	max = READ_ONCE(t->nr_readers);
+	if (!max)
+		return;
+	files = kmalloc_array(max, sizeof(*files), GFP_KERNEL);
+	allowed = kmalloc_array(max, sizeof(*allowed), GFP_KERNEL);
+	if (!files || !allowed)
+		goto out;
+
+	/*
+	 * A reader on the list has its file: closing it detaches the reader
+	 * under the lock first.  Its last reference may be gone though.
+	 */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node) {
+		struct file *file = container_of(rd, struct kstream_file,
+						 reader)->file;
+
+		if (n == max)
+			break;	/* new readers start allowed, at this gen */
+		if (kstream_get_file_unless_zero(file))
+			files[n++] = file;
+	}
+	spin_unlock(&t->lock);
+
+	gen = atomic_long_read_acquire(&t->sec.gen);
+	for (i = 0; i < n; i++)
+		allowed[i] = kstream_security_may(files[i]->private_data,
+						  KSTREAM_ACCESS_CONSUME);
+
+	spin_lock(&t->lock);
+	for (i = 0; i < n; i++) {
+		struct kstream_file *kf = files[i]->private_data;
+
+		rd = &kf->reader;
+		if (gen < rd->revoked_gen)
+			continue;
+		rd->revoked_gen = gen;
+		rd->revoked = !allowed[i];
+	}
+	spin_unlock(&t->lock);
+	for (i = 0; i < n; i++)
+		fput(files[i]);
+out:
+	kfree(allowed);
+	kfree(files);
+}
+
+void kstream_security_enforce(struct kstream_topic *t, bool revoked)
+{
+	struct kstream_reader *rd;
+
+	kstream_recheck_readers(t);
+	if (!revoked)
+		return;
+	/* Blocked readers and pollers re-check (see kstream_consume()). */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node)
+		wake_up_interruptible_poll(&rd->wq, EPOLLERR);
+	spin_unlock(&t->lock);
+	/*
+	 * Producers waiting for room re-check too (kstream_commit()), and
+	 * may find room that revoked readers no longer hold.
+	 */
+	wake_up_interruptible_poll(&t->wwq, EPOLLERR | EPOLLOUT);
+	/* Ring mappings refault through the file_mmap check. */
+	kstream_ring_unmap_all(t);
+}

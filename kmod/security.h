@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The security hook layer of kstream (security.c), in the shape of the
+ * kernel's LSM hooks: a policy is one table of callbacks, struct
+ * kstream_security_ops; registered policies are asked in order and the
+ * first that refuses decides.  Each hook is called from exactly one place:
+ *
+ *   hook              called from                      subject
+ *   topic_create      netlink.c, KSTREAM_CMD_TOPIC_NEW  netlink sender
+ *   topic_delete      netlink.c, KSTREAM_CMD_TOPIC_DEL  netlink sender
+ *   topic_configure   netlink.c, KSTREAM_CMD_ACL_ADD/DEL (and any future
+ *                     reconfiguration)                  netlink sender
+ *   topic_getattr     netlink.c, KSTREAM_CMD_TOPIC_GET and dumps
+ *   file_open         file.c, open() of a topic node    file->f_cred
+ *   file_publish      publish.c, the ingress verdict    file->f_cred
+ *   file_consume      file.c/consume.c, read and cursor operations
+ *   file_mmap         mmap.c, mmap() of the ring and every fault that
+ *                     (re)populates it                  file->f_cred
+ *
+ * Data-path hooks see the credentials the fd was opened with, never the
+ * caller's.  file_publish, file_consume and file_mmap are cached per fd:
+ * their answer may depend only on the fd (its f_cred, f_mode) and on the
+ * policy's state for the topic, and a policy that changes that state calls
+ * kstream_security_changed() (then every cached decision of the topic is
+ * re-evaluated on its next use).  Hooks return 0 or a negative errno:
+ * EACCES for data-path refusals, EPERM for control-plane ones, and set
+ * an extended-ack message for netlink ones.
+ *
+ * The layer counts every denial of an existing topic in its
+ * KSTREAM_STAT_DENIED, and audits every denial and every change of the
+ * configuration (kstream_audit()).  Repeated denials of one fd under an
+ * unchanged policy are counted, and audited once.
+ */
+#ifndef _KSTREAM_SECURITY_H
+#define _KSTREAM_SECURITY_H
+
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/cred.h>
+#include <linux/types.h>
+#include <linux/kstream.h>
+
+struct file;
+struct kstream_file;
+struct kstream_topic;
+struct kstream_topic_config;
+struct netlink_ext_ack;
+struct sk_buff;
+
+/* What an open fd does with its topic; one cached decision each. */
+enum kstream_access {
+	KSTREAM_ACCESS_PUBLISH,
+	KSTREAM_ACCESS_CONSUME,
+	KSTREAM_ACCESS_MMAP,
+
+	KSTREAM_ACCESS_NR
+};
+
+/*
+ * Who sent a netlink request: the sender, and the file of the socket it
+ * came through.  A right must be held by both (as netlink_capable()
+ * requires of capabilities), so a socket handed to a more privileged
+ * process does not carry that process's rights.
+ */
+struct kstream_subject {
+	const struct cred *cred;	/* the sender's (current) credentials */
+	struct file *sk_file;		/* the socket's file, or NULL */
+	const struct sk_buff *skb;	/* the request */
+};
+
+/* One ACL entry (acl.c); the ids are kuids/kgids. */
+struct kstream_acl_entry {
+	u8 type;			/* enum kstream_acl_type */
+	u8 rights;			/* KSTREAM_ACL_* */
+	union {
+		kuid_t uid;
+		kgid_t gid;
+	};
+};
+
+/* A reconfiguration of a topic (topic_configure). */
+enum kstream_change_op {
+	KSTREAM_CHANGE_ACL_ADD,		/* entry.rights are added */
+	KSTREAM_CHANGE_ACL_DEL,		/* entry.rights are revoked */
+};
+
+struct kstream_topic_change {
+	enum kstream_change_op op;
+	struct kstream_acl_entry entry;
+};
+
+struct kstream_security_ops {
+	const char *name;
+
+	/*
+	 * May @subj create a topic as @cfg describes?  May fill the
+	 * policy's initial state in @cfg (the default policy sets the
+	 * creator's admin entry there).
+	 */
+	int (*topic_create)(const struct kstream_subject *subj,
+			    struct kstream_topic_config *cfg,
+			    struct netlink_ext_ack *extack);
+	/*
+	 * May @subj delete @t?  @t is NULL when no topic has the name
+	 * asked for: refusing then hides whether it exists.
+	 */
+	int (*topic_delete)(const struct kstream_subject *subj,
+			    struct kstream_topic *t,
+			    struct netlink_ext_ack *extack);
+	/* May @subj apply @change to @t (NULL: no such topic)? */
+	int (*topic_configure)(const struct kstream_subject *subj,
+			       struct kstream_topic *t,
+			       const struct kstream_topic_change *change,
+			       struct netlink_ext_ack *extack);
+	/* May @subj see @t (get, or in a dump, where a refusal skips it)? */
+	int (*topic_getattr)(const struct kstream_subject *subj,
+			     struct kstream_topic *t,
+			     struct netlink_ext_ack *extack);
+	/* May @file be opened with its f_mode? */
+	int (*file_open)(struct file *file, struct kstream_topic *t);
+	/* Cached per fd, see above. */
+	int (*file_publish)(struct file *file, struct kstream_topic *t);
+	int (*file_consume)(struct file *file, struct kstream_topic *t);
+	int (*file_mmap)(struct file *file, struct kstream_topic *t);
+};
+
+/* The per-topic state of the layer; in struct kstream_topic. */
+struct kstream_topic_sec {
+	/*
+	 * The policy generation: starts at 1, incremented (fully ordered)
+	 * by kstream_security_changed() after a policy changed its state.
+	 * An fd's cached decision is valid while it was taken at the
+	 * current generation.
+	 */
+	atomic_long_t gen;
+	atomic64_t denied;		/* KSTREAM_STAT_DENIED */
+};
+
+/* The per-fd decision cache; in struct kstream_file. */
+struct kstream_file_sec {
+	/* gen << 1 | allowed, 0 before the first decision. */
+	unsigned long cache[KSTREAM_ACCESS_NR];
+};
+
+int kstream_security_init(void);
+void kstream_security_topic_init(struct kstream_topic *t);
+
+/* Control plane (netlink.c); see security.c. */
+struct kstream_audit;
+void kstream_subject_init(struct kstream_subject *subj,
+			  const struct sk_buff *skb);
+int kstream_security_topic_create(const struct kstream_subject *subj,
+				  struct kstream_topic_config *cfg,
+				  struct kstream_audit *a,
+				  struct netlink_ext_ack *extack);
+int kstream_security_topic_delete(const struct kstream_subject *subj,
+				  struct kstream_topic *t,
+				  struct kstream_audit *a,
+				  struct netlink_ext_ack *extack);
+int kstream_security_topic_configure(const struct kstream_subject *subj,
+				     struct kstream_topic *t,
+				     const struct kstream_topic_change *change,
+				     struct kstream_audit *a,
+				     struct netlink_ext_ack *extack);
+int kstream_security_topic_getattr(const struct kstream_subject *subj,
+				   struct kstream_topic *t,
+				   struct netlink_ext_ack *extack);
+
+/* Data plane. */
+int kstream_security_file_open(struct kstream_file *kf);
+int kstream_security_access_slow(struct kstream_file *kf,
+				 enum kstream_access a, gfp_t gfp);
+bool kstream_security_may(struct kstream_file *kf, enum kstream_access a);
+
+/*
+ * kstream_security_access() (the cached check of the hot paths) and
+ * kstream_security_stale() are inline in kstream.h, after struct
+ * kstream_file.
+ */
+
+/*
+ * A policy changed its state for @t: invalidate every cached decision.
+ * Cheap; callable under the policy's locks.  When the change may have
+ * taken rights away, call kstream_security_enforce() once unlocked.
+ */
+void kstream_security_changed(struct kstream_topic *t);
+/*
+ * After kstream_security_changed(), once unlocked (process context):
+ * readers that lost their right to subscribe stop holding a block
+ * topic's producers back (and start again when it is granted back).  If
+ * @revoked (rights may have been taken away), also make that bite on open
+ * fds: wake blocked readers, writers and pollers (they re-check and fail)
+ * and take down every ring mapping of the topic (mmap.c; faults re-check,
+ * a revoked fd's raise SIGBUS).
+ */
+void kstream_security_enforce(struct kstream_topic *t, bool revoked);
+
+/* Audit records (type AUDIT_KERNEL_OTHER), see Documentation/security.rst. */
+struct kstream_audit {
+	const char *op;			/* "open", "publish", "acl_add", ... */
+	const char *topic;		/* topic name, or NULL */
+	const char *denied_by;		/* refusing policy, NULL if allowed */
+	const struct cred *fd_cred;	/* data plane: the fd's opener */
+	unsigned int want;		/* data plane: KSTREAM_ACL_* wanted */
+	const struct kstream_acl_entry *entry;	/* ACL changes */
+	int err;			/* result: 0 or -errno */
+};
+
+void kstream_audit(const struct kstream_audit *a, gfp_t gfp);
+
+#endif /* _KSTREAM_SECURITY_H */

@@ -1,0 +1,1496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Authorization: every hook of the security layer denies what it must and
+ * allows what it must, as root, as unprivileged users created in the
+ * guest, and as root inside a user namespace.  ACL changes over netlink
+ * (strict validation, limits), the POSIX semantics of mode + entries and
+ * their mirror on the device node, revocation of open fds, blocked
+ * callers and live mappings, delegation over SCM_RIGHTS, creators, the
+ * denial counter and audit records, streamctl acl end to end.
+ *
+ * Runs with kstream unloaded; the fixture loads it with creator_gid set
+ * and its teardown (in the parent, once the test's process, children and
+ * fds are gone) deletes the topics and unloads it.
+ */
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+#include "ksft_kstream.h"
+
+/* Users and groups the tests create in the guest (ensure_users()). */
+#define ALICE		4001
+#define BOB		4002
+#define CAROL		4003
+#define SENSORS		4100	/* bob is a member */
+#define CREATORS	4500	/* the module's creator_gid */
+#define NOBODY		65534
+
+#define PUB	KSTREAM_ACL_PUBLISH
+#define SUB	KSTREAM_ACL_SUBSCRIBE
+#define ADM	KSTREAM_ACL_ADMIN
+#define USER	KSTREAM_ACL_USER
+#define GROUP	KSTREAM_ACL_GROUP
+
+struct who {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[4];
+};
+
+static const struct who alice = { .uid = ALICE, .gid = ALICE };
+static const struct who bob = {
+	.uid = BOB, .gid = BOB, .ngroups = 1, .groups = { SENSORS },
+};
+static const struct who carol = { .uid = CAROL, .gid = CAROL };
+static const struct who creator = {
+	.uid = ALICE, .gid = ALICE, .ngroups = 1, .groups = { CREATORS },
+};
+
+/* The guest's /etc is a tmpfs overlay: real users, for this boot. */
+static void ensure_users(void)
+{
+	static int done;
+
+	if (done++)
+		return;
+	if (system("set -e\n"
+		   "g() { getent group $1 >/dev/null || groupadd -g $2 $1; }\n"
+		   "u() { getent passwd $1 >/dev/null || useradd -M -N -s /usr/sbin/nologin -u $2 -g $2 ${3:+-G $3} $1; }\n"
+		   "g kst-alice 4001; g kst-bob 4002; g kst-carol 4003\n"
+		   "g kst-sensors 4100; g kst-creators 4500\n"
+		   "u kst-alice 4001 kst-creators; u kst-bob 4002 kst-sensors\n"
+		   "u kst-carol 4003\n"))
+		fprintf(stderr, "# could not create the test users (numeric ids still work)\n");
+}
+
+/* ------------------------------------------------------------ fixture */
+
+FIXTURE(auth) {
+	struct kst_nl nl;
+};
+
+FIXTURE_SETUP(auth)
+{
+	ensure_users();
+	ASSERT_EQ(0, kst_reset());
+	ASSERT_EQ(0, kst_load("creator_gid=4500"));
+	ASSERT_EQ(0, kst_nl_open(&self->nl));
+}
+
+/* In the parent, after the test's process and its children are gone. */
+FIXTURE_TEARDOWN_PARENT(auth)
+{
+	struct kst_nl nl;
+
+	unlink("/tmp/kst-auth-node");
+	if (!kst_loaded())
+		return;
+	if (!kst_nl_open(&nl)) {
+		EXPECT_LE(0, kst_delete_all(&nl));
+		kst_nl_close(&nl);
+	}
+	EXPECT_EQ(0, kst_unload());
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Create @name with @mode, owner @uid:@gid, a 64K ring and @policy. */
+static int mk(struct kst_nl *nl, const char *name, __u16 mode, __u32 uid,
+	      __u32 gid, __u32 policy)
+{
+	struct kst_topic_opts o = {
+		.name = name, .set = KST_SET_MODE | KST_SET_UID | KST_SET_GID |
+				     KST_SET_RING | KST_SET_POLICY,
+		.mode = mode, .uid = uid, .gid = gid, .ring_size = 65536,
+		.policy = policy,
+	};
+
+	return kst_topic_create(nl, &o, NULL);
+}
+
+#define MK(name, mode, uid, gid) \
+	ASSERT_EQ(0, mk(&self->nl, name, mode, uid, gid, KSTREAM_POLICY_OVERWRITE)) \
+		TH_LOG("create %s: %s", name, self->nl.extack)
+
+#define GRANT(name, type, id, rights) \
+	ASSERT_EQ(0, kst_acl_add(&self->nl, name, type, id, rights)) \
+		TH_LOG("acl add: %s", self->nl.extack)
+
+#define REVOKE(name, type, id, rights) \
+	ASSERT_EQ(0, kst_acl_del(&self->nl, name, type, id, rights)) \
+		TH_LOG("acl del: %s", self->nl.extack)
+
+#define DENIED(name) kst_stat(&self->nl, name, KSTREAM_STAT_DENIED)
+
+/* In a child: take @w's identity for good, or die. */
+static void become(const struct who *w)
+{
+	if (setgroups(w->ngroups, w->groups) ||
+	    setresgid(w->gid, w->gid, w->gid) ||
+	    setresuid(w->uid, w->uid, w->uid))
+		_exit(99);
+}
+
+/* fork(); the child runs as @w.  Returns the child's pid (0 in it). */
+static pid_t fork_as(const struct who *w)
+{
+	pid_t pid = fork();
+
+	if (pid == 0 && w)
+		become(w);
+	return pid;
+}
+
+/*
+ * End of a child.  The harness's metadata is shared with forks: what
+ * failed in the child already failed the test.
+ */
+#define CHILD_DONE() _exit(0)
+
+static void wait_ok(struct __test_metadata *_metadata, pid_t pid)
+{
+	int status;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("child died, status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed");
+}
+
+/*
+ * Run the statements that follow @w in a child as @w (NULL: as root) and
+ * wait for it.  The harness's metadata is shared with forks, so EXPECTs
+ * and ASSERTs failing in the child fail the test.
+ */
+#define AS(w, ...) do {							\
+	pid_t __pid = fork_as(w);					\
+									\
+	ASSERT_LE(0, __pid);						\
+	if (__pid == 0) {						\
+		__VA_ARGS__;						\
+		CHILD_DONE();						\
+	}								\
+	wait_ok(_metadata, __pid);					\
+} while (0)
+
+/* A two-way channel between the test and a child, one byte per step. */
+struct chan {
+	int to_child[2], to_parent[2];
+};
+
+static void chan_init(struct chan *c)
+{
+	if (pipe(c->to_child) || pipe(c->to_parent))
+		abort();
+}
+
+static void chan_put(int fd)
+{
+	char b = 1;
+
+	if (write(fd, &b, 1) != 1)
+		abort();
+}
+
+static int chan_get(int fd)
+{
+	char b;
+
+	return read(fd, &b, 1) == 1 ? 0 : -1;
+}
+
+#define TELL_CHILD(c)	chan_put((c)->to_child[1])
+#define WAIT_CHILD(c)	ASSERT_EQ(0, chan_get((c)->to_parent[0]))
+#define TELL_PARENT(c)	chan_put((c)->to_parent[1])
+#define WAIT_PARENT(c)	(chan_get((c)->to_child[0]) ? _exit(98) : (void)0)
+
+static ssize_t wr(int fd, const void *p, size_t n)
+{
+	ssize_t r = write(fd, p, n);
+
+	return r < 0 ? -errno : r;
+}
+
+static ssize_t rd(int fd, void *p, size_t n)
+{
+	ssize_t r = read(fd, p, n);
+
+	return r < 0 ? -errno : r;
+}
+
+static int open_close(const char *name, int flags)
+{
+	int fd = kst_open(name, flags);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+/* Is process @pid asleep (S or D)?  Waits up to 10 s; 0 or -ETIMEDOUT. */
+static int wait_pid_sleeping(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (i = 0; i < 10000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			p = strrchr(buf, ')');
+			if (p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D'))
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Drop capabilities @drop (a mask of CAP_TO_MASK bits of word 0). */
+static int drop_caps(__u32 drop)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~drop;
+	d[0].permitted &= ~drop;
+	d[0].inheritable &= ~drop;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* ------------------------------------------------ raw netlink requests */
+
+/* Open a nest in @b; returns its offset for nest_end(). */
+static size_t nest_start(struct kst_buf *b, __u16 type)
+{
+	struct nlattr h = {
+		.nla_len = NLA_HDRLEN, .nla_type = type | NLA_F_NESTED,
+	};
+	size_t off = b->len;
+
+	kst_buf_bytes(b, &h, sizeof(h));
+	return off;
+}
+
+static void nest_end(struct kst_buf *b, size_t off)
+{
+	struct nlattr *h = (struct nlattr *)(b->data + off);
+
+	h->nla_len = b->len - off;
+}
+
+/* An ACL request for topic "t" with an entry made of the given parts. */
+static int acl_raw(struct kst_nl *nl, __u8 cmd, int type, int id, long long rights,
+		   int extra_type)
+{
+	struct kst_buf b = { .len = 0 };
+	size_t n;
+
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "t");
+	n = nest_start(&b, KSTREAM_A_ACL_ENTRY);
+	if (type >= 0)
+		kst_buf_u32(&b, KSTREAM_ACL_A_TYPE, type);
+	if (id >= 0)
+		kst_buf_u32(&b, KSTREAM_ACL_A_ID, id);
+	if (rights >= 0)
+		kst_buf_u32(&b, KSTREAM_ACL_A_RIGHTS, rights);
+	if (extra_type)
+		kst_buf_u32(&b, extra_type, 0);
+	nest_end(&b, n);
+	return kst_nl_raw(nl, cmd, 0, &b, NULL, 0);
+}
+
+#define EXPECT_REJECTED(err, call) do {					\
+	self->nl.extack[0] = '\0';					\
+	EXPECT_EQ(-(err), (call));					\
+	EXPECT_NE(0, self->nl.extack[0]) TH_LOG("no extack message");	\
+} while (0)
+
+/* ------------------------------------------------------------- audit */
+
+/*
+ * A socket on the audit multicast group: every audit record, auditd or
+ * not (root has CAP_AUDIT_READ).  -errno if audit is unavailable.
+ */
+static int audit_open(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = 1U << (AUDIT_NLGRP_READLOG - 1),
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * The number of AUDIT_KERNEL_OTHER records containing every one of the
+ * NULL-terminated strings that arrive within @ms milliseconds; returns as
+ * soon as one did if @first.
+ */
+static int audit_count(int fd, int ms, int first, ...)
+{
+	char buf[8192];
+	int found = 0;
+	__u64 end = kst_now_ns(CLOCK_MONOTONIC) + (__u64)ms * 1000000;
+
+	for (;;) {
+		__u64 now = kst_now_ns(CLOCK_MONOTONIC);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct nlmsghdr *h;
+		ssize_t n;
+
+		if (now >= end || (first && found))
+			return found;
+		if (poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		for (h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			char *text = NLMSG_DATA(h);
+			const char *s;
+			va_list ap;
+			int all = 1;
+
+			if (h->nlmsg_type != AUDIT_KERNEL_OTHER)
+				continue;
+			text[h->nlmsg_len - NLMSG_HDRLEN] = '\0';
+			va_start(ap, first);
+			while ((s = va_arg(ap, const char *)))
+				if (!strstr(text, s))
+					all = 0;
+			va_end(ap);
+			found += all;
+		}
+	}
+}
+
+#define AUDITED(fd, ...) audit_count(fd, 5000, 1, __VA_ARGS__, NULL)
+
+/* ------------------------------------------------- netlink: ACL commands */
+
+TEST_F_TIMEOUT(auth, acl_commands, 180)
+{
+	struct kst_topic t;
+	struct kst_buf b = { .len = 0 };
+	int i;
+
+	MK("t", 0600, 0, 0);
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_TRUE(t.attrs & (1U << KSTREAM_A_TOPIC_ACL)) TH_LOG("no ACL nest");
+	EXPECT_EQ(0, t.nr_acl);
+	EXPECT_EQ(0, t.bad_len);
+
+	GRANT("t", USER, BOB, SUB);
+	GRANT("t", USER, ALICE, PUB);
+	GRANT("t", GROUP, SENSORS, SUB);
+	GRANT("t", USER, ALICE, SUB);		/* adds to the entry */
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_EQ(0, t.acl_bad);
+	ASSERT_EQ(3, t.nr_acl);
+	/* users by uid, then groups by gid */
+	EXPECT_EQ(USER, t.acl[0].type);
+	EXPECT_EQ(ALICE, t.acl[0].id);
+	EXPECT_EQ(PUB | SUB, t.acl[0].rights);
+	EXPECT_EQ(USER, t.acl[1].type);
+	EXPECT_EQ(BOB, t.acl[1].id);
+	EXPECT_EQ(GROUP, t.acl[2].type);
+	EXPECT_EQ(SENSORS, t.acl[2].id);
+
+	REVOKE("t", USER, ALICE, PUB);		/* one right */
+	REVOKE("t", USER, BOB, -1);		/* the whole entry */
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_EQ(2, t.nr_acl);
+	EXPECT_EQ(SUB, kst_acl_find(&t, USER, ALICE));
+	EXPECT_EQ(-1, kst_acl_find(&t, USER, BOB));
+	REVOKE("t", GROUP, SENSORS, SUB);	/* last right: entry gone */
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_EQ(1, t.nr_acl);
+
+	/* a dump carries the ACL too */
+	{
+		struct kst_topic d[4];
+
+		ASSERT_EQ(1, kst_topic_dump(&self->nl, d, 4));
+		EXPECT_EQ(SUB, kst_acl_find(&d[0], USER, ALICE));
+	}
+
+	EXPECT_REJECTED(ENOENT, kst_acl_del(&self->nl, "t", USER, BOB, -1));
+	EXPECT_REJECTED(ENOENT, kst_acl_add(&self->nl, "nosuch", USER, BOB, SUB));
+	EXPECT_REJECTED(ENOENT, kst_acl_del(&self->nl, "nosuch", USER, BOB, SUB));
+
+	/* at most KSTREAM_ACL_MAX_ENTRIES entries */
+	for (i = 1; i < KSTREAM_ACL_MAX_ENTRIES; i++)
+		GRANT("t", USER, 10000 + i, SUB);
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_EQ(KSTREAM_ACL_MAX_ENTRIES, t.nr_acl);
+	EXPECT_REJECTED(ENOSPC, kst_acl_add(&self->nl, "t", GROUP, 7, SUB));
+	GRANT("t", USER, 10001, PUB);		/* an existing entry grows */
+
+	/* strict validation, an extack message every time */
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, -1, 1, SUB, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER, -1, SUB, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER, 1, -1, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER, 1, 0, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_DEL, USER, 1, 0, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER, 1, 0x8, 0));
+	EXPECT_REJECTED(ERANGE, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, 2, 1, SUB, 0));
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER, 1, SUB,
+					KSTREAM_ACL_A_MAX + 1));
+	/* (uid -1 is no uid in any namespace) */
+	EXPECT_REJECTED(EINVAL, acl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, USER,
+					(int)-1, SUB, 0));
+	/* no entry at all */
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "t");
+	EXPECT_REJECTED(EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, 0, &b, NULL, 0));
+	/* the ACL nest is read-only; entries are for ACL commands only */
+	b.len = 0;
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "t");
+	kst_buf_u32(&b, KSTREAM_A_TOPIC_ACL, 0);
+	EXPECT_REJECTED(EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_TOPIC_GET, 0, &b, NULL, 0));
+	b.len = 0;
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "u");
+	i = nest_start(&b, KSTREAM_A_ACL_ENTRY);
+	kst_buf_u32(&b, KSTREAM_ACL_A_TYPE, USER);
+	kst_buf_u32(&b, KSTREAM_ACL_A_ID, ALICE);
+	kst_buf_u32(&b, KSTREAM_ACL_A_RIGHTS, SUB);
+	nest_end(&b, i);
+	EXPECT_REJECTED(EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_TOPIC_NEW, 0, &b, NULL, 0));
+	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, "u", &t));
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "t", &t));
+	EXPECT_EQ(KSTREAM_ACL_MAX_ENTRIES, t.nr_acl);
+}
+
+/* --------------------------------------------- data rights: the model */
+
+TEST_F_TIMEOUT(auth, open_checks_mode_and_acl, 180)
+{
+	char path[128];
+
+	MK("t", 0600, 0, 0);
+	AS(&alice, {
+		EXPECT_EQ(-EACCES, open_close("t", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("t", O_WRONLY));
+	});
+	/* (the VFS refused those, on the node's mode: not kstream's denials) */
+	EXPECT_EQ(0, DENIED("t"));
+	/* with the node loosened, kstream's open hook refuses: counted */
+	kst_dev_path(path, sizeof(path), "t");
+	ASSERT_EQ(0, chmod(path, 0666));
+	AS(&alice, {
+		EXPECT_EQ(-EACCES, open_close("t", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("t", O_WRONLY));
+	});
+	EXPECT_EQ(2, DENIED("t"));
+
+	GRANT("t", USER, ALICE, SUB);
+	AS(&alice, {
+		EXPECT_EQ(0, open_close("t", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("t", O_WRONLY));
+		EXPECT_EQ(-EACCES, open_close("t", O_RDWR));
+	});
+	GRANT("t", USER, ALICE, PUB);
+	AS(&alice, {
+		EXPECT_EQ(0, open_close("t", O_WRONLY));
+		EXPECT_EQ(0, open_close("t", O_RDWR));
+	});
+
+	/* a group entry, through a supplementary group */
+	GRANT("t", GROUP, SENSORS, PUB);
+	AS(&bob, {
+		EXPECT_EQ(0, open_close("t", O_WRONLY));
+		EXPECT_EQ(-EACCES, open_close("t", O_RDONLY));
+	});
+	AS(&carol, EXPECT_EQ(-EACCES, open_close("t", O_WRONLY)));
+
+	/* an admin-only entry grants no data right */
+	GRANT("t", USER, CAROL, ADM);
+	AS(&carol, EXPECT_EQ(-EACCES, open_close("t", O_RDONLY)));
+}
+
+TEST_F_TIMEOUT(auth, posix_acl_semantics, 180)
+{
+	MK("p", 0604, 0, 0);			/* others may subscribe */
+	AS(&carol, EXPECT_EQ(0, open_close("p", O_RDONLY)));
+
+	/* a user's own entry decides for it, even against "other" */
+	GRANT("p", USER, CAROL, PUB);
+	AS(&carol, {
+		EXPECT_EQ(-EACCES, open_close("p", O_RDONLY));
+		EXPECT_EQ(0, open_close("p", O_WRONLY));
+	});
+	/* a matching group that does not grant: no falling back to "other" */
+	GRANT("p", GROUP, SENSORS, PUB);
+	AS(&bob, EXPECT_EQ(-EACCES, open_close("p", O_RDONLY)));
+	REVOKE("p", GROUP, SENSORS, -1);
+	AS(&bob, EXPECT_EQ(0, open_close("p", O_RDONLY)));
+	/* an admin-only entry does not hide "other" */
+	GRANT("p", USER, BOB, ADM);
+	AS(&bob, EXPECT_EQ(0, open_close("p", O_RDONLY)));
+
+	/* the owner gets the owner bits, whatever groups grant */
+	MK("o", 0260, ALICE, ALICE);
+	GRANT("o", GROUP, ALICE, SUB);
+	AS(&alice, {
+		EXPECT_EQ(-EACCES, open_close("o", O_RDONLY));
+		EXPECT_EQ(0, open_close("o", O_WRONLY));
+	});
+	/* group bits and named groups: one matching entry grants it all */
+	AS(&bob, EXPECT_EQ(-EACCES, open_close("o", O_RDWR)));
+	GRANT("o", GROUP, SENSORS, PUB | SUB);
+	AS(&bob, EXPECT_EQ(0, open_close("o", O_RDWR)));
+
+	/* root: CAP_DAC_OVERRIDE, as for files; uid 0 without it: nothing */
+	EXPECT_EQ(0, open_close("o", O_RDWR));
+	AS(NULL, {
+		ASSERT_EQ(0, drop_caps(CAP_TO_MASK(CAP_DAC_OVERRIDE) |
+				       CAP_TO_MASK(CAP_DAC_READ_SEARCH)));
+		EXPECT_EQ(-EACCES, open_close("o", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("o", O_WRONLY));
+	});
+	AS(NULL, {
+		/* reading only needs CAP_DAC_READ_SEARCH */
+		ASSERT_EQ(0, drop_caps(CAP_TO_MASK(CAP_DAC_OVERRIDE)));
+		EXPECT_EQ(0, open_close("o", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("o", O_WRONLY));
+	});
+}
+
+/* ----------------------------------------------- the node's POSIX ACL */
+
+struct xacl_entry {
+	__u16 tag, perm;
+	__u32 id;
+};
+
+/* The node's access ACL xattr into e[]; count, or -errno. */
+static int node_acl(const char *name, struct xacl_entry *e, int max)
+{
+	char path[128];
+	unsigned char buf[1024];
+	ssize_t n;
+	int i;
+
+	kst_dev_path(path, sizeof(path), name);
+	n = getxattr(path, "system.posix_acl_access", buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	if (n < 4 || *(__u32 *)buf != 2 || (n - 4) % 8)
+		return -EPROTO;
+	for (i = 0; i < (n - 4) / 8 && i < max; i++)
+		memcpy(&e[i], buf + 4 + 8 * i, 8);
+	return (n - 4) / 8;
+}
+
+static int node_mode(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	kst_dev_path(path, sizeof(path), name);
+	return stat(path, &st) ? -errno : (int)(st.st_mode & 07777);
+}
+
+/* The output of a shell command, or "" */
+static void capture(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	pclose(f);
+}
+
+#define ACL_USER_OBJ	0x01
+#define ACL_USER	0x02
+#define ACL_GROUP_OBJ	0x04
+#define ACL_GROUP	0x08
+#define ACL_MASK	0x10
+#define ACL_OTHER	0x20
+
+TEST_F_TIMEOUT(auth, node_carries_the_acl, 180)
+{
+	struct xacl_entry e[16];
+	struct stat st;
+	char out[4096], path[128];
+	int n;
+
+	MK("n", 0640, 0, 0);
+	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
+	GRANT("n", USER, ALICE, PUB);
+	GRANT("n", GROUP, SENSORS, SUB);
+	GRANT("n", USER, CAROL, ADM);		/* not a data right: not there */
+	n = node_acl("n", e, 16);
+	ASSERT_EQ(6, n);
+	EXPECT_EQ(ACL_USER_OBJ, e[0].tag);
+	EXPECT_EQ(6, e[0].perm);
+	EXPECT_EQ(ACL_USER, e[1].tag);
+	EXPECT_EQ(ALICE, e[1].id);
+	EXPECT_EQ(2, e[1].perm);
+	EXPECT_EQ(ACL_GROUP_OBJ, e[2].tag);
+	EXPECT_EQ(4, e[2].perm);
+	EXPECT_EQ(ACL_GROUP, e[3].tag);
+	EXPECT_EQ(SENSORS, e[3].id);
+	EXPECT_EQ(4, e[3].perm);
+	EXPECT_EQ(ACL_MASK, e[4].tag);
+	EXPECT_EQ(6, e[4].perm);
+	EXPECT_EQ(ACL_OTHER, e[5].tag);
+	EXPECT_EQ(0, e[5].perm);
+	EXPECT_EQ(0660, node_mode("n"));	/* group bits show the mask */
+
+	/* the VFS agrees: bob opens through its group, alice writes */
+	AS(&bob, EXPECT_EQ(0, open_close("n", O_RDONLY)));
+	AS(&alice, EXPECT_EQ(0, open_close("n", O_WRONLY)));
+
+	capture("getfacl -n /dev/" KSTREAM_CLASS_NAME "/n 2>&1", out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "user:4001:-w-")) TH_LOG("getfacl: %s", out);
+	EXPECT_NE(NULL, strstr(out, "group:4100:r--")) TH_LOG("getfacl: %s", out);
+
+	/* no data entry left: no ACL, the mode again */
+	REVOKE("n", USER, ALICE, -1);
+	REVOKE("n", GROUP, SENSORS, -1);
+	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
+	EXPECT_EQ(0640, node_mode("n"));
+
+	/* loosening the node gives nothing: open checks the policy */
+	kst_dev_path(path, sizeof(path), "n");
+	ASSERT_EQ(0, chmod(path, 0666));
+	AS(&alice, EXPECT_EQ(-EACCES, open_close("n", O_RDWR)));
+	/* nor does another node of the same device */
+	ASSERT_EQ(0, stat(path, &st));
+	unlink("/tmp/kst-auth-node");
+	ASSERT_EQ(0, mknod("/tmp/kst-auth-node", S_IFCHR | 0666, st.st_rdev));
+	AS(&alice, {
+		int fd = open("/tmp/kst-auth-node", O_RDONLY);
+
+		EXPECT_EQ(-1, fd);
+		EXPECT_EQ(EACCES, errno);
+	});
+	/* the next change of data rights puts the node back in line */
+	GRANT("n", USER, ALICE, SUB);
+	EXPECT_EQ(0640, node_mode("n"));	/* mask r--: the group bits */
+	AS(&alice, EXPECT_EQ(0, open("/tmp/kst-auth-node", O_RDONLY) < 0));
+	unlink("/tmp/kst-auth-node");
+}
+
+/* ---------------------------------------------------- revocation */
+
+TEST_F_TIMEOUT(auth, revocation_reaches_open_fds, 180)
+{
+	struct chan c;
+	pid_t pid;
+
+	MK("r", 0600, 0, 0);
+	GRANT("r", USER, ALICE, PUB | SUB);
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kstream_fd_info info;
+		char buf[64];
+		int rfd = kst_open("r", O_RDONLY | O_NONBLOCK);
+		int wfd = kst_open("r", O_WRONLY);
+		int n = -1;
+
+		ASSERT_LE(0, rfd);
+		ASSERT_LE(0, wfd);
+		EXPECT_EQ(5, wr(wfd, "hello", 5));
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* publish revoked */
+		EXPECT_EQ(-EACCES, wr(wfd, "again", 5));
+		EXPECT_EQ(POLLERR, kst_poll(wfd, POLLOUT, 0) & POLLERR);
+		EXPECT_EQ(5, rd(rfd, buf, sizeof(buf)));	/* still reads */
+		EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & POLLERR);
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* everything revoked */
+		EXPECT_EQ(-EACCES, rd(rfd, buf, sizeof(buf)));
+		EXPECT_EQ(POLLERR, kst_poll(rfd, POLLIN, 0) & POLLERR);
+		EXPECT_EQ(-1, lseek(rfd, 0, SEEK_SET));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(-1, ioctl(rfd, FIONREAD, &n));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(-EACCES, kst_info(rfd, &info));
+		EXPECT_EQ(-1, ioctl(rfd, KSTREAM_IOC_CURSOR_FD));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096 + 2 * 65536, PROT_READ,
+					   MAP_SHARED, rfd, 0));
+		EXPECT_EQ(EACCES, errno);
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* granted again */
+		EXPECT_EQ(3, wr(wfd, "new", 3));
+		EXPECT_EQ(3, rd(rfd, buf, sizeof(buf)));
+		EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & POLLERR);
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	REVOKE("r", USER, ALICE, PUB);
+	TELL_CHILD(&c);
+	WAIT_CHILD(&c);
+	REVOKE("r", USER, ALICE, -1);
+	TELL_CHILD(&c);
+	WAIT_CHILD(&c);
+	GRANT("r", USER, ALICE, PUB | SUB);
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+}
+
+TEST_F_TIMEOUT(auth, revocation_wakes_blocked_callers, 180)
+{
+	__u64 t0;
+	pid_t r, w;
+	int hold, fill;
+	char big[1024] = { 0 };
+
+	MK("r", 0600, 0, 0);
+	ASSERT_EQ(0, mk(&self->nl, "b", 0600, 0, 0, KSTREAM_POLICY_BLOCK));
+	GRANT("r", USER, ALICE, SUB);
+	GRANT("b", USER, ALICE, PUB);
+
+	/* a reader blocked in read() */
+	r = fork_as(&alice);
+	ASSERT_LE(0, r);
+	if (r == 0) {
+		char buf[16];
+		int fd = kst_open("r", O_RDONLY);
+
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-EACCES, rd(fd, buf, sizeof(buf)));
+		CHILD_DONE();
+	}
+	/* a producer blocked on a full block topic */
+	hold = kst_open("b", O_RDONLY);		/* never reads */
+	ASSERT_LE(0, hold);
+	fill = kst_open("b", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(0, fill);
+	while (wr(fill, big, sizeof(big)) > 0)
+		;
+	w = fork_as(&alice);
+	ASSERT_LE(0, w);
+	if (w == 0) {
+		int fd = kst_open("b", O_WRONLY);
+
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-EACCES, wr(fd, big, sizeof(big)));
+		CHILD_DONE();
+	}
+	ASSERT_EQ(0, wait_pid_sleeping(r));
+	ASSERT_EQ(0, wait_pid_sleeping(w));
+	usleep(100000);
+	ASSERT_EQ(0, wait_pid_sleeping(r));
+	t0 = kst_now_ns(CLOCK_MONOTONIC);
+	REVOKE("r", USER, ALICE, -1);
+	REVOKE("b", USER, ALICE, -1);
+	wait_ok(_metadata, r);
+	wait_ok(_metadata, w);
+	/* woken, not found by a timeout */
+	EXPECT_GT(2000000000ULL, kst_now_ns(CLOCK_MONOTONIC) - t0);
+	close(fill);
+	close(hold);
+}
+
+TEST_F_TIMEOUT(auth, revoked_reader_releases_block_topic, 180)
+{
+	char msg[1024] = { 0 };
+	struct chan c;
+	pid_t pid;
+	int w, n;
+
+	ASSERT_EQ(0, mk(&self->nl, "bk", 0600, 0, 0, KSTREAM_POLICY_BLOCK));
+	GRANT("bk", USER, ALICE, SUB);
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct kstream_fd_info info;
+		char buf[2048];
+		int fd = kst_open("bk", O_RDONLY | O_NONBLOCK);
+
+		ASSERT_LE(0, fd);
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* revoked, then granted back */
+		/* lapped while it did not count: it reads on, from the tail */
+		EXPECT_EQ(sizeof(msg), rd(fd, buf, sizeof(buf)));
+		ASSERT_EQ(0, kst_info(fd, &info));
+		EXPECT_LT(0, info.lost);
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	w = kst_open("bk", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	for (n = 0; wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_LT(0, n);
+	EXPECT_EQ(-EAGAIN, wr(w, msg, sizeof(msg)));	/* alice holds it */
+	/* a reader that may no longer read holds nothing back */
+	REVOKE("bk", USER, ALICE, SUB);
+	for (n = 0; n < 200 && wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_EQ(200, n);
+	/* granted back, it counts again */
+	GRANT("bk", USER, ALICE, SUB);
+	for (n = 0; wr(w, msg, sizeof(msg)) > 0; n++)
+		;
+	EXPECT_GT(200, n);
+	EXPECT_EQ(-EAGAIN, wr(w, msg, sizeof(msg)));
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	close(w);
+}
+
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Read a u64 of a mapping; -1 (and no crash) if that raised SIGBUS. */
+static long long touch(const volatile __u64 *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	long long v;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		v = (long long)*p;
+	else
+		v = -1;
+	sigaction(SIGBUS, &old, NULL);
+	return v;
+}
+
+TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
+{
+	size_t len = 4096 + 2 * 65536;
+	struct chan ca, cb;
+	pid_t a, b;
+	int pub;
+
+	MK("m", 0600, 0, 0);
+	GRANT("m", USER, ALICE, SUB);
+	GRANT("m", GROUP, SENSORS, SUB);
+	chan_init(&ca);
+	chan_init(&cb);
+
+	a = fork_as(&alice);
+	ASSERT_LE(0, a);
+	if (a == 0) {
+		int fd = kst_open("m", O_RDONLY | O_NONBLOCK), cfd;
+		struct kstream_ring_ctl *ctl;
+		char buf[16];
+
+		ASSERT_LE(0, fd);
+		ctl = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ctl);
+		EXPECT_EQ(65536, touch(&ctl->size));
+		cfd = ioctl(fd, KSTREAM_IOC_CURSOR_FD);
+		EXPECT_LE(0, cfd);
+		TELL_PARENT(&ca);
+		WAIT_PARENT(&ca);		/* revoked */
+		EXPECT_EQ(-1, touch(&ctl->size)) TH_LOG("the ring is still mapped");
+		EXPECT_EQ(-1, touch(&ctl->head));
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, cfd, 0));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(POLLERR, kst_poll(fd, POLLIN, 0) & POLLERR);
+		EXPECT_EQ(-EACCES, rd(fd, buf, sizeof(buf)));
+		TELL_PARENT(&ca);
+		WAIT_PARENT(&ca);		/* granted again */
+		EXPECT_EQ(65536, touch(&ctl->size));
+		CHILD_DONE();
+	}
+	b = fork_as(&bob);
+	ASSERT_LE(0, b);
+	if (b == 0) {
+		int fd = kst_open("m", O_RDONLY);
+		struct kstream_ring_ctl *ctl;
+		const struct kstream_msg_hdr *h;
+
+		ASSERT_LE(0, fd);
+		ctl = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ctl);
+		EXPECT_EQ(0, touch(&ctl->head));
+		/* the ring cannot be pinned (no pin outlives a revocation) */
+		{
+			__u64 v;
+			struct iovec local = { &v, sizeof(v) };
+			struct iovec remote = { ctl, sizeof(v) };
+
+			EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1,
+						       &remote, 1, 0));
+			EXPECT_EQ(EFAULT, errno);
+		}
+		TELL_PARENT(&cb);
+		WAIT_PARENT(&cb);		/* alice revoked, one message */
+		/* bob keeps his right: the mapping comes back by faults */
+		EXPECT_EQ(KSTREAM_REC_SIZE(7), touch(&ctl->head));
+		h = (const void *)((char *)ctl + 4096);
+		EXPECT_EQ(7, h->len);
+		EXPECT_EQ(0, memcmp(h + 1, "message", 7));
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&ca);
+	WAIT_CHILD(&cb);
+	REVOKE("m", USER, ALICE, -1);
+	pub = kst_open("m", O_WRONLY);
+	ASSERT_LE(0, pub);
+	ASSERT_EQ(7, wr(pub, "message", 7));
+	close(pub);
+	TELL_CHILD(&ca);
+	TELL_CHILD(&cb);
+	wait_ok(_metadata, b);
+	WAIT_CHILD(&ca);
+	GRANT("m", USER, ALICE, SUB);
+	TELL_CHILD(&ca);
+	wait_ok(_metadata, a);
+}
+
+/* --------------------------------------------------- delegation */
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+TEST_F_TIMEOUT(auth, scm_rights_delegates_the_openers_rights, 180)
+{
+	struct chan c;
+	int sp[2];
+	pid_t pid;
+	__u64 denied;
+
+	MK("s", 0600, 0, 0);
+	GRANT("s", USER, ALICE, PUB | SUB);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sp));
+	chan_init(&c);
+
+	/* alice opens and hands the fd over */
+	AS(&alice, {
+		int fd = kst_open("s", O_RDWR);
+
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(0, send_fd(sp[0], fd));
+	});
+	/* carol has no right of her own, but uses alice's fd */
+	pid = fork_as(&carol);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char buf[16];
+		int fd;
+
+		EXPECT_EQ(-EACCES, open_close("s", O_RDONLY));
+		fd = recv_fd(sp[1]);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(4, wr(fd, "from", 4));
+		EXPECT_EQ(4, rd(fd, buf, sizeof(buf)));
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* alice's grant revoked */
+		EXPECT_EQ(-EACCES, wr(fd, "more", 4));
+		EXPECT_EQ(-EACCES, rd(fd, buf, sizeof(buf)));
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	denied = DENIED("s");
+	REVOKE("s", USER, ALICE, -1);
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	EXPECT_EQ(denied + 2, DENIED("s"));
+}
+
+/* ------------------------------------------------ control plane */
+
+TEST_F_TIMEOUT(auth, unprivileged_users_cannot_administer, 180)
+{
+	struct kst_topic t;
+	__u64 denied;
+
+	MK("root", 0600, 0, 0);
+	MK("shared", 0600, 0, 0);
+	GRANT("shared", USER, ALICE, ADM);
+	denied = DENIED("root");
+
+	AS(&carol, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "mine" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_NE(0, nl.extack[0]);
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "root"));
+		EXPECT_NE(0, nl.extack[0]);
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "nosuch"));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "root", USER, CAROL, SUB));
+		EXPECT_NE(0, nl.extack[0]);
+		EXPECT_EQ(-EPERM, kst_acl_del(&nl, "root", USER, CAROL, -1));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "shared", USER, CAROL, SUB));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "nosuch", USER, CAROL, SUB));
+		/* reading needs nothing */
+		EXPECT_EQ(0, kst_topic_get(&nl, "root", &t));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(denied + 3, DENIED("root"));
+
+	/* alice administers "shared", and nothing else */
+	AS(&alice, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "mine" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(0, kst_acl_add(&nl, "shared", USER, CAROL, SUB));
+		EXPECT_EQ(0, kst_acl_add(&nl, "shared", USER, BOB, ADM));
+		EXPECT_EQ(0, kst_acl_del(&nl, "shared", USER, BOB, -1));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "root", USER, ALICE, SUB));
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "root"));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_EQ(0, kst_topic_delete(&nl, "shared"));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(0, kst_topic_get(&self->nl, "root", &t));
+	EXPECT_EQ(0, t.nr_acl);
+	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, "shared", &t));
+
+	/* a socket root opened, used by alice: alice's rights only */
+	MK("shared", 0600, 0, 0);
+	GRANT("shared", USER, ALICE, ADM);
+	{
+		struct kst_nl rootsock;
+
+		ASSERT_EQ(0, kst_nl_open(&rootsock));
+		AS(&alice, {
+			struct kst_topic_opts o = { .name = "mine" };
+
+			EXPECT_EQ(-EPERM, kst_topic_create(&rootsock, &o, NULL));
+			EXPECT_EQ(-EPERM, kst_acl_add(&rootsock, "root", USER, ALICE, SUB));
+			EXPECT_EQ(0, kst_acl_add(&rootsock, "shared", USER, CAROL, SUB));
+		});
+		kst_nl_close(&rootsock);
+	}
+	/* a socket alice opened, used by root: alice's rights only */
+	AS(NULL, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "mine" };
+
+		ASSERT_EQ(0, setresgid(ALICE, ALICE, 0));
+		ASSERT_EQ(0, setresuid(ALICE, ALICE, 0));
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		ASSERT_EQ(0, setresuid(0, 0, 0));
+		ASSERT_EQ(0, setresgid(0, 0, 0));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "root"));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "root", USER, 0, SUB));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(0, kst_topic_get(&self->nl, "root", &t));
+	EXPECT_EQ(0, t.nr_acl);
+	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, "mine", &t));
+}
+
+TEST_F_TIMEOUT(auth, creator_group, 180)
+{
+	struct kst_topic t;
+
+	AS(&creator, {
+		struct kst_nl nl;
+		struct kst_topic got;
+		struct kst_topic_opts o = { .name = "mine" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		ASSERT_EQ(0, kst_topic_create(&nl, &o, &got)) TH_LOG("%s", nl.extack);
+		EXPECT_EQ(ALICE, got.uid);	/* it owns what it creates */
+		EXPECT_EQ(ALICE, got.gid);
+		EXPECT_EQ(ADM, kst_acl_find(&got, USER, ALICE));
+		/* for itself only */
+		o.name = "theirs";
+		o.set = KST_SET_UID;
+		o.uid = 0;
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_NE(0, nl.extack[0]);
+		o.set = KST_SET_GID;
+		o.gid = 0;
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		o.gid = CREATORS;		/* one of its groups */
+		EXPECT_EQ(0, kst_topic_create(&nl, &o, NULL));
+		/* and administers it */
+		EXPECT_EQ(0, kst_acl_add(&nl, "mine", USER, BOB, SUB));
+		EXPECT_EQ(0, kst_topic_delete(&nl, "theirs"));
+		kst_nl_close(&nl);
+	});
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "mine", &t));
+	EXPECT_EQ(ALICE, t.uid);
+	EXPECT_EQ(SUB, kst_acl_find(&t, USER, BOB));
+	AS(&alice, EXPECT_EQ(0, open_close("mine", O_RDWR)));	/* mode 0600 */
+	AS(&bob, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "bobs" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "mine", USER, BOB, PUB));
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "mine"));
+		kst_nl_close(&nl);
+	});
+	/* the parameter is read at every request */
+	ASSERT_EQ(0, system("echo -1 >/sys/module/kstream/parameters/creator_gid"));
+	AS(&creator, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "more" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		kst_nl_close(&nl);
+	});
+}
+
+/* ------------------------------------------------ user namespaces */
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+TEST_F_TIMEOUT(auth, root_in_a_user_namespace_gains_nothing, 180)
+{
+	char path[64];
+	struct kst_topic t;
+	struct chan c;
+	pid_t pid;
+
+	MK("priv", 0600, 0, 0);
+	MK("alices", 0400, ALICE, ALICE);
+	GRANT("alices", USER, ALICE, ADM);
+	chan_init(&c);
+
+	pid = fork_as(NULL);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2];
+		struct kst_topic_opts o = { .name = "evil" };
+		struct kst_topic got;
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, setgroups(0, NULL));
+		ASSERT_EQ(0, unshare(CLONE_NEWUSER));
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* uid 0 here is 4001 outside */
+		ASSERT_EQ(0, setresgid(0, 0, 0));
+		ASSERT_EQ(0, setresuid(0, 0, 0));
+		ASSERT_EQ(0, syscall(SYS_capget, &h, d));
+		ASSERT_TRUE(d[0].effective & CAP_TO_MASK(CAP_NET_ADMIN));
+		ASSERT_TRUE(d[0].effective & CAP_TO_MASK(CAP_DAC_OVERRIDE));
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "priv"));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "priv", USER, 0, SUB));
+		EXPECT_EQ(-EACCES, open_close("priv", O_RDONLY));
+		/*
+		 * Its own topic: the VFS lets its CAP_DAC_OVERRIDE (the node's
+		 * owner is mapped here) open for writing, kstream does not.
+		 */
+		EXPECT_EQ(0, open_close("alices", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("alices", O_WRONLY));
+		/* what 4001 may do it may, in its own ids */
+		EXPECT_EQ(0, kst_acl_add(&nl, "alices", USER, 0, SUB));
+		EXPECT_EQ(-EINVAL, kst_acl_add(&nl, "alices", USER, 1, SUB));
+		EXPECT_NE(0, nl.extack[0]);
+		ASSERT_EQ(0, kst_topic_get(&nl, "alices", &got));
+		EXPECT_EQ(0, got.uid);
+		EXPECT_EQ(ADM | SUB, kst_acl_find(&got, USER, 0));
+		ASSERT_EQ(0, kst_topic_get(&nl, "priv", &got));
+		EXPECT_EQ(NOBODY, got.uid);
+		kst_nl_close(&nl);
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	ASSERT_EQ(0, write_file(path, "0 4001 1\n"));
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+	ASSERT_EQ(0, write_file(path, "deny\n"));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	ASSERT_EQ(0, write_file(path, "0 4001 1\n"));
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "alices", &t));
+	EXPECT_EQ(ADM | SUB, kst_acl_find(&t, USER, ALICE));
+	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, "evil", &t));
+}
+
+/* ------------------------------------------- denials: counter, audit */
+
+TEST_F_TIMEOUT(auth, denials_are_counted_and_audited, 180)
+{
+	int afd = audit_open();
+	char kmsg[65536];
+	struct chan c;
+	pid_t pid;
+	int kfd;
+
+	if (afd < 0)
+		SKIP(return, "no audit multicast socket: %d", afd);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd >= 0)
+		lseek(kfd, 0, SEEK_END);
+
+	MK("au", 0600, 0, 0);
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=create topic=au res=1"));
+	EXPECT_EQ(0, DENIED("au"));
+
+	/* a node made world-writable: the VFS lets alice in, kstream not */
+	{
+		char path[128];
+
+		kst_dev_path(path, sizeof(path), "au");
+		ASSERT_EQ(0, chmod(path, 0666));
+	}
+	AS(&alice, EXPECT_EQ(-EACCES, open_close("au", O_RDONLY)));
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=open topic=au res=0", "errno=13",
+			     "denied_by=acl", "want=subscribe", "fd_uid=4001",
+			     " uid=4001"));
+	EXPECT_EQ(1, DENIED("au"));
+
+	GRANT("au", USER, ALICE, PUB);
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=acl_add topic=au res=1",
+			     "acl=user:4001", "rights=publish", " uid=0"));
+
+	/* repeated denials of one fd: each counted, audited once */
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = kst_open("au", O_WRONLY);
+
+		ASSERT_LE(0, fd);
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);
+		EXPECT_EQ(-EACCES, wr(fd, "x", 1));
+		EXPECT_EQ(-EACCES, wr(fd, "x", 1));
+		EXPECT_EQ(-EACCES, wr(fd, "x", 1));
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	REVOKE("au", USER, ALICE, PUB);
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=acl_del topic=au res=1", "acl=user:4001"));
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	EXPECT_EQ(4, DENIED("au"));
+	EXPECT_EQ(1, audit_count(afd, 1500, 0, "kstream op=publish topic=au res=0",
+				 "want=publish", "fd_uid=4001", NULL));
+
+	/* control plane */
+	AS(&alice, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "au", USER, ALICE, SUB));
+		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "au"));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=acl_add topic=au res=0", "errno=1",
+			     "denied_by=acl", " uid=4001"));
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=delete topic=au res=0", "errno=1"));
+	EXPECT_EQ(6, DENIED("au"));
+	AS(&alice, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "nope" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=create topic=nope res=0", "errno=1"));
+
+	/*
+	 * Without auditd the records also reach the kernel log, at most 10
+	 * in 5 s (printk_ratelimit()): let the window pass first.
+	 */
+	sleep(6);
+	EXPECT_EQ(0, kst_topic_delete(&self->nl, "au"));
+	EXPECT_EQ(1, AUDITED(afd, "kstream op=delete topic=au res=1"));
+	if (kfd >= 0) {
+		size_t have = 0;
+		ssize_t n;
+		int tries;
+
+		/* kauditd prints after the multicast: give it a moment */
+		kmsg[0] = '\0';
+		for (tries = 0; tries < 30; tries++) {
+			while (have < sizeof(kmsg) - 512 &&
+			       (n = read(kfd, kmsg + have, sizeof(kmsg) - 1 - have)) > 0)
+				have += n;
+			kmsg[have] = '\0';
+			if (strstr(kmsg, "kstream op=delete topic=au res=1"))
+				break;
+			usleep(100000);
+		}
+		EXPECT_NE(NULL, strstr(kmsg, "kstream op=delete topic=au res=1"))
+			TH_LOG("no audit line in the kernel log");
+		close(kfd);
+	}
+	close(afd);
+}
+
+/* --------------------------------------------------- streamctl acl */
+
+static int sh(const char *cmd)
+{
+	int s = system(cmd);
+
+	return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+}
+
+TEST_F_TIMEOUT(auth, streamctl_acl, 180)
+{
+	char out[8192], cmd[512];
+	const char *src = getenv("KSTREAM_SRC");
+	char sc[256];
+
+	if (!getpwnam("kst-alice") || !getgrnam("kst-sensors"))
+		SKIP(return, "test users missing");
+	snprintf(sc, sizeof(sc), "%s/build/bin/streamctl", src ? src : ".");
+	if (access(sc, X_OK))
+		SKIP(return, "no streamctl at %s", sc);
+
+	MK("sc", 0600, 0, 0);
+#define SC(args) (snprintf(cmd, sizeof(cmd), "%s " args " 2>/dev/null", sc), sh(cmd))
+	EXPECT_EQ(0, SC("acl add sc user kst-alice publish"));
+	EXPECT_EQ(0, SC("acl add sc group kst-sensors subscribe"));
+	EXPECT_EQ(0, SC("acl add sc user kst-alice subscribe,admin"));
+	EXPECT_EQ(0, SC("acl add sc user 4003 subscribe"));
+
+	snprintf(cmd, sizeof(cmd), "%s acl show sc", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "user:kst-alice:publish,subscribe,admin\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "group:kst-sensors:subscribe\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "user:kst-carol:subscribe\n")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -j acl show sc", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "{\"type\":\"user\",\"id\":4001,\"name\":\"kst-alice\","
+			       "\"rights\":[\"publish\",\"subscribe\",\"admin\"]}")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "{\"type\":\"group\",\"id\":4100,\"name\":\"kst-sensors\","
+			       "\"rights\":[\"subscribe\"]}")) TH_LOG("%s", out);
+
+	capture("getfacl -n /dev/" KSTREAM_CLASS_NAME "/sc 2>&1", out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "user:4001:rw-")) TH_LOG("%s", out);
+
+	EXPECT_EQ(0, SC("acl del sc user kst-alice publish"));
+	EXPECT_EQ(0, SC("acl del sc user 4003"));
+	snprintf(cmd, sizeof(cmd), "%s acl show sc", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "user:kst-alice:subscribe,admin\n")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "kst-carol")) TH_LOG("%s", out);
+
+	/* usage errors: 2, nothing sent; refusals: 1 */
+	EXPECT_EQ(2, SC("acl add sc user no-such-user-here publish"));
+	EXPECT_EQ(2, SC("acl add sc user kst-alice fly"));
+	EXPECT_EQ(2, SC("acl add sc user kst-alice"));
+	EXPECT_EQ(2, SC("acl add sc person kst-alice publish"));
+	EXPECT_EQ(1, SC("acl add nosuch user kst-alice publish"));
+	EXPECT_EQ(1, SC("acl del sc user kst-bob"));
+
+	/* an unprivileged user is told what it lacks, before anything is sent */
+	AS(&carol, {
+		snprintf(cmd, sizeof(cmd), "%s acl add sc user kst-carol publish 2>&1", sc);
+		capture(cmd, out, sizeof(out));
+		EXPECT_NE(NULL, strstr(out, "CAP_NET_ADMIN")) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "admin")) TH_LOG("%s", out);
+		EXPECT_EQ(1, SC("acl add sc user kst-carol publish"));
+		EXPECT_EQ(1, SC("topic add carols"));
+	});
+	/* alice administers it: she may */
+	AS(&alice, EXPECT_EQ(0, SC("acl add sc user kst-carol publish")));
+	snprintf(cmd, sizeof(cmd), "%s topic show sc", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "denied ")) TH_LOG("%s", out);
+#undef SC
+}
+
+TEST_HARNESS_MAIN

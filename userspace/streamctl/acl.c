@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * streamctl acl add|del|show: a topic's ACL entries.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include <linux/kstream.h>
+
+#include "acl.h"
+#include "json.h"
+#include "nl.h"
+#include "streamctl.h"
+#include "topic.h"
+
+/* KSTREAM_CMD_ACL_ADD / _DEL for a, or NULL (out of memory). */
+static struct nl_msg *acl_msg(const struct kst_nl *nl, uint8_t cmd,
+			      const struct acl_args *a)
+{
+	struct nl_msg *msg = kst_nl_msg(nl, cmd, NLM_F_ACK);
+	struct nlattr *e;
+
+	if (!msg)
+		return NULL;
+	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, a->topic))
+		goto fail;
+	e = nla_nest_start(msg, KSTREAM_A_ACL_ENTRY);
+	if (!e || nla_put_u32(msg, KSTREAM_ACL_A_TYPE, a->type) ||
+	    nla_put_u32(msg, KSTREAM_ACL_A_ID, a->id) ||
+	    (a->have_rights && nla_put_u32(msg, KSTREAM_ACL_A_RIGHTS, a->rights)))
+		goto fail;
+	nla_nest_end(msg, e);
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+/* acl add / acl del: silent on success. */
+static int acl_change(int argc, char **argv, bool del)
+{
+	const char *what = del ? "acl del" : "acl add";
+	struct acl_args a;
+	struct nl_msg *msg;
+	struct kst_nl nl;
+	char err[256];
+	int ret;
+
+	if (acl_args_parse(&a, argc, argv, del, err, sizeof(err))) {
+		fprintf(stderr, "streamctl: %s: %s\n", what, err);
+		return EXIT_USAGE;
+	}
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = priv_check_admin(&nl, what, a.topic);
+	if (!ret) {
+		msg = acl_msg(&nl, del ? KSTREAM_CMD_ACL_DEL : KSTREAM_CMD_ACL_ADD,
+			      &a);
+		ret = msg ? kst_nl_request(&nl, msg, NULL, NULL) : kst_nl_nomem();
+	}
+	kst_nl_close(&nl);
+	return ret;
+}
+
+static int acl_add(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	return acl_change(argc, argv, false);
+}
+
+static int acl_del(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	return acl_change(argc, argv, true);
+}
+
+static int acl_show(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_info t;
+	struct kst_nl nl;
+	struct json j;
+	int ret;
+
+	if (argc != 1) {
+		fprintf(stderr, argc ? "streamctl: acl show: unexpected argument \"%s\"\n"
+				     : "streamctl: acl show: missing topic name\n",
+			argc ? argv[1] : "");
+		return EXIT_USAGE;
+	}
+	if (!topic_name_valid(argv[0])) {
+		fprintf(stderr, "streamctl: acl show: invalid topic name \"%s\"\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = topic_get(&nl, argv[0], &t);
+	kst_nl_close(&nl);
+	if (ret) {
+		fprintf(stderr, "streamctl: %s%s\n", strerror(-ret),
+			ret == -ENOENT ? ": no such topic" : "");
+		return EXIT_ERROR;
+	}
+	if (ctl->json) {
+		json_init(&j, stdout);
+		acl_print_json(&j, &t, &acl_default_names);
+		putchar('\n');
+	} else {
+		acl_print_text(stdout, &t, &acl_default_names);
+	}
+	return EXIT_OK;
+}
+
+static int acl_help(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+} acl_cmds[] = {
+	{ "add", acl_add },
+	{ "del", acl_del },
+	{ "delete", acl_del },
+	{ "show", acl_show },
+	{ "help", acl_help },
+};
+
+/* streamctl acl COMMAND [ARGS]; argv[0] is "acl". */
+int cmd_acl(struct ctl *ctl, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		fprintf(stderr, "streamctl: acl: missing command (add, del, show)\n");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(acl_cmds) / sizeof(acl_cmds[0]); i++)
+		if (!strcmp(argv[1], acl_cmds[i].name))
+			return acl_cmds[i].fn(ctl, argc - 2, argv + 2);
+	fprintf(stderr, "streamctl: unknown acl command \"%s\" (try streamctl -h)\n",
+		argv[1]);
+	return EXIT_USAGE;
+}
