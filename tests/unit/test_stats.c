@@ -370,7 +370,7 @@ static void json_full(void **state)
 		 "\"policy\":\"overwrite\",\"mode\":\"0660\",\"uid\":0,\"gid\":0,"
 		 "\"stats\":{\"published\":10,\"published_bytes\":640,\"dropped\":0,"
 		 "\"lost\":3,\"readers\":2,\"writers\":1,\"head_seq\":10,\"tail_seq\":2,"
-		 "\"ring_used\":1024,\"delivered\":20,\"delivered_bytes\":1280,"
+		 "\"ring_used\":1024,\"dropped_filter\":0,\"dropped_sample\":0,\"dropped_ratelimit\":0,\"delivered\":20,\"delivered_bytes\":1280,"
 		 "\"err_empty\":1,\"err_too_big\":2,\"err_full\":0,\"err_intr\":0,"
 		 "\"err_fault\":0,\"err_gone\":4,\"max_lag\":5,\"max_lag_bytes\":440,"
 		 "\"latency_histogram\":%s},"
