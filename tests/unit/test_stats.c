@@ -372,7 +372,7 @@ static void json_full(void **state)
 		 "\"lost\":3,\"readers\":2,\"writers\":1,\"head_seq\":10,\"tail_seq\":2,"
 		 "\"ring_used\":1024,\"dropped_filter\":0,\"dropped_sample\":0,\"dropped_ratelimit\":0,\"delivered\":20,\"delivered_bytes\":1280,"
 		 "\"err_empty\":1,\"err_too_big\":2,\"err_full\":0,\"err_intr\":0,"
-		 "\"err_fault\":0,\"err_gone\":4,\"max_lag\":5,\"max_lag_bytes\":440,"
+		 "\"err_fault\":0,\"err_gone\":4,\"max_lag\":5,\"max_lag_bytes\":440,\"denied\":0,"
 		 "\"latency_histogram\":%s},"
 		 "\"latency_ns\":{\"p50\":1536,\"p99\":2038,\"p999\":2047,\"samples\":20},"
 		 "\"readers\":[{\"pid\":1234,\"mapped\":false,\"delivered\":20,\"lost\":3,"
