@@ -249,6 +249,10 @@ static KSTREAM_STAT_ATTR(published_bytes, published_bytes);
 static KSTREAM_STAT_ATTR(delivered, delivered);
 static KSTREAM_STAT_ATTR(delivered_bytes, delivered_bytes);
 static KSTREAM_STAT_ATTR(dropped, dropped);
+static KSTREAM_STAT_ATTR(dropped_filter, dropped_filter);
+static KSTREAM_STAT_ATTR(dropped_sample, dropped_sample);
+static KSTREAM_STAT_ATTR(dropped_ratelimit, dropped_ratelimit);
+static KSTREAM_STAT_ATTR(denied, denied);
 static KSTREAM_STAT_ATTR(lost, lost);
 static KSTREAM_STAT_ATTR(readers, readers);
 static KSTREAM_STAT_ATTR(writers, writers);
@@ -284,6 +288,10 @@ static struct attribute *kstream_stats_attrs[] = {
 	&kstream_stat_attr_delivered.attr.attr,
 	&kstream_stat_attr_delivered_bytes.attr.attr,
 	&kstream_stat_attr_dropped.attr.attr,
+	&kstream_stat_attr_dropped_filter.attr.attr,
+	&kstream_stat_attr_dropped_sample.attr.attr,
+	&kstream_stat_attr_dropped_ratelimit.attr.attr,
+	&kstream_stat_attr_denied.attr.attr,
 	&kstream_stat_attr_lost.attr.attr,
 	&kstream_stat_attr_readers.attr.attr,
 	&kstream_stat_attr_writers.attr.attr,
