@@ -150,10 +150,17 @@ $(B)/lib/libkstream.so: $(LIB_OBJS)
 $(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
 
-# Benchmarks link libkstream as an application would.
-$(B)/bin/kstream-bench: userspace/bench/kstream-bench.c $(B)/lib/libkstream.a userspace/lib/libkstream.h
+# Benchmarks link libkstream as an application would, and the peers'
+# libraries (ZeroMQ, Mosquitto, iceoryx's C binding) as their users would.
+BENCH_SRCS := $(wildcard userspace/bench/*.c)
+BENCH_PEER_CFLAGS := $(shell pkg-config --cflags libzmq libmosquitto 2>/dev/null) \
+	-I$(lastword $(sort $(wildcard /usr/include/iceoryx/v*)))
+BENCH_PEER_LIBS := $(shell pkg-config --libs libzmq libmosquitto 2>/dev/null || echo -lzmq -lmosquitto) \
+	-liceoryx_binding_c
+$(B)/bin/kstream-bench: $(BENCH_SRCS) userspace/bench/bench.h $(B)/lib/libkstream.a userspace/lib/libkstream.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib -o $@ $< $(B)/lib/libkstream.a -lpthread
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(BENCH_PEER_CFLAGS) -o $@ $(BENCH_SRCS) \
+		$(B)/lib/libkstream.a $(BENCH_PEER_LIBS) -lrt -lpthread
 
 # Examples and demo programs link libkstream as an application would.
 EXAMPLES := $(patsubst userspace/examples/%.c,$(B)/bin/%,$(wildcard userspace/examples/*.c))

@@ -1,19 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kstream-bench: throughput of one producer and R consumers on a topic,
- * through libkstream as an application would use it.
+ * kstream-bench: the workloads, over any transport of bench.h.
  *
- *   kstream-bench TOPIC SIZE COUNT MODE [READERS]
- *     MODE: read (one message per read()), batch (records mode, many per
- *           read()), mmap (zero-copy)
+ *   kstream-bench throughput TRANSPORT SIZE [-r READERS] [-p PRODUCERS]
+ *                            [-t SECONDS] [-n NAME]
+ *   kstream-bench pingpong TRANSPORT SIZE [-s] [-t SECONDS] [-n NAME]
+ *   kstream-bench memcpy SIZE [-t SECONDS]
+ *   kstream-bench memory TOPIC N read|mmap
+ *   kstream-bench list
  *
- * The topic should use the block policy, so that every message reaches
- * every consumer and the run can be checked: each consumer verifies the
- * count, the sequence continuity and a checksum of every payload, and the
- * run fails (exit 1) if anything is off, so no figure comes from a broken
- * run.  Prints one line: mode, size, messages/s, MB/s, deliveries/s.
+ * throughput: P producers publish SIZE-byte messages for SECONDS, then one
+ *   final message each; R readers each receive every message.  Every
+ *   reader checks every message: per-producer sequence (no loss, no
+ *   duplicate, no reordering), a trailer equal to the header (not torn)
+ *   and a checksum of the whole payload against what was sent.  Any
+ *   mismatch fails the run (exit 1): no figure comes from a broken run.
+ * pingpong: a message goes A -> B on stream NAME, B sends it back on
+ *   NAME-pong; round trips for SECONDS (2000 at least, if they fit in 10 x
+ *   SECONDS), percentiles of the round-trip time.
+ *   -s: readers busy-poll (transports that can).
+ * memcpy: copy bandwidth of SIZE-byte buffers, the reference for payload
+ *   copies.
+ * memory: the memory N kstream consumers of TOPIC cost (MemFree before and
+ *   after opening them; zero-copy ones map the ring and touch all of it).
+ *
+ * Output: one line "result key=value ..." (tests/bench/report parses it).
+ * Under an emulator (TCG), absolute figures mean little; compare ratios
+ * between transports of the same run.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,20 +37,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 
-#include <linux/kstream.h>
 #include <libkstream.h>
 
-struct consumer {
-	pthread_t thread;
-	struct ks_consumer *c;	/* batch and mmap modes */
-	int fd;			/* read mode: plain read(), one message each */
-	size_t size;
-	uint64_t count, got, sum, bad;
+#include "bench.h"
+
+static const struct bench_transport *const transports[] = {
+	&bench_kstream_read, &bench_kstream_batch, &bench_kstream_mmap,
+	&bench_pipe, &bench_unix, &bench_mq, &bench_zmq, &bench_mqtt,
+	&bench_iceoryx,
 };
 
-static uint64_t now_ns(void)
+#define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
+
+uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -42,158 +58,630 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* The payload of message i: its index, then filler derived from it. */
-static void fill(uint8_t *buf, size_t size, uint64_t i)
+static uint64_t thread_cpu_ns(void)
 {
-	size_t k;
+	struct timespec ts;
 
-	memcpy(buf, &i, size < 8 ? size : 8);
-	for (k = 8; k < size; k++)
-		buf[k] = (uint8_t)(i + k);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+int bench_err(const char *what, int err)
+{
+	fprintf(stderr, "kstream-bench: %s: %s\n", what, strerror(err));
+	return -err;
+}
+
+/*
+ * Payload: header, then filler words, then a trailer (the index again) in
+ * the last 8 bytes when the message has room for one.
+ */
+static void fill(uint8_t *buf, size_t size, uint32_t producer)
+{
+	struct bench_hdr h = { .producer = producer };
+	size_t k;
+
+	memcpy(buf, &h, sizeof(h));
+	for (k = sizeof(h); k < size; k++)
+		buf[k] = (uint8_t)(k * 131 + producer);
+}
+
+static void stamp(uint8_t *buf, size_t size, uint64_t idx, uint32_t last)
+{
+	struct bench_hdr *h = (struct bench_hdr *)buf;
+
+	h->idx = idx;
+	h->last = last;
+	if (size >= sizeof(*h) + 8)
+		memcpy(buf + size - 8, &idx, 8);
+}
+
+/* A checksum that reads every byte; the optimiser vectorises it. */
 static uint64_t checksum(const uint8_t *p, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t a = 0, b = 0, w;
 	size_t k;
 
-	for (k = 0; k < len; k++)
-		h = (h ^ p[k]) * 1099511628211ull;
-	return h;
+	for (k = 0; k + 8 <= len; k += 8) {
+		memcpy(&w, p + k, 8);
+		a += w;
+		b += a;
+	}
+	for (; k < len; k++)
+		a += p[k];
+	return a ^ (b << 1);
 }
 
-/* Plain read(2): one message per call, into the application's buffer. */
-static void *consume_read(void *arg)
-{
-	struct consumer *w = arg;
-	uint8_t *buf = malloc(w->size);
-	ssize_t n;
+/* ------------------------------------------------------------ throughput */
 
-	while (buf && w->got < w->count) {
-		n = read(w->fd, buf, w->size);
-		if (n != (ssize_t)w->size) {
-			w->bad++;
+struct run {
+	const struct bench_transport *t;
+	struct bench_cfg cfg;
+	struct bench_stream *s;
+	double secs;
+	uint64_t t_end;		/* producers stop sending at this time */
+	pthread_barrier_t start;
+	struct reader *readers;	/* for window: their progress */
+	uint64_t window;	/* messages, 0 = none */
+};
+
+struct prod {
+	pthread_t thread;
+	struct run *run;
+	struct bench_prod *p;
+	unsigned int idx;
+	uint64_t sent;		/* messages, the final one included */
+	uint64_t cpu_ns;
+	int err;
+};
+
+struct reader {
+	pthread_t thread;
+	struct run *run;
+	struct bench_reader *r;
+	uint64_t *next;		/* per producer: the index expected next */
+	uint64_t *sums;		/* per producer: checksums received */
+	uint64_t got;		/* written by the reader only; read atomically */
+	uint64_t t_done;
+	unsigned int bad;
+	int err;
+};
+
+/* Transports without end-to-end backpressure: wait for the slowest reader. */
+static void wait_window(struct run *run, uint64_t sent)
+{
+	unsigned int i;
+	uint64_t got;
+
+	for (i = 0; i < run->cfg.readers; i++) {
+		for (;;) {
+			got = __atomic_load_n(&run->readers[i].got, __ATOMIC_RELAXED);
+			/* All producers count: each is about as far as this one. */
+			if (sent * run->cfg.producers < got + run->window)
+				break;
+			usleep(50);
+		}
+	}
+}
+
+static void *producer_main(void *arg)
+{
+	struct prod *w = arg;
+	struct run *run = w->run;
+	size_t size = run->cfg.size;
+	uint8_t *buf = malloc(size);
+	uint64_t i = 0, c0;
+	bool last = false;
+
+	if (!buf) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	fill(buf, size, w->idx);
+	pthread_barrier_wait(&run->start);
+	c0 = thread_cpu_ns();
+	while (!last) {
+		/* Look at the clock every 64 messages only. */
+		last = !(i & 63) && bench_now_ns() >= run->t_end;
+		if (run->window && !(i & 15))
+			wait_window(run, i);
+		stamp(buf, size, i, last);
+		w->err = run->t->send(w->p, buf, size);
+		if (w->err) {
+			bench_err("send", -w->err);
 			break;
 		}
-		w->sum += checksum(buf, n);
-		w->got++;
+		i++;
 	}
+	w->cpu_ns = thread_cpu_ns() - c0;
+	w->sent = i;
 	free(buf);
 	return NULL;
 }
 
-static void *consume(void *arg)
+static void *reader_main(void *arg)
 {
-	struct consumer *w = arg;
-	uint64_t expect = 0;
-	struct ks_msg m;
-	int r;
+	struct reader *w = arg;
+	struct run *run = w->run;
+	unsigned int open = run->cfg.producers;
+	struct bench_msg m;
+	struct bench_hdr h;
+	uint64_t trailer;
 
-	while (w->got < w->count) {
-		r = ks_next(w->c, &m);
-		if (r != 1) {
-			fprintf(stderr, "kstream-bench: next: %s\n", strerror(-r));
-			w->bad++;
+	pthread_barrier_wait(&run->start);
+	while (open) {
+		w->err = run->t->recv(w->r, &m);
+		if (w->err) {
+			bench_err("recv", -w->err);
 			break;
 		}
-		if (w->got == 0)
-			expect = m.seq;
-		if (m.seq != expect)
+		if (m.len != run->cfg.size) {
 			w->bad++;
-		expect = m.seq + 1;
-		w->sum += checksum(m.data, m.len);
-		if (ks_release(w->c))
+			run->t->release(w->r);
+			break;
+		}
+		memcpy(&h, m.data, sizeof(h));
+		if (h.producer >= run->cfg.producers) {
 			w->bad++;
-		w->got++;
+			run->t->release(w->r);
+			break;
+		}
+		if (h.idx != w->next[h.producer]) {
+			if (w->bad++ < 5)
+				fprintf(stderr, "kstream-bench: reader got producer %u index %" PRIu64
+					", expected %" PRIu64 "\n", h.producer, h.idx,
+					w->next[h.producer]);
+			w->next[h.producer] = h.idx;
+		}
+		if (m.len >= sizeof(h) + 8) {
+			memcpy(&trailer, (const uint8_t *)m.data + m.len - 8, 8);
+			if (trailer != h.idx)
+				w->bad++;
+		}
+		w->sums[h.producer] += checksum(m.data, m.len);
+		run->t->release(w->r);
+		w->next[h.producer]++;
+		__atomic_store_n(&w->got, w->got + 1, __ATOMIC_RELAXED);
+		if (h.last)
+			open--;
+	}
+	w->t_done = bench_now_ns();
+	return NULL;
+}
+
+/* What reader sums must be: the checksums of what producer p sent. */
+static uint64_t expected_sum(size_t size, unsigned int p, uint64_t sent)
+{
+	uint8_t *buf = malloc(size);
+	uint64_t i, sum = 0;
+
+	if (!buf)
+		return 0;
+	fill(buf, size, p);
+	for (i = 0; i < sent; i++) {
+		stamp(buf, size, i, i + 1 == sent);
+		sum += checksum(buf, size);
+	}
+	free(buf);
+	return sum;
+}
+
+static int throughput(const struct bench_transport *t, struct bench_cfg *cfg,
+		      double secs)
+{
+	struct run run = { .t = t, .cfg = *cfg, .secs = secs };
+	unsigned int R = cfg->readers, P = cfg->producers, i, j, bad = 0;
+	uint64_t t0, t1 = 0, msgs = 0, cpu = 0, want;
+	struct reader *rd = calloc(R, sizeof(*rd));
+	struct prod *pd = calloc(P, sizeof(*pd));
+	int err;
+
+	if (!rd || !pd)
+		return 1;
+	run.readers = rd;
+	/* 1024 messages keep a broker busy, and its backlog short. */
+	if (t->window)
+		run.window = BENCH_BUDGET / cfg->size < 1024 ? BENCH_BUDGET / cfg->size : 1024;
+	err = t->open(&run.cfg, &run.s);
+	if (err)
+		return bench_err("open", -err), 1;
+	for (i = 0; i < R; i++) {
+		rd[i].run = &run;
+		rd[i].next = calloc(P, sizeof(uint64_t));
+		rd[i].sums = calloc(P, sizeof(uint64_t));
+		if (!rd[i].next || !rd[i].sums)
+			return 1;
+		err = t->reader(run.s, i, &rd[i].r);
+		if (err)
+			return bench_err("reader", -err), 1;
+	}
+	if (t->ready) {
+		err = t->ready(run.s);
+		if (err)
+			return bench_err("ready", -err), 1;
+	}
+	for (i = 0; i < P; i++) {
+		pd[i].run = &run;
+		pd[i].idx = i;
+		err = t->producer(run.s, i, &pd[i].p);
+		if (err)
+			return bench_err("producer", -err), 1;
+	}
+	pthread_barrier_init(&run.start, NULL, R + P + 1);
+	for (i = 0; i < R; i++)
+		pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]);
+	for (i = 0; i < P; i++)
+		pthread_create(&pd[i].thread, NULL, producer_main, &pd[i]);
+	t0 = bench_now_ns();
+	run.t_end = t0 + (uint64_t)(secs * 1e9);
+	pthread_barrier_wait(&run.start);
+	t0 = bench_now_ns();
+	for (i = 0; i < P; i++) {
+		pthread_join(pd[i].thread, NULL);
+		msgs += pd[i].sent;
+		cpu += pd[i].cpu_ns;
+		if (pd[i].err)
+			bad++;
+	}
+	for (i = 0; i < R; i++) {
+		pthread_join(rd[i].thread, NULL);
+		if (rd[i].t_done > t1)
+			t1 = rd[i].t_done;
+		if (rd[i].err || rd[i].bad || rd[i].got != msgs) {
+			fprintf(stderr, "kstream-bench: %s reader %u: %" PRIu64 " of %" PRIu64
+				" messages, %u bad, error %d\n", t->name, i, rd[i].got,
+				msgs, rd[i].bad, rd[i].err);
+			bad++;
+		}
+	}
+	for (j = 0; j < P && !bad; j++) {
+		want = expected_sum(cfg->size, j, pd[j].sent);
+		for (i = 0; i < R; i++) {
+			if (rd[i].sums[j] != want) {
+				fprintf(stderr, "kstream-bench: %s reader %u: checksum of producer %u wrong\n",
+					t->name, i, j);
+				bad++;
+			}
+		}
+	}
+	t->close(run.s);
+	if (bad) {
+		printf("result workload=throughput transport=%s size=%zu readers=%u producers=%u status=FAILED\n",
+		       t->name, cfg->size, R, P);
+		return 1;
+	}
+	printf("result workload=throughput transport=%s size=%zu readers=%u producers=%u "
+	       "msgs=%" PRIu64 " secs=%.3f msg_s=%.0f deliv_s=%.0f mb_s=%.1f prod_ns=%.0f status=ok\n",
+	       t->name, cfg->size, R, P, msgs, (t1 - t0) / 1e9,
+	       msgs * 1e9 / (t1 - t0), msgs * R * 1e9 / (t1 - t0),
+	       msgs * cfg->size * 1e3 / (t1 - t0), (double)cpu / msgs);
+	for (i = 0; i < R; i++) {
+		free(rd[i].next);
+		free(rd[i].sums);
+	}
+	free(rd);
+	free(pd);
+	return 0;
+}
+
+/* -------------------------------------------------------------- pingpong */
+
+struct echo {
+	const struct bench_transport *t;
+	struct bench_reader *r;
+	struct bench_prod *p;
+	pthread_barrier_t *start;
+	int err;
+};
+
+/* B: send every message back, until the final one. */
+static void *echo_main(void *arg)
+{
+	struct echo *e = arg;
+	struct bench_hdr h;
+	struct bench_msg m;
+
+	pthread_barrier_wait(e->start);
+	for (;;) {
+		e->err = e->t->recv(e->r, &m);
+		if (e->err)
+			break;
+		memcpy(&h, m.data, sizeof(h));
+		e->err = e->t->send(e->p, m.data, m.len);
+		e->t->release(e->r);
+		if (e->err || h.last)
+			break;
 	}
 	return NULL;
 }
 
-int main(int argc, char **argv)
+static int cmp_u64(const void *a, const void *b)
 {
-	unsigned int flags = 0, readers = 1, r;
-	uint64_t size, count, i, want = 0, t0, t1;
-	struct consumer *w;
-	struct ks_producer *p;
-	const char *mode;
-	uint8_t *buf;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int pingpong(const struct bench_transport *t, struct bench_cfg *cfg,
+		    double secs)
+{
+	struct bench_cfg pong_cfg = *cfg;
+	struct bench_stream *ping, *pong;
+	struct bench_reader *ar;
+	struct bench_prod *ap;
+	pthread_barrier_t start;
+	struct echo e = { .t = t, .start = &start };
+	uint64_t *rtt, n = 0, cap = 1 << 20, t_end, t_hard, i, bad = 0;
+	char name[128];
+	uint8_t *buf = malloc(cfg->size);
+	struct bench_msg m;
+	struct bench_hdr h;
+	pthread_t thr;
 	int err;
 
-	if (argc < 5) {
-		fprintf(stderr, "usage: kstream-bench TOPIC SIZE COUNT read|batch|mmap [READERS]\n");
-		return 2;
-	}
-	size = strtoull(argv[2], NULL, 0);
-	count = strtoull(argv[3], NULL, 0);
-	mode = argv[4];
-	if (argc > 5)
-		readers = strtoul(argv[5], NULL, 0);
-	if (!strcmp(mode, "mmap"))
-		flags = KS_ZEROCOPY;
-	else if (strcmp(mode, "batch") && strcmp(mode, "read"))
-		return 2;
-	if (!size || !count || !readers)
-		return 2;
-
-	buf = malloc(size);
-	w = calloc(readers, sizeof(*w));
-	if (!buf || !w)
+	rtt = malloc(cap * sizeof(*rtt));
+	if (!buf || !rtt)
 		return 1;
-	for (i = 0; i < count; i++) {
-		fill(buf, size, i);
-		want += checksum(buf, size);
-	}
-	for (r = 0; r < readers; r++) {
-		err = ks_consumer_open(&w[r].c, argv[1], flags);
-		if (err) {
-			fprintf(stderr, "kstream-bench: consumer: %s\n", strerror(-err));
-			return 1;
-		}
-		/* read mode uses the consumer's fd, before any record is read. */
-		w[r].fd = ks_consumer_fd(w[r].c);
-		w[r].size = size;
-		w[r].count = count;
-		if (!strcmp(mode, "read")) {
-			__u32 none = 0;
+	snprintf(name, sizeof(name), "%s-pong", cfg->name);
+	pong_cfg.name = name;
+	err = t->open(cfg, &ping);
+	if (!err)
+		err = t->open(&pong_cfg, &pong);
+	if (err)
+		return bench_err("open", -err), 1;
+	if ((err = t->reader(ping, 0, &e.r)) || (err = t->reader(pong, 0, &ar)) ||
+	    (t->ready && ((err = t->ready(ping)) || (err = t->ready(pong)))) ||
+	    (err = t->producer(ping, 0, &ap)) || (err = t->producer(pong, 0, &e.p)))
+		return bench_err("setup", -err), 1;
+	fill(buf, cfg->size, 0);
+	pthread_barrier_init(&start, NULL, 2);
+	pthread_create(&thr, NULL, echo_main, &e);
+	pthread_barrier_wait(&start);
+	/* SECONDS, but 2000 rounds at least (p99.9), within 10 x SECONDS. */
+	t_end = bench_now_ns() + (uint64_t)(secs * 1e9);
+	t_hard = t_end + (uint64_t)(9 * secs * 1e9);
+	for (i = 0;; i++) {
+		uint64_t t0 = bench_now_ns();
+		bool last = n == cap || t0 >= t_hard || (t0 >= t_end && n >= 2000);
 
-			ioctl(w[r].fd, KSTREAM_IOC_SET_FLAGS, &none);
-		}
+		stamp(buf, cfg->size, i, last);
+		err = t->send(ap, buf, cfg->size);
+		if (err)
+			break;
+		err = t->recv(ar, &m);
+		if (err)
+			break;
+		memcpy(&h, m.data, sizeof(h));
+		if (m.len != cfg->size || h.idx != i)
+			bad++;
+		t->release(ar);
+		/* The first rounds warm caches and paths up: not counted. */
+		if (i >= 100)
+			rtt[n++] = bench_now_ns() - t0;
+		if (last)
+			break;
 	}
-	err = ks_producer_open(&p, argv[1], 0);
-	if (err) {
-		fprintf(stderr, "kstream-bench: producer: %s\n", strerror(-err));
+	pthread_join(thr, NULL);
+	t->close(ping);
+	t->close(pong);
+	if (err || e.err || bad || n < 100) {
+		fprintf(stderr, "kstream-bench: %s pingpong: error %d/%d, %" PRIu64 " bad, %" PRIu64 " rounds\n",
+			t->name, err, e.err, bad, n);
+		printf("result workload=pingpong transport=%s size=%zu spin=%d status=FAILED\n",
+		       t->name, cfg->size, cfg->spin);
 		return 1;
 	}
-
-	t0 = now_ns();
-	for (r = 0; r < readers; r++)
-		pthread_create(&w[r].thread, NULL,
-			       strcmp(mode, "read") ? consume : consume_read, &w[r]);
-	for (i = 0; i < count; i++) {
-		fill(buf, size, i);
-		err = ks_publish(p, buf, size);
-		if (err) {
-			fprintf(stderr, "kstream-bench: publish: %s\n", strerror(-err));
-			return 1;
-		}
-	}
-	for (r = 0; r < readers; r++)
-		pthread_join(w[r].thread, NULL);
-	t1 = now_ns();
-
-	for (r = 0; r < readers; r++) {
-		if (w[r].bad || w[r].got != count || w[r].sum != want) {
-			fprintf(stderr, "kstream-bench: consumer %u: got %" PRIu64
-				" of %" PRIu64 ", %" PRIu64 " bad, checksum %s\n",
-				r, w[r].got, count, w[r].bad,
-				w[r].sum == want ? "ok" : "WRONG");
-			return 1;
-		}
-		ks_consumer_close(w[r].c);
-	}
-	ks_producer_close(p);
-	printf("%-5s %6" PRIu64 " B x %u readers: %10.0f msg/s %8.1f MB/s %10.0f deliveries/s\n",
-	       mode, size, readers, count * 1e9 / (t1 - t0),
-	       count * size * 1e3 / (t1 - t0), count * readers * 1e9 / (t1 - t0));
+	qsort(rtt, n, sizeof(*rtt), cmp_u64);
+	printf("result workload=pingpong transport=%s size=%zu spin=%d rounds=%" PRIu64
+	       " p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f status=ok\n",
+	       t->name, cfg->size, cfg->spin, n, rtt[n / 2] / 1e3,
+	       rtt[n * 99 / 100] / 1e3, rtt[n * 999 / 1000] / 1e3, rtt[n - 1] / 1e3);
+	free(rtt);
+	free(buf);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- memcpy */
+
+static int bench_memcpy(size_t size, double secs)
+{
+	uint8_t *src = malloc(size), *dst = malloc(size);
+	uint64_t n = 0, t0, t1, t_end;
+
+	if (!src || !dst)
+		return 1;
+	memset(src, 0x5a, size);
+	memset(dst, 0, size);
+	t0 = bench_now_ns();
+	t_end = t0 + (uint64_t)(secs * 1e9);
+	do {
+		for (int k = 0; k < 64; k++, n++) {
+			src[n % size] = (uint8_t)n;
+			memcpy(dst, src, size);
+			/* Keep the copy: the compiler must not drop it. */
+			__asm__ volatile("" : : "r"(dst) : "memory");
+		}
+		t1 = bench_now_ns();
+	} while (t1 < t_end);
+	printf("result workload=memcpy transport=memcpy size=%zu copies=%" PRIu64
+	       " secs=%.3f msg_s=%.0f mb_s=%.1f status=ok\n",
+	       size, n, (t1 - t0) / 1e9, n * 1e9 / (t1 - t0), n * size * 1e3 / (t1 - t0));
+	free(src);
+	free(dst);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static long mem_free_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int bench_memory(const char *topic, unsigned int n, bool zerocopy)
+{
+	struct ks_consumer **c = calloc(n, sizeof(*c));
+	unsigned int i;
+	long before, after;
+	int err;
+
+	if (!c)
+		return 1;
+	before = mem_free_kb();
+	for (i = 0; i < n; i++) {
+		err = ks_consumer_open(&c[i], topic, KS_NONBLOCK |
+				       (zerocopy ? KS_ZEROCOPY : 0));
+		if (err)
+			return bench_err("consumer", -err), 1;
+		if (zerocopy) {
+			struct ks_msg m;
+
+			/* Fault the whole mapping in, as a consumer would. */
+			ks_seek(c[i], KS_SEEK_OLDEST, 0);
+			while (ks_next(c[i], &m) == 1)
+				;
+		}
+	}
+	after = mem_free_kb();
+	for (i = 0; i < n; i++)
+		ks_consumer_close(c[i]);
+	free(c);
+	if (before < 0 || after < 0)
+		return 1;
+	printf("result workload=memory transport=kstream-%s readers=%u bytes_per_reader=%.0f status=ok\n",
+	       zerocopy ? "mmap" : "read", n, (before - after) * 1024.0 / n);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: kstream-bench throughput TRANSPORT SIZE [-r READERS] [-p PRODUCERS] [-t SECS] [-n NAME]\n"
+		"       kstream-bench pingpong TRANSPORT SIZE [-s] [-t SECS] [-n NAME]\n"
+		"       kstream-bench memcpy SIZE [-t SECS]\n"
+		"       kstream-bench memory TOPIC N read|mmap\n"
+		"       kstream-bench list\n");
+	return 2;
+}
+
+static const struct bench_transport *find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_TRANSPORTS; i++)
+		if (!strcmp(transports[i]->name, name))
+			return transports[i];
+	return NULL;
+}
+
+static int parse_size(const char *s, size_t *size)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+
+	if (*end == 'K' || *end == 'k') {
+		v *= 1024;
+		end++;
+	}
+	if (*end || v < BENCH_MIN_SIZE || v > BENCH_MAX_SIZE) {
+		fprintf(stderr, "kstream-bench: size %s: must be %zu..%u bytes\n",
+			s, BENCH_MIN_SIZE, BENCH_MAX_SIZE);
+		return -1;
+	}
+	*size = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_cfg cfg = { .name = "kb", .readers = 1, .producers = 1 };
+	const struct bench_transport *t;
+	const char *cmd;
+	double secs = 1;
+	unsigned int i;
+	int opt, err;
+
+	if (argc < 2)
+		return usage();
+	cmd = argv[1];
+	if (!strcmp(cmd, "list")) {
+		for (i = 0; i < N_TRANSPORTS; i++)
+			printf("%-14s %s\n", transports[i]->name, transports[i]->desc);
+		return 0;
+	}
+	if (!strcmp(cmd, "memcpy")) {
+		if (argc < 3 || parse_size(argv[2], &cfg.size))
+			return usage();
+		optind = 3;
+		while ((opt = getopt(argc, argv, "t:")) != -1)
+			if (opt == 't')
+				secs = atof(optarg);
+			else
+				return usage();
+		return bench_memcpy(cfg.size, secs);
+	}
+	if (!strcmp(cmd, "memory")) {
+		if (argc != 5 || !atoi(argv[3]))
+			return usage();
+		return bench_memory(argv[2], atoi(argv[3]), !strcmp(argv[4], "mmap"));
+	}
+	if (argc < 4 || (strcmp(cmd, "throughput") && strcmp(cmd, "pingpong")))
+		return usage();
+	t = find(argv[2]);
+	if (!t) {
+		fprintf(stderr, "kstream-bench: unknown transport %s (see: kstream-bench list)\n",
+			argv[2]);
+		return 2;
+	}
+	if (parse_size(argv[3], &cfg.size))
+		return 2;
+	optind = 4;
+	while ((opt = getopt(argc, argv, "r:p:t:n:s")) != -1) {
+		switch (opt) {
+		case 'r':
+			cfg.readers = strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			cfg.producers = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			secs = atof(optarg);
+			break;
+		case 'n':
+			cfg.name = optarg;
+			break;
+		case 's':
+			cfg.spin = true;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (!cfg.readers || cfg.readers > 1024 || !cfg.producers ||
+	    cfg.producers > 64 || secs <= 0)
+		return usage();
+	if (cfg.spin && !t->can_spin) {
+		fprintf(stderr, "kstream-bench: %s: no busy-polling readers\n", t->name);
+		return 2;
+	}
+	if (t->init) {
+		err = t->init();
+		if (err)
+			return bench_err(t->name, -err), 1;
+	}
+	if (!strcmp(cmd, "pingpong"))
+		return pingpong(t, &cfg, secs);
+	return throughput(t, &cfg, secs);
 }

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstream through libkstream, as an application uses it.  The topic
+ * (cfg.name) must exist (tests/bench/suite creates it with the block
+ * policy, so that the run is lossless and can be checked).
+ *
+ *   kstream-read   read(2), one message per call, into the reader's buffer
+ *   kstream-batch  libkstream's copy consumer: records mode, many messages
+ *                  per read(2)
+ *   kstream-mmap   libkstream's zero-copy consumer (the ring mapped); with
+ *                  -s it busy-polls instead of sleeping in poll(2)
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <linux/kstream.h>
+#include <libkstream.h>
+
+#include "bench.h"
+
+enum ks_mode { KS_READ, KS_BATCH, KS_MMAP };
+
+struct bench_stream {
+	struct bench_cfg cfg;
+	enum ks_mode mode;
+	struct bench_reader *readers;
+	struct bench_prod *prods;
+};
+
+struct bench_reader {
+	struct bench_stream *s;
+	struct ks_consumer *c;
+	uint8_t *buf;		/* read mode */
+};
+
+struct bench_prod {
+	struct ks_producer *p;
+};
+
+static int ks_open(const struct bench_cfg *cfg, enum ks_mode mode,
+		   struct bench_stream **sp)
+{
+	struct bench_stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->mode = mode;
+	s->readers = calloc(cfg->readers, sizeof(*s->readers));
+	s->prods = calloc(cfg->producers, sizeof(*s->prods));
+	if (!s->readers || !s->prods) {
+		free(s->readers);
+		free(s);
+		return -ENOMEM;
+	}
+	*sp = s;
+	return 0;
+}
+
+static int ks_open_read(const struct bench_cfg *cfg, struct bench_stream **s)
+{
+	return ks_open(cfg, KS_READ, s);
+}
+
+static int ks_open_batch(const struct bench_cfg *cfg, struct bench_stream **s)
+{
+	return ks_open(cfg, KS_BATCH, s);
+}
+
+static int ks_open_mmap(const struct bench_cfg *cfg, struct bench_stream **s)
+{
+	return ks_open(cfg, KS_MMAP, s);
+}
+
+static int ks_reader(struct bench_stream *s, unsigned int idx,
+		     struct bench_reader **rp)
+{
+	struct bench_reader *r = &s->readers[idx];
+	unsigned int flags = 0;
+	__u32 plain = 0;
+	int err;
+
+	if (s->mode == KS_MMAP)
+		flags = KS_ZEROCOPY | (s->cfg.spin ? KS_NONBLOCK : 0);
+	err = ks_consumer_open(&r->c, s->cfg.name, flags);
+	if (err)
+		return err;
+	r->s = s;
+	if (s->mode == KS_READ) {
+		/* Plain read(): one message per call, no record headers. */
+		if (ioctl(ks_consumer_fd(r->c), KSTREAM_IOC_SET_FLAGS, &plain))
+			return -errno;
+		r->buf = malloc(s->cfg.size);
+		if (!r->buf)
+			return -ENOMEM;
+	}
+	*rp = r;
+	return 0;
+}
+
+static int ks_producer(struct bench_stream *s, unsigned int idx,
+		       struct bench_prod **pp)
+{
+	struct bench_prod *p = &s->prods[idx];
+	int err = ks_producer_open(&p->p, s->cfg.name, 0);
+
+	if (!err)
+		*pp = p;
+	return err;
+}
+
+static int ks_send(struct bench_prod *p, const void *buf, size_t len)
+{
+	return ks_publish(p->p, buf, len);
+}
+
+static int ks_recv(struct bench_reader *r, struct bench_msg *m)
+{
+	struct ks_msg km;
+	ssize_t n;
+	int err;
+
+	if (r->s->mode == KS_READ) {
+		n = read(ks_consumer_fd(r->c), r->buf, r->s->cfg.size);
+		if (n < 0)
+			return -errno;
+		m->data = r->buf;
+		m->len = n;
+		return 0;
+	}
+	do
+		err = ks_next(r->c, &km);
+	while (err == 0);	/* busy-polling (KS_NONBLOCK): nothing yet */
+	if (err < 0)
+		return err;
+	m->data = km.data;
+	m->len = km.len;
+	return 0;
+}
+
+static void ks_release_msg(struct bench_reader *r)
+{
+	if (r->s->mode == KS_MMAP)
+		ks_release(r->c);
+}
+
+static void ks_close(struct bench_stream *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->cfg.readers; i++) {
+		ks_consumer_close(s->readers[i].c);
+		free(s->readers[i].buf);
+	}
+	for (i = 0; i < s->cfg.producers; i++)
+		ks_producer_close(s->prods[i].p);
+	free(s->readers);
+	free(s->prods);
+	free(s);
+}
+
+#define KS_TRANSPORT(tname, tdesc, topen, spin)				\
+	{								\
+		.name = tname, .desc = tdesc, .can_spin = spin,		\
+		.open = topen, .reader = ks_reader,			\
+		.producer = ks_producer, .send = ks_send,		\
+		.recv = ks_recv, .release = ks_release_msg,		\
+		.close = ks_close,					\
+	}
+
+const struct bench_transport bench_kstream_read =
+	KS_TRANSPORT("kstream-read", "kstream, read(2) per message", ks_open_read, false);
+const struct bench_transport bench_kstream_batch =
+	KS_TRANSPORT("kstream-batch", "kstream, libkstream copy consumer (records, batched read)",
+		     ks_open_batch, false);
+const struct bench_transport bench_kstream_mmap =
+	KS_TRANSPORT("kstream-mmap", "kstream, libkstream zero-copy consumer (mmap)",
+		     ks_open_mmap, true);
