@@ -63,9 +63,39 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd)
 	return ready;
 }
 
+/* KSTREAM_IOC_SET_WAKEUP: the fd's wakeup threshold, in record bytes. */
+int kstream_set_wakeup(struct kstream_file *kf, u32 bytes)
+{
+	struct kstream_topic *t = kf->topic;
+
+	spin_lock(&t->lock);
+	kf->reader.wake_bytes = min_t(u64, bytes, t->ring.size / 2);
+	/* A reader asleep under the old threshold may be due now. */
+	if (kf->reader.armed)
+		kstream_wake_readers(t, false);
+	spin_unlock(&t->lock);
+	return 0;
+}
+
+/*
+ * Lock held: may @rd, armed, sleep on (its wakeup threshold not reached)?
+ * Producers waiting for room on a block topic need every reader awake,
+ * whatever its threshold: consumers are what makes room.
+ */
+static bool kstream_reader_may_sleep(struct kstream_topic *t,
+				     struct kstream_reader *rd)
+{
+	u64 head = t->ring.ctl->head;
+
+	if (!rd->wake_bytes || t->dead || t->nr_writers_waiting || t->wpoll_armed)
+		return false;
+	return head - kstream_cursor(t, rd, head) < rd->wake_bytes;
+}
+
 /*
  * Lock held: wake the armed readers (all readers if @all, when the topic
- * dies).  Called by producers after publishing head.
+ * dies) but those whose wakeup threshold is not reached.  Called by
+ * producers after publishing head, and when they find no room.
  */
 void kstream_wake_readers(struct kstream_topic *t, bool all)
 {
@@ -73,7 +103,7 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
-		if (!rd->armed && !all)
+		if (!all && (!rd->armed || kstream_reader_may_sleep(t, rd)))
 			continue;
 		if (rd->armed) {
 			rd->armed = false;

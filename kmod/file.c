@@ -215,6 +215,12 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 			return -EBADF;
 		kstream_wake_writers(kf->topic);
 		return 0;
+	case KSTREAM_IOC_SET_WAKEUP:
+		if (!reader)
+			return -EBADF;
+		if (get_user(len, (u32 __user *)uarg))
+			return -EFAULT;
+		return kstream_set_wakeup(kf, len);
 	case KSTREAM_IOC_CURSOR_FD:
 		return kstream_cursor_fd(file);
 	default:

@@ -108,6 +108,12 @@ struct kstream_reader {
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
 	/*
+	 * Wakeup coalescing (KSTREAM_IOC_SET_WAKEUP; topic lock): an armed
+	 * reader is woken once this many record bytes wait at its cursor,
+	 * 0 = by every commit.  At most half the ring.
+	 */
+	u32 wake_bytes;
+	/*
 	 * The fd lost its right to subscribe (topic lock): it no longer
 	 * holds a block topic's producers back.  revoked_gen is the policy
 	 * generation that decision was taken at.
@@ -347,6 +353,7 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			bool nonblock);
 loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence);
 int kstream_next_len(struct kstream_file *kf, u32 *len);
+int kstream_set_wakeup(struct kstream_file *kf, u32 bytes);
 bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd);
 void kstream_wake_readers(struct kstream_topic *t, bool all);
 void kstream_wake_writers(struct kstream_topic *t);

@@ -152,6 +152,9 @@ bool kstream_writable(struct kstream_topic *t, u64 need)
 		t->wpoll_armed = true;
 		kstream_update_writers_waiting(t);
 		ok = kstream_has_room(t, need);
+		/* As kstream_room_or_wait(): room is needed now. */
+		if (!ok && t->nr_armed)
+			kstream_wake_readers(t, false);
 	}
 	spin_unlock(&t->lock);
 	return ok;
@@ -187,6 +190,9 @@ static bool kstream_room_or_wait(struct kstream_topic *t, u64 need,
 		kstream_update_writers_waiting(t);
 	}
 	done = t->dead || kstream_has_room(t, need);
+	/* Readers holding out for their wakeup threshold: room is needed. */
+	if (!done && t->nr_armed)
+		kstream_wake_readers(t, false);
 	spin_unlock(&t->lock);
 	return done;
 }

@@ -1447,4 +1447,192 @@ TEST_F_TIMEOUT(mm, delete_wakes_blocked_zerocopy_consumer, 20)
 	ks_consumer_close(zc);
 }
 
+/* ------------------------------------------------- wakeup coalescing */
+
+struct poller {
+	int fd;
+	int timeout_ms;
+	int revents;
+	__u64 ms;		/* how long poll() took */
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poller *p = arg;
+	__u64 t0 = kst_now_ns(CLOCK_MONOTONIC);
+
+	p->revents = kst_poll(p->fd, POLLIN, p->timeout_ms);
+	p->ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	return NULL;
+}
+
+/* Poll @fd in a thread while @n messages of @len bytes go to @wfd. */
+static struct poller poll_while_publishing(int fd, int wfd, int n, size_t len,
+					   int timeout_ms)
+{
+	struct poller p = { .fd = fd, .timeout_ms = timeout_ms };
+	char msg[1024] = { 0 };
+	pthread_t thr;
+	int i;
+
+	pthread_create(&thr, NULL, poll_thread, &p);
+	usleep(100000);		/* the poller is asleep by now */
+	for (i = 0; i < n; i++)
+		if (write(wfd, msg, len) != (ssize_t)len)
+			p.revents = -errno;
+	pthread_join(thr, NULL);
+	return p;
+}
+
+/*
+ * KSTREAM_IOC_SET_WAKEUP: a caught-up reader sleeps until its threshold of
+ * record bytes is reached, not at every message; 0 restores wakeups per
+ * message.
+ */
+TEST_F_TIMEOUT(mm, wakeup_threshold, 30)
+{
+	__u32 bytes = 4096, zero = 0;
+	struct poller p;
+	char buf[1024];
+	int fd, wfd;
+
+	MK("cw", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
+	fd = OPEN("cw", O_RDONLY | O_NONBLOCK);
+	wfd = OPEN("cw", O_WRONLY);
+	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &bytes));
+
+	/* One 64-byte message (a 96-byte record): not enough to wake it. */
+	p = poll_while_publishing(fd, wfd, 1, 64, 1500);
+	EXPECT_EQ(POLLIN, p.revents);	/* the timeout's last look sees it */
+	EXPECT_LE(1400, p.ms) TH_LOG("woken after %llu ms", p.ms);
+	ASSERT_EQ(64, read(fd, buf, sizeof(buf)));
+
+	/* 64 of them (6 KiB of records): woken. */
+	p = poll_while_publishing(fd, wfd, 64, 64, 10000);
+	EXPECT_EQ(POLLIN, p.revents);
+	EXPECT_GT(5000, p.ms) TH_LOG("not woken: %llu ms", p.ms);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+
+	/* Back to one wakeup per message. */
+	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &zero));
+	p = poll_while_publishing(fd, wfd, 1, 64, 10000);
+	EXPECT_EQ(POLLIN, p.revents);
+	EXPECT_GT(5000, p.ms) TH_LOG("not woken: %llu ms", p.ms);
+
+	/* Readers only, and the argument must be readable. */
+	EXPECT_EQ(-1, ioctl(wfd, KSTREAM_IOC_SET_WAKEUP, &bytes));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+	close(wfd);
+}
+
+struct producer {
+	int fd, n;
+	size_t len;
+	int err;
+};
+
+static void *produce_thread(void *arg)
+{
+	struct producer *w = arg;
+	char msg[1024];
+	int i;
+
+	for (i = 0; i < w->n; i++) {
+		memset(msg, i, sizeof(msg));
+		memcpy(msg, &i, sizeof(i));
+		if (write(w->fd, msg, w->len) != (ssize_t)w->len) {
+			w->err = errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A threshold larger than the ring (clamped to half of it) on a block
+ * topic: the producer fills the ring and waits; it must never wait for a
+ * reader that waits for more data.  Both a blocking read() reader and
+ * libkstream's zero-copy consumer get every message, in order.
+ */
+TEST_F_TIMEOUT(mm, wakeup_threshold_block_topic, 120)
+{
+	struct producer w = { .n = 3000, .len = 500 };
+	struct ks_consumer *zc;
+	__u32 huge = 1U << 30;
+	struct ks_msg m;
+	char buf[1024];
+	pthread_t thr;
+	int fd, i, got;
+
+	MK("cwb", 16 * 1024, 1024, KSTREAM_POLICY_BLOCK);
+	fd = OPEN("cwb", O_RDONLY);
+	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &huge));
+	ASSERT_EQ(0, ks_consumer_open(&zc, "cwb", KS_ZEROCOPY));
+	/* A delay long enough that only the kernel's wakeups count. */
+	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, huge, 60000));
+	w.fd = OPEN("cwb", O_WRONLY);
+	pthread_create(&thr, NULL, produce_thread, &w);
+	for (i = 0; i < w.n; i++) {
+		ASSERT_EQ((ssize_t)w.len, read(fd, buf, sizeof(buf)));
+		memcpy(&got, buf, sizeof(got));
+		ASSERT_EQ(i, got);
+		ASSERT_EQ(1, ks_next(zc, &m));
+		ASSERT_EQ(w.len, m.len);
+		memcpy(&got, m.data, sizeof(got));
+		ASSERT_EQ(i, got);
+		ASSERT_EQ(0, ks_release(zc));
+	}
+	pthread_join(thr, NULL);
+	EXPECT_EQ(0, w.err);
+	ks_consumer_close(zc);
+	close(fd);
+	close(w.fd);
+}
+
+/*
+ * ks_consumer_set_wakeup()'s delay bounds the wait of a consumer whose
+ * threshold is not reached; it needs a delay when it has a threshold.
+ */
+TEST_F_TIMEOUT(mm, wakeup_delay_bounds_the_wait, 30)
+{
+	struct ks_consumer *zc, *cc;
+	struct ks_msg m;
+	__u64 t0, ms;
+	int wfd;
+
+	MK("cwd", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, ks_consumer_open(&zc, "cwd", KS_ZEROCOPY));
+	ASSERT_EQ(0, ks_consumer_open(&cc, "cwd", 0));
+	EXPECT_EQ(-EINVAL, ks_consumer_set_wakeup(zc, 4096, 0));
+	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, 16384, 300));
+	ASSERT_EQ(0, ks_consumer_set_wakeup(cc, 16384, 300));
+	wfd = OPEN("cwd", O_WRONLY);
+	/* Data there: no waiting, whatever the threshold. */
+	ASSERT_EQ(64, write(wfd, self, 64));
+	t0 = kst_now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(1, ks_next(zc, &m));
+	ASSERT_EQ(1, ks_next(cc, &m));
+	ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	EXPECT_GT(250, ms) TH_LOG("%llu ms: waited with data there", ms);
+	/* Caught up: a message below the threshold comes with the delay. */
+	ASSERT_EQ(0, ks_release(zc));
+	if (fork() == 0) {
+		usleep(100000);
+		_exit(write(wfd, "x", 1) != 1);
+	}
+	t0 = kst_now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(1, ks_next(zc, &m));
+	ASSERT_EQ(1, ks_next(cc, &m));
+	ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	EXPECT_LE(250, ms) TH_LOG("%llu ms: woken before the delay", ms);
+	EXPECT_GT(3000, ms);
+	ks_consumer_close(zc);
+	ks_consumer_close(cc);
+	close(wfd);
+}
+
 TEST_HARNESS_MAIN

@@ -588,6 +588,20 @@ struct kstream_reader_page {
 #define KSTREAM_IOC_WAKEUP	_IO(KSTREAM_IOC_MAGIC, 4)
 /* A new fd mapping this reader's struct kstream_reader_page (see mmap). */
 #define KSTREAM_IOC_CURSOR_FD	_IO(KSTREAM_IOC_MAGIC, 5)
+/*
+ * Wakeup coalescing (__u32 bytes, reader fds): a reader with nothing to
+ * read, waiting in poll(2), epoll or a blocking read(2), is woken once at
+ * least this many bytes of records (KSTREAM_REC_SIZE() of each message)
+ * wait at its cursor, instead of by every message.  Fewer wakeups, bigger
+ * batches: what a throughput-bound consumer of small messages wants.  0
+ * (the default) wakes it for every message.  Clamped to half the ring.
+ * The delay this adds is unbounded on a quiet topic: bound it with a
+ * poll() timeout, then read what there is.  Deletion of the topic, and
+ * producers of a block topic that find no room, wake every waiting reader
+ * whatever its threshold.  A reader that finds data never waits: the
+ * threshold only decides when a sleeping one is woken.
+ */
+#define KSTREAM_IOC_SET_WAKEUP	_IOW(KSTREAM_IOC_MAGIC, 6, __u32)
 /* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

@@ -74,7 +74,7 @@ struct bench_transport {
 };
 
 extern const struct bench_transport bench_kstream_read, bench_kstream_batch,
-	bench_kstream_mmap, bench_pipe, bench_unix, bench_mq, bench_zmq,
+	bench_kstream_mmap, bench_kstream_batch_cw, bench_kstream_mmap_cw, bench_pipe, bench_unix, bench_mq, bench_zmq,
 	bench_mqtt, bench_iceoryx;
 
 /* Message layout: every message starts with this header. */

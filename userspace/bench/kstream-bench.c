@@ -44,7 +44,7 @@
 
 static const struct bench_transport *const transports[] = {
 	&bench_kstream_read, &bench_kstream_batch, &bench_kstream_mmap,
-	&bench_pipe, &bench_unix, &bench_mq, &bench_zmq, &bench_mqtt,
+	&bench_kstream_batch_cw, &bench_kstream_mmap_cw, &bench_pipe, &bench_unix, &bench_mq, &bench_zmq, &bench_mqtt,
 	&bench_iceoryx,
 };
 

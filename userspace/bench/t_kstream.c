@@ -9,6 +9,10 @@
  *                  per read(2)
  *   kstream-mmap   libkstream's zero-copy consumer (the ring mapped); with
  *                  -s it busy-polls instead of sleeping in poll(2)
+ *   kstream-batch-cw, kstream-mmap-cw
+ *                  the same with coalesced wakeups (ks_consumer_set_wakeup:
+ *                  KS_CW_BYTES, at most KS_CW_DELAY_MS late), as a
+ *                  throughput-bound consumer would configure them
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,9 +26,13 @@
 
 enum ks_mode { KS_READ, KS_BATCH, KS_MMAP };
 
+#define KS_CW_BYTES (BENCH_BUDGET / 64)
+#define KS_CW_DELAY_MS 1
+
 struct bench_stream {
 	struct bench_cfg cfg;
 	enum ks_mode mode;
+	bool coalesce;
 	struct bench_reader *readers;
 	struct bench_prod *prods;
 };
@@ -40,7 +48,7 @@ struct bench_prod {
 };
 
 static int ks_open(const struct bench_cfg *cfg, enum ks_mode mode,
-		   struct bench_stream **sp)
+		   bool coalesce, struct bench_stream **sp)
 {
 	struct bench_stream *s = calloc(1, sizeof(*s));
 
@@ -48,6 +56,7 @@ static int ks_open(const struct bench_cfg *cfg, enum ks_mode mode,
 		return -ENOMEM;
 	s->cfg = *cfg;
 	s->mode = mode;
+	s->coalesce = coalesce;
 	s->readers = calloc(cfg->readers, sizeof(*s->readers));
 	s->prods = calloc(cfg->producers, sizeof(*s->prods));
 	if (!s->readers || !s->prods) {
@@ -61,17 +70,27 @@ static int ks_open(const struct bench_cfg *cfg, enum ks_mode mode,
 
 static int ks_open_read(const struct bench_cfg *cfg, struct bench_stream **s)
 {
-	return ks_open(cfg, KS_READ, s);
+	return ks_open(cfg, KS_READ, false, s);
 }
 
 static int ks_open_batch(const struct bench_cfg *cfg, struct bench_stream **s)
 {
-	return ks_open(cfg, KS_BATCH, s);
+	return ks_open(cfg, KS_BATCH, false, s);
 }
 
 static int ks_open_mmap(const struct bench_cfg *cfg, struct bench_stream **s)
 {
-	return ks_open(cfg, KS_MMAP, s);
+	return ks_open(cfg, KS_MMAP, false, s);
+}
+
+static int ks_open_batch_cw(const struct bench_cfg *cfg, struct bench_stream **s)
+{
+	return ks_open(cfg, KS_BATCH, true, s);
+}
+
+static int ks_open_mmap_cw(const struct bench_cfg *cfg, struct bench_stream **s)
+{
+	return ks_open(cfg, KS_MMAP, true, s);
 }
 
 static int ks_reader(struct bench_stream *s, unsigned int idx,
@@ -88,6 +107,11 @@ static int ks_reader(struct bench_stream *s, unsigned int idx,
 	if (err)
 		return err;
 	r->s = s;
+	if (s->coalesce) {
+		err = ks_consumer_set_wakeup(r->c, KS_CW_BYTES, KS_CW_DELAY_MS);
+		if (err)
+			return err;
+	}
 	if (s->mode == KS_READ) {
 		/* Plain read(): one message per call, no record headers. */
 		if (ioctl(ks_consumer_fd(r->c), KSTREAM_IOC_SET_FLAGS, &plain))
@@ -178,3 +202,9 @@ const struct bench_transport bench_kstream_batch =
 const struct bench_transport bench_kstream_mmap =
 	KS_TRANSPORT("kstream-mmap", "kstream, libkstream zero-copy consumer (mmap)",
 		     ks_open_mmap, true);
+const struct bench_transport bench_kstream_batch_cw =
+	KS_TRANSPORT("kstream-batch-cw", "kstream-batch with coalesced wakeups (16 KiB, 1 ms)",
+		     ks_open_batch_cw, false);
+const struct bench_transport bench_kstream_mmap_cw =
+	KS_TRANSPORT("kstream-mmap-cw", "kstream-mmap with coalesced wakeups (16 KiB, 1 ms)",
+		     ks_open_mmap_cw, false);

@@ -86,6 +86,17 @@ int ks_next(struct ks_consumer *c, struct ks_msg *m);
  * ks_next() without ks_release() releases the previous message.
  */
 int ks_release(struct ks_consumer *c);
+/*
+ * Wakeup coalescing, for throughput-bound consumers of small messages: a
+ * consumer that caught up sleeps until at least @bytes of records wait
+ * (each message counts KSTREAM_REC_SIZE(len) bytes; the kernel clamps to
+ * half the ring) or @max_delay_ms passed, instead of waking for every
+ * message.  ks_next() then hands them out one by one without a system
+ * call.  An idle consumer wakes every @max_delay_ms (> 0).  0 bytes: wake
+ * for every message (the default).  0 or -errno.
+ */
+int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
+			   int max_delay_ms);
 /* Messages this consumer lost (overwrite topics). */
 uint64_t ks_lost(const struct ks_consumer *c);
 /* The fd to put in a poll/epoll loop (level-triggered): POLLIN = ready. */
