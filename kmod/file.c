@@ -41,6 +41,7 @@ static int kstream_open(struct inode *inode, struct file *file)
 		goto err_put;
 	}
 	mutex_init(&kf->lock);
+	mutex_init(&kf->stage.lock);
 	kf->topic = t;
 	kf->file = file;
 
@@ -83,6 +84,8 @@ static int kstream_release(struct inode *inode, struct file *file)
 	}
 	if (file->f_mode & FMODE_WRITE)
 		atomic_dec(&t->nr_writers);
+	kvfree(kf->stage.buf);
+	mutex_destroy(&kf->stage.lock);
 	mutex_destroy(&kf->lock);
 	kfree(kf);
 	kstream_topic_put(t);

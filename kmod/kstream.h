@@ -201,6 +201,18 @@ struct kstream_producer {
 };
 
 /* Per open file of a topic. */
+/*
+ * A producer fd's staging buffer for messages too big for the stack,
+ * kept and reused: allocating (and, with init_on_alloc, zeroing) one per
+ * message cost more than copying it.  Whoever holds @lock uses it; a
+ * concurrent writer on the same fd allocates its own (publish.c).
+ */
+struct kstream_stage {
+	struct mutex lock;	/* held while a writer uses buf */
+	void *buf;
+	size_t size;
+};
+
 struct kstream_file {
 	struct kstream_topic *topic;	/* holds a reference */
 	struct file *file;		/* ours; f_cred is the fd's subject */
@@ -209,6 +221,7 @@ struct kstream_file {
 	u32 flags;			/* KSTREAM_FD_*, under lock */
 	struct kstream_reader reader;	/* when opened for reading */
 	struct kstream_producer producer;	/* set at open, then constant */
+	struct kstream_stage stage;
 };
 
 static inline unsigned long kstream_sec_gen(const struct kstream_topic *t)

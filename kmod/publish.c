@@ -280,6 +280,40 @@ out:
 	return err;
 }
 
+/*
+ * A staging buffer of @len bytes: the fd's own if no other writer of the
+ * fd uses it (grown as needed, kept until close), else a new one (*own).
+ */
+static void *kstream_stage_get(struct kstream_file *kf, size_t len, bool *own)
+{
+	struct kstream_stage *s = &kf->stage;
+	size_t size;
+
+	*own = !mutex_trylock(&s->lock);
+	if (*own)
+		return kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (s->size >= len)
+		return s->buf;
+	kvfree(s->buf);
+	/* Powers of two up to msg_max: few regrowths. */
+	size = min_t(size_t, roundup_pow_of_two(len),
+		     READ_ONCE(kf->topic->msg_max));
+	size = max(size, len);
+	s->buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	s->size = s->buf ? size : 0;
+	if (!s->buf)
+		mutex_unlock(&s->lock);
+	return s->buf;
+}
+
+static void kstream_stage_put(struct kstream_file *kf, bool own, void *buf)
+{
+	if (own)
+		kvfree(buf);
+	else
+		mutex_unlock(&kf->stage.lock);
+}
+
 static ssize_t kstream_publish_one(struct kstream_file *kf,
 				   struct iov_iter *from, bool nonblock)
 {
@@ -287,6 +321,7 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 	size_t len = iov_iter_count(from);
 	u8 stage[KSTREAM_STACK_STAGE];
 	void *buf = stage;
+	bool own = false;
 	ssize_t ret;
 	int verdict;
 
@@ -298,7 +333,7 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 		return -ENODEV;
 
 	if (len > sizeof(stage)) {
-		buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		buf = kstream_stage_get(kf, len, &own);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -327,7 +362,7 @@ revert:
 		iov_iter_revert(from, len);
 out:
 	if (buf != stage)
-		kvfree(buf);
+		kstream_stage_put(kf, own, buf);
 	return ret;
 }
 
