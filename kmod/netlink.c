@@ -75,23 +75,49 @@ static const struct genl_multicast_group kstream_mcgrps[] = {
 
 static struct genl_family kstream_genl_family;
 
+/*
+ * The name in attribute @type (topic and filter names have the same
+ * rules): the name, or NULL with *@attr NULL if the attribute is missing,
+ * or the attribute if the name is not valid.  KSTREAM_GET_NAME() sets the
+ * extended ack (NL_SET_ERR_MSG wants literal messages).
+ */
+static const char *kstream_name_attr(struct genl_info *info, int type,
+				     struct nlattr **attr)
+{
+	const char *name;
+
+	*attr = info->attrs[type];
+	if (!*attr)
+		return NULL;
+	name = nla_data(*attr);
+	return kstream_topic_name_valid(name) ? name : NULL;
+}
+
+/* The validated name in attribute @type, or NULL with the message for why. */
+#define KSTREAM_GET_NAME(info, type, missing, invalid) ({		\
+	struct genl_info *__info = (info);				\
+	struct nlattr *__attr;						\
+	const char *__name = kstream_name_attr(__info, type, &__attr);	\
+									\
+	if (!__attr)							\
+		NL_SET_ERR_MSG(__info->extack, missing);		\
+	else if (!__name)						\
+		NL_SET_ERR_MSG_ATTR(__info->extack, __attr, invalid);	\
+	__name;								\
+})
+
 /* The topic name attribute, validated; NULL (extack set) if bad. */
 static const char *kstream_get_name(struct genl_info *info)
 {
-	struct nlattr *attr = info->attrs[KSTREAM_A_TOPIC_NAME];
-	const char *name;
+	return KSTREAM_GET_NAME(info, KSTREAM_A_TOPIC_NAME, "topic name missing",
+				"topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+}
 
-	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "topic name missing");
-		return NULL;
-	}
-	name = nla_data(attr);
-	if (!kstream_topic_name_valid(name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
-		return NULL;
-	}
-	return name;
+/* The filter name attribute, validated; NULL (extack set) if bad. */
+static const char *kstream_get_filter_name(struct genl_info *info)
+{
+	return KSTREAM_GET_NAME(info, KSTREAM_A_FILTER_NAME, "filter name missing",
+				"filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
 }
 
 static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
@@ -612,6 +638,19 @@ static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * The end of one part of a dump that stopped at @id with @err: a full skb
+ * ends this part, the rest follows in the next.
+ */
+static int kstream_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
+			     unsigned long id, int err)
+{
+	cb->args[0] = id;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
 /* Dump every topic in id order; cb->args[0] is the next id to dump. */
 static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -634,33 +673,10 @@ static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 		id++;
 	}
 	kstream_topics_unlock();
-	cb->args[0] = id;
-	/* A full skb ends this part of the dump; the rest follows. */
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ?: skb->len;
+	return kstream_dump_done(skb, cb, id, err);
 }
 
 /* ------------------------------------------------------------- filters */
-
-/* The filter name attribute, validated; NULL (extack set) if bad. */
-static const char *kstream_get_filter_name(struct genl_info *info)
-{
-	struct nlattr *attr = info->attrs[KSTREAM_A_FILTER_NAME];
-	const char *name;
-
-	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "filter name missing");
-		return NULL;
-	}
-	name = nla_data(attr);
-	if (!kstream_topic_name_valid(name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
-		return NULL;
-	}
-	return name;
-}
 
 static int kstream_cmd_filter_attach(struct sk_buff *skb,
 				     struct genl_info *info)
@@ -803,10 +819,7 @@ static int kstream_dump_filters(struct sk_buff *skb,
 		id++;
 	}
 	kstream_topics_unlock();
-	cb->args[0] = id;
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ?: skb->len;
+	return kstream_dump_done(skb, cb, id, err);
 }
 
 static const struct genl_ops kstream_genl_ops[] = {
