@@ -384,6 +384,14 @@ static int kstream_parse_config(struct genl_info *info,
 	return 0;
 }
 
+/* The topic KSTREAM_A_TOPIC_NAME names does not exist. */
+static int kstream_no_such_topic(struct genl_info *info)
+{
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+			    "no such topic");
+	return -ENOENT;
+}
+
 /* ACL entries belong to KSTREAM_CMD_ACL_ADD and _DEL only. */
 static int kstream_no_acl_entry(struct genl_info *info)
 {
@@ -463,11 +471,8 @@ static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 	kstream_topics_lock();
 	t = kstream_topic_find(name);
 	err = kstream_security_topic_delete(&subj, t, &a, info->extack);
-	if (!err && !t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		err = -ENOENT;
-	}
+	if (!err && !t)
+		err = kstream_no_such_topic(info);
 	if (!err) {
 		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
 		kstream_topic_unregister(t);
@@ -531,6 +536,76 @@ static int kstream_parse_acl_entry(struct genl_info *info, bool del,
 	return err;
 }
 
+/* What applying a change did, for kstream_configure() to finish. */
+struct kstream_applied {
+	bool acl_changed;	/* the ACL changed: enforce it */
+	bool revoked;		/* ... and took rights away */
+	bool sync;		/* a filter was replaced or detached */
+};
+
+/* Apply @c to @t: registry locked, the caller past topic_configure. */
+static int kstream_apply(struct kstream_topic *t,
+			 const struct kstream_topic_change *c,
+			 struct kstream_applied *done,
+			 struct netlink_ext_ack *extack)
+{
+	switch (c->op) {
+	case KSTREAM_CHANGE_ACL_ADD:
+	case KSTREAM_CHANGE_ACL_DEL:
+		return kstream_acl_change(t, c, &done->acl_changed,
+					  &done->revoked, extack);
+	case KSTREAM_CHANGE_FILTER_ATTACH:
+		return kstream_filter_attach(t, c->filter, &done->sync, extack);
+	case KSTREAM_CHANGE_FILTER_DETACH:
+		return kstream_filter_detach(t, &done->sync, extack);
+	case KSTREAM_CHANGE_STATS_RESET:
+		kstream_stats_reset(t);
+		kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Every change of an existing topic (ACL, filter, counters) goes through
+ * here: find the topic @name, ask topic_configure, apply @change, all
+ * under the registry lock; then make the change bite and audit it (@a).
+ */
+static int kstream_configure(struct sk_buff *skb, struct genl_info *info,
+			     const char *name,
+			     const struct kstream_topic_change *change,
+			     struct kstream_audit *a)
+{
+	struct kstream_applied done = { };
+	struct kstream_subject subj;
+	struct kstream_topic *t;
+	int err;
+
+	kstream_subject_init(&subj, skb);
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	err = kstream_security_topic_configure(&subj, t, change, a,
+					       info->extack);
+	if (!err && !t)
+		err = kstream_no_such_topic(info);
+	if (!err)
+		err = kstream_apply(t, change, &done, info->extack);
+	if (done.acl_changed)
+		get_device(&t->dev);
+	kstream_topics_unlock();
+	if (done.acl_changed) {
+		/* Before the ack: open fds feel it once we have replied. */
+		kstream_security_enforce(t, done.revoked);
+		kstream_topic_put(t);
+	}
+	/* Once we reply, no message is judged by the old filter. */
+	if (done.sync)
+		synchronize_rcu();
+	a->err = err;
+	kstream_audit(a, GFP_KERNEL);
+	return err;
+}
+
 /* KSTREAM_CMD_ACL_ADD and KSTREAM_CMD_ACL_DEL. */
 static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 {
@@ -543,9 +618,6 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 		.op = del ? "acl_del" : "acl_add", .topic = name,
 		.entry = &change.entry,
 	};
-	struct kstream_subject subj;
-	bool changed = false, revoked = false;
-	struct kstream_topic *t;
 	int err;
 
 	if (!name)
@@ -553,30 +625,7 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 	err = kstream_parse_acl_entry(info, del, &change.entry);
 	if (err)
 		return err;
-	kstream_subject_init(&subj, skb);
-	kstream_topics_lock();
-	t = kstream_topic_find(name);
-	err = kstream_security_topic_configure(&subj, t, &change, &a,
-					       info->extack);
-	if (!err && !t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		err = -ENOENT;
-	}
-	if (!err)
-		err = kstream_acl_change(t, &change, &changed, &revoked,
-					 info->extack);
-	if (changed)
-		get_device(&t->dev);
-	kstream_topics_unlock();
-	if (changed) {
-		/* Before the ack: open fds feel it once we have replied. */
-		kstream_security_enforce(t, revoked);
-		kstream_topic_put(t);
-	}
-	a.err = err;
-	kstream_audit(&a, GFP_KERNEL);
-	return err;
+	return kstream_configure(skb, info, name, &change, &a);
 }
 
 static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
@@ -596,11 +645,8 @@ static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
 	if (t)
 		get_device(&t->dev);
 	kstream_topics_unlock();
-	if (!t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		return -ENOENT;
-	}
+	if (!t)
+		return kstream_no_such_topic(info);
 	kstream_subject_init(&subj, skb);
 	err = kstream_topic_visible(&subj, t, info->extack);
 	if (!err)
@@ -609,33 +655,17 @@ static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* The topic KSTREAM_A_TOPIC_NAME names, with a reference; ERR_PTR if none. */
-static struct kstream_topic *kstream_info_topic(struct genl_info *info)
-{
-	const char *name = kstream_get_name(info);
-	struct kstream_topic *t;
-
-	if (!name)
-		return ERR_PTR(-EINVAL);
-	t = kstream_topic_get_by_name(name);
-	if (!t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		return ERR_PTR(-ENOENT);
-	}
-	return t;
-}
-
 static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kstream_topic *t = kstream_info_topic(info);
+	const char *name = kstream_get_name(info);
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_STATS_RESET,
+	};
+	struct kstream_audit a = { .op = "stats_reset", .topic = name };
 
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	kstream_stats_reset(t);
-	kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
-	kstream_topic_put(t);
-	return 0;
+	if (!name)
+		return -EINVAL;
+	return kstream_configure(skb, info, name, &change, &a);
 }
 
 /*
@@ -681,32 +711,39 @@ static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 static int kstream_cmd_filter_attach(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	const char *topic, *filter;
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_FILTER_ATTACH,
+	};
+	struct kstream_audit a = { .op = "filter_attach" };
 	int err = kstream_filter_supported(info->extack);
 
 	if (err)
 		return err;
-	topic = kstream_get_name(info);
-	if (!topic)
+	a.topic = kstream_get_name(info);
+	if (!a.topic)
 		return -EINVAL;
-	filter = kstream_get_filter_name(info);
-	if (!filter)
+	change.filter = kstream_get_filter_name(info);
+	if (!change.filter)
 		return -EINVAL;
-	return kstream_filter_attach(topic, filter, info->extack);
+	a.filter = change.filter;
+	return kstream_configure(skb, info, a.topic, &change, &a);
 }
 
 static int kstream_cmd_filter_detach(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	const char *topic;
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_FILTER_DETACH,
+	};
+	struct kstream_audit a = { .op = "filter_detach" };
 	int err = kstream_filter_supported(info->extack);
 
 	if (err)
 		return err;
-	topic = kstream_get_name(info);
-	if (!topic)
+	a.topic = kstream_get_name(info);
+	if (!a.topic)
 		return -EINVAL;
-	return kstream_filter_detach(topic, info->extack);
+	return kstream_configure(skb, info, a.topic, &change, &a);
 }
 
 /* Bytes of a filter message naming @n topics. */
@@ -840,12 +877,10 @@ static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_FILTER_ATTACH,
 		.doit = kstream_cmd_filter_attach,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_FILTER_DETACH,
 		.doit = kstream_cmd_filter_detach,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_FILTER_GET,
@@ -855,7 +890,6 @@ static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_STATS_RESET,
 		.doit = kstream_cmd_stats_reset,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_ACL_ADD,

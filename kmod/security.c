@@ -201,6 +201,9 @@ void kstream_audit(const struct kstream_audit *a, gfp_t gfp)
 					 from_kgid(&init_user_ns, e->gid));
 		kstream_audit_rights(ab, "rights", e->rights);
 	}
+	/* Filter names are validated as topic names are. */
+	if (a->filter)
+		audit_log_format(ab, " filter=%s", a->filter);
 	audit_log_task_info(ab);
 	audit_log_end(ab);
 }

@@ -1300,6 +1300,71 @@ TEST_F_TIMEOUT(auth, denials_are_counted_and_audited, 180)
 	close(afd);
 }
 
+/* ------------------------------------ the counters: the admin right */
+
+/*
+ * Resetting a topic's counters is a configuration of the topic: its
+ * admins may, others are refused (EPERM, counted, audited).  Filters, the
+ * other such command, are in bpf_test.c (topic_admin_attaches_filters).
+ */
+TEST_F_TIMEOUT(auth, topic_admin_resets_counters, 180)
+{
+	int afd = kst_audit_open();
+	int fd;
+
+	MK("mine", 0600, 0, 0);
+	MK("theirs", 0600, 0, 0);
+	GRANT("mine", USER, ALICE, ADM);
+	fd = kst_open("mine", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, kst_wr(fd, "x", 1));
+	close(fd);
+	fd = kst_open("theirs", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, kst_wr(fd, "x", 1));
+	close(fd);
+	ASSERT_EQ(1, kst_stat(&self->nl, "mine", KSTREAM_STAT_PUBLISHED));
+
+	/* alice administers "mine" (no capability) */
+	AS(&alice, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(0, kst_stats_reset(&nl, "mine")) TH_LOG("%s", nl.extack);
+		EXPECT_EQ(-EPERM, kst_stats_reset(&nl, "theirs"));
+		EXPECT_NE(NULL, strstr(nl.extack, "resetting a topic's counters needs CAP_NET_ADMIN or the admin right on it"))
+			TH_LOG("extack: %s", nl.extack);
+		/* whether or not the topic exists */
+		EXPECT_EQ(-EPERM, kst_stats_reset(&nl, "nosuch"));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(0, kst_stat(&self->nl, "mine", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(1, kst_stat(&self->nl, "theirs", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(1, DENIED("theirs"));
+	EXPECT_EQ(0, DENIED("mine"));
+
+	/* carol administers nothing */
+	AS(&carol, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_stats_reset(&nl, "mine"));
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(1, DENIED("mine"));
+	EXPECT_EQ(-ENOENT, kst_stats_reset(&self->nl, "nosuch"));
+
+	if (afd < 0)
+		SKIP(return, "no audit multicast socket: %d", afd);
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=stats_reset topic=mine res=1",
+				 " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=stats_reset topic=theirs res=0",
+				 "errno=1", "denied_by=acl", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=stats_reset topic=mine res=0",
+				 "errno=1", "denied_by=acl", " uid=4003"));
+	close(afd);
+}
+
 /* --------------------------------------------------- streamctl acl */
 
 static int sh(const char *cmd)

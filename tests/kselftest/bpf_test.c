@@ -17,6 +17,7 @@
  * its map.  Runs with kstream unloaded, like every kselftest here.
  */
 #include <dirent.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -319,6 +320,29 @@ TEST(unsupported_kernel)
 	EXPECT_NE(NULL, strstr(nl.extack, "6.9")) TH_LOG("extack: %s", nl.extack);
 	EXPECT_EQ(-EOPNOTSUPP, kst_nl_raw(&nl, KSTREAM_CMD_FILTER_GET, NLM_F_DUMP,
 					  NULL, NULL, 0));
+	/* The same for an admin of the topic without any capability. */
+	ASSERT_EQ(0, kst_acl_add(&nl, "old", KSTREAM_ACL_USER, 4001,
+				 KSTREAM_ACL_ADMIN));
+	{
+		pid_t pid = fork();
+		int st;
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct kst_nl unl;
+
+			if (setgroups(0, NULL) || setgid(4001) || setuid(4001) ||
+			    kst_nl_open(&unl))
+				_exit(10);
+			if (kst_filter_attach(&unl, "old", "f") != -EOPNOTSUPP)
+				_exit(11);
+			if (kst_filter_detach(&unl, "old") != -EOPNOTSUPP)
+				_exit(12);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
+	}
 
 	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach old f"));
 	EXPECT_NE(NULL, strstr(out, "Operation not supported")) TH_LOG("%s", out);
@@ -1170,7 +1194,7 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	EXPECT_NE(NULL, strstr(self->nl.extack, "FILTER_ATTACH"));
 	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, o.name, &(struct kst_topic){}));
 
-	/* Attach and detach need CAP_NET_ADMIN; listing does not. */
+	/* Attach and detach need the admin right on the topic; listing does not. */
 	pid = fork();
 	if (!pid) {
 		struct kst_nl nl;
@@ -1187,6 +1211,75 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
+}
+
+/*
+ * The admin right on a topic, without any capability, is enough to
+ * attach a registered filter to it and detach it; without the right the
+ * commands fail with EPERM, counted and audited as ACL changes are.
+ */
+TEST_F_TIMEOUT(bpf, topic_admin_attaches_filters, 120)
+{
+	int afd = kst_audit_open();
+	struct kst_topic t;
+	pid_t pid;
+	int st;
+
+	KST_MK("mine", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("theirs", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, kst_acl_add(&self->nl, "mine", KSTREAM_ACL_USER, 4001,
+				 KSTREAM_ACL_ADMIN));
+	CTL("filter load pass p");
+	ATTACH("theirs", "p");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct kst_nl nl;
+		struct kst_topic c;
+
+		if (setgroups(0, NULL) || setgid(4001) || setuid(4001) ||
+		    kst_nl_open(&nl))
+			_exit(10);
+		if (kst_filter_attach(&nl, "mine", "p"))
+			_exit(11);
+		if (kst_topic_get(&nl, "mine", &c) || strcmp(c.filter, "p"))
+			_exit(12);
+		if (kst_filter_attach(&nl, "theirs", "p") != -EPERM ||
+		    !strstr(nl.extack, "attaching or detaching a topic's filter needs CAP_NET_ADMIN or the admin right on it"))
+			_exit(13);
+		if (kst_filter_detach(&nl, "theirs") != -EPERM)
+			_exit(14);
+		/* whether or not the topic exists */
+		if (kst_filter_attach(&nl, "nosuch", "p") != -EPERM)
+			_exit(15);
+		if (kst_filter_attach(&nl, "mine", "nosuch") != -ENOENT)
+			_exit(16);
+		if (kst_filter_detach(&nl, "mine"))
+			_exit(17);
+		if (kst_topic_get(&nl, "mine", &c) || c.filter[0])
+			_exit(18);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
+
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "theirs", &t));
+	EXPECT_STREQ("p", t.filter);
+	EXPECT_EQ(2, KST_STAT("theirs", KSTREAM_STAT_DENIED));
+	EXPECT_EQ(0, KST_STAT("mine", KSTREAM_STAT_DENIED));
+
+	if (afd < 0)
+		SKIP(return, "no audit multicast socket: %d", afd);
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_attach topic=mine res=1",
+				 "filter=p", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_attach topic=theirs res=0",
+				 "errno=1", "denied_by=acl", "filter=p", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_detach topic=theirs res=0",
+				 "errno=1", "denied_by=acl", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_detach topic=mine res=1",
+				 " uid=4001"));
+	close(afd);
 }
 
 /* ----------------------------------------------------------- streamctl */

@@ -839,7 +839,7 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 	ASSERT_LT(0, before.s[KSTREAM_STAT_DELIVERED]);
 	ASSERT_LT(0, hist_total(before.lat));
 
-	/* without CAP_NET_ADMIN: refused, nothing changes */
+	/* without the admin right on the topic: refused, nothing changes */
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
