@@ -122,44 +122,31 @@ bad:
 	}
 }
 
+/* kst_parse_topic(), and what it leaves out: the histogram, the readers. */
 static void parse_full(struct nlattr *head, int len, struct full *f)
 {
+	struct kst_topic t;
 	struct nlattr *a, *s;
 	int rem, srem;
 
+	kst_parse_topic(head, len, &t);
 	memset(f, 0, sizeof(*f));
+	memcpy(f->name, t.name, sizeof(f->name));
+	f->id = t.id;
+	f->ring_size = t.ring_size;
+	memcpy(f->s, t.stats, sizeof(f->s));
+	f->present = t.stats_present;
+	if (t.stats_bad_len)	/* the histogram's length included */
+		f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
 	nla_for_each_attr(a, head, len, rem) {
 		switch (nla_type(a)) {
-		case KSTREAM_A_TOPIC_NAME:
-			snprintf(f->name, sizeof(f->name), "%.*s", nla_len(a),
-				 (char *)nla_data(a));
-			break;
-		case KSTREAM_A_TOPIC_ID:
-			f->id = nla_get_u32(a);
-			break;
-		case KSTREAM_A_TOPIC_RING_SIZE:
-			f->ring_size = nla_get_u32(a);
-			break;
 		case KSTREAM_A_TOPIC_STATS:
 			nla_for_each_nested(s, a, srem) {
-				int st = nla_type(s);
-
-				if (st == KSTREAM_STAT_LATENCY) {
-					if (nla_len(s) != sizeof(f->lat)) {
-						f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
-						continue;
-					}
-					memcpy(f->lat, nla_data(s), sizeof(f->lat));
-					f->have_lat = 1;
-				} else if (st > 0 && st <= KSTREAM_STAT_MAX &&
-					   st != KSTREAM_STAT_PAD) {
-					if (nla_len(s) != 8) {
-						f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
-						continue;
-					}
-					memcpy(&f->s[st], nla_data(s), 8);
-					f->present |= 1U << st;
-				}
+				if (nla_type(s) != KSTREAM_STAT_LATENCY ||
+				    nla_len(s) != sizeof(f->lat))
+					continue;
+				memcpy(f->lat, nla_data(s), sizeof(f->lat));
+				f->have_lat = 1;
 			}
 			break;
 		case KSTREAM_A_TOPIC_READERS:
