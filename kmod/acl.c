@@ -489,8 +489,21 @@ static int kstream_acl_topic_configure(const struct kstream_subject *subj,
 {
 	if (kstream_acl_subject_has(subj, t, kstream_acl_admin_grant))
 		return 0;
-	NL_SET_ERR_MSG(extack,
-		       "changing a topic's ACL needs CAP_NET_ADMIN or the admin right on it");
+	switch (c->op) {
+	case KSTREAM_CHANGE_FILTER_ATTACH:
+	case KSTREAM_CHANGE_FILTER_DETACH:
+		NL_SET_ERR_MSG(extack,
+			       "attaching or detaching a topic's filter needs CAP_NET_ADMIN or the admin right on it");
+		break;
+	case KSTREAM_CHANGE_STATS_RESET:
+		NL_SET_ERR_MSG(extack,
+			       "resetting a topic's counters needs CAP_NET_ADMIN or the admin right on it");
+		break;
+	default:
+		NL_SET_ERR_MSG(extack,
+			       "changing a topic's ACL needs CAP_NET_ADMIN or the admin right on it");
+		break;
+	}
 	return -EPERM;
 }
 

@@ -411,57 +411,32 @@ int kstream_filter_supported(struct netlink_ext_ack *extack)
 	return -EOPNOTSUPP;
 }
 
-int kstream_filter_attach(const char *topic, const char *filter,
-			  struct netlink_ext_ack *extack)
+int kstream_filter_attach(struct kstream_topic *t, const char *filter,
+			  bool *sync, struct netlink_ext_ack *extack)
 {
-	struct kstream_filter *f, *old = NULL;
-	struct kstream_topic *t;
-	int err = kstream_filter_supported(extack);
+	struct kstream_filter *f = kstream_filter_find(filter), *old;
 
-	if (err)
-		return err;
-	kstream_topics_lock();
-	t = kstream_topic_find(topic);
-	f = kstream_filter_find(filter);
-	if (!t) {
-		NL_SET_ERR_MSG(extack, "no such topic");
-		err = -ENOENT;
-	} else if (!f) {
+	if (!f) {
 		NL_SET_ERR_MSG(extack, "no such filter (see streamctl filter list)");
-		err = -ENOENT;
-	} else {
-		old = kstream_topic_filter(t);
-		rcu_assign_pointer(t->filter, f);
+		return -ENOENT;
 	}
-	kstream_topics_unlock();
-	/* Like detach: once we return, the old filter judges nothing. */
-	if (old && old != f)
-		synchronize_rcu();
-	return err;
+	old = kstream_topic_filter(t);
+	rcu_assign_pointer(t->filter, f);
+	/* Like detach: once the request returns, the old filter judges nothing. */
+	*sync = old && old != f;
+	return 0;
 }
 
-int kstream_filter_detach(const char *topic, struct netlink_ext_ack *extack)
+int kstream_filter_detach(struct kstream_topic *t, bool *sync,
+			  struct netlink_ext_ack *extack)
 {
-	struct kstream_topic *t;
-	int err = kstream_filter_supported(extack);
-
-	if (err)
-		return err;
-	kstream_topics_lock();
-	t = kstream_topic_find(topic);
-	if (!t) {
-		NL_SET_ERR_MSG(extack, "no such topic");
-		err = -ENOENT;
-	} else if (!kstream_topic_filter(t)) {
+	if (!kstream_topic_filter(t)) {
 		NL_SET_ERR_MSG(extack, "the topic has no filter");
-		err = -ENOENT;
-	} else {
-		RCU_INIT_POINTER(t->filter, NULL);
+		return -ENOENT;
 	}
-	kstream_topics_unlock();
-	if (!err)
-		synchronize_rcu();
-	return err;
+	RCU_INIT_POINTER(t->filter, NULL);
+	*sync = true;
+	return 0;
 }
 
 struct kstream_filter *kstream_filter_next(unsigned long *id)
@@ -521,13 +496,14 @@ int kstream_filter_supported(struct netlink_ext_ack *extack)
 	return -EOPNOTSUPP;
 }
 
-int kstream_filter_attach(const char *topic, const char *filter,
-			  struct netlink_ext_ack *extack)
+int kstream_filter_attach(struct kstream_topic *t, const char *filter,
+			  bool *sync, struct netlink_ext_ack *extack)
 {
 	return kstream_filter_supported(extack);
 }
 
-int kstream_filter_detach(const char *topic, struct netlink_ext_ack *extack)
+int kstream_filter_detach(struct kstream_topic *t, bool *sync,
+			  struct netlink_ext_ack *extack)
 {
 	return kstream_filter_supported(extack);
 }

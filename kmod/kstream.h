@@ -291,7 +291,6 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 void kstream_topic_unregister(struct kstream_topic *t);
 void kstream_topic_delete_all(void);
 struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor);
-struct kstream_topic *kstream_topic_get_by_name(const char *name);
 void kstream_topic_put(struct kstream_topic *t);
 void kstream_topic_release(struct kstream_topic *t);
 void kstream_topics_lock(void);
@@ -389,8 +388,8 @@ extern const struct file_operations kstream_fops;
 
 /*
  * bpf.c: eBPF ingress filters (struct_ops kstream_ingress_ops).  All but
- * kstream_filter_run() and kstream_filter_attached() take the registry
- * lock themselves or need it held, as said.  Without
+ * kstream_filter_run(), kstream_filter_attached() and
+ * kstream_topic_filter_name() need the registry lock held.  Without
  * KSTREAM_HAVE_BPF_INGRESS the requests fail with EOPNOTSUPP.
  */
 struct kstream_filter;
@@ -398,9 +397,17 @@ struct kstream_filter;
 void kstream_bpf_init(void);
 /* 0, or -EOPNOTSUPP with an extack message naming the kernel needed. */
 int kstream_filter_supported(struct netlink_ext_ack *extack);
-int kstream_filter_attach(const char *topic, const char *filter,
+/*
+ * Registry locked, @t live and the caller past topic_configure: attach
+ * @filter to @t (replacing its filter) or detach @t's filter.  0 or
+ * -ENOENT with an extack message.  *@sync is set when a filter that was
+ * attached may still be judging messages: once unlocked, synchronize_rcu()
+ * makes sure none does.
+ */
+int kstream_filter_attach(struct kstream_topic *t, const char *filter,
+			  bool *sync, struct netlink_ext_ack *extack);
+int kstream_filter_detach(struct kstream_topic *t, bool *sync,
 			  struct netlink_ext_ack *extack);
-int kstream_filter_detach(const char *topic, struct netlink_ext_ack *extack);
 /* Registry locked: next registered filter with id >= *@id, or NULL. */
 struct kstream_filter *kstream_filter_next(unsigned long *id);
 /* Registry locked: the registered filter named @name, or NULL. */

@@ -75,23 +75,49 @@ static const struct genl_multicast_group kstream_mcgrps[] = {
 
 static struct genl_family kstream_genl_family;
 
+/*
+ * The name in attribute @type (topic and filter names have the same
+ * rules): the name, or NULL with *@attr NULL if the attribute is missing,
+ * or the attribute if the name is not valid.  KSTREAM_GET_NAME() sets the
+ * extended ack (NL_SET_ERR_MSG wants literal messages).
+ */
+static const char *kstream_name_attr(struct genl_info *info, int type,
+				     struct nlattr **attr)
+{
+	const char *name;
+
+	*attr = info->attrs[type];
+	if (!*attr)
+		return NULL;
+	name = nla_data(*attr);
+	return kstream_topic_name_valid(name) ? name : NULL;
+}
+
+/* The validated name in attribute @type, or NULL with the message for why. */
+#define KSTREAM_GET_NAME(info, type, missing, invalid) ({		\
+	struct genl_info *__info = (info);				\
+	struct nlattr *__attr;						\
+	const char *__name = kstream_name_attr(__info, type, &__attr);	\
+									\
+	if (!__attr)							\
+		NL_SET_ERR_MSG(__info->extack, missing);		\
+	else if (!__name)						\
+		NL_SET_ERR_MSG_ATTR(__info->extack, __attr, invalid);	\
+	__name;								\
+})
+
 /* The topic name attribute, validated; NULL (extack set) if bad. */
 static const char *kstream_get_name(struct genl_info *info)
 {
-	struct nlattr *attr = info->attrs[KSTREAM_A_TOPIC_NAME];
-	const char *name;
+	return KSTREAM_GET_NAME(info, KSTREAM_A_TOPIC_NAME, "topic name missing",
+				"topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+}
 
-	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "topic name missing");
-		return NULL;
-	}
-	name = nla_data(attr);
-	if (!kstream_topic_name_valid(name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
-		return NULL;
-	}
-	return name;
+/* The filter name attribute, validated; NULL (extack set) if bad. */
+static const char *kstream_get_filter_name(struct genl_info *info)
+{
+	return KSTREAM_GET_NAME(info, KSTREAM_A_FILTER_NAME, "filter name missing",
+				"filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
 }
 
 static int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
@@ -358,6 +384,14 @@ static int kstream_parse_config(struct genl_info *info,
 	return 0;
 }
 
+/* The topic KSTREAM_A_TOPIC_NAME names does not exist. */
+static int kstream_no_such_topic(struct genl_info *info)
+{
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+			    "no such topic");
+	return -ENOENT;
+}
+
 /* ACL entries belong to KSTREAM_CMD_ACL_ADD and _DEL only. */
 static int kstream_no_acl_entry(struct genl_info *info)
 {
@@ -437,11 +471,8 @@ static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 	kstream_topics_lock();
 	t = kstream_topic_find(name);
 	err = kstream_security_topic_delete(&subj, t, &a, info->extack);
-	if (!err && !t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		err = -ENOENT;
-	}
+	if (!err && !t)
+		err = kstream_no_such_topic(info);
 	if (!err) {
 		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
 		kstream_topic_unregister(t);
@@ -505,6 +536,76 @@ static int kstream_parse_acl_entry(struct genl_info *info, bool del,
 	return err;
 }
 
+/* What applying a change did, for kstream_configure() to finish. */
+struct kstream_applied {
+	bool acl_changed;	/* the ACL changed: enforce it */
+	bool revoked;		/* ... and took rights away */
+	bool sync;		/* a filter was replaced or detached */
+};
+
+/* Apply @c to @t: registry locked, the caller past topic_configure. */
+static int kstream_apply(struct kstream_topic *t,
+			 const struct kstream_topic_change *c,
+			 struct kstream_applied *done,
+			 struct netlink_ext_ack *extack)
+{
+	switch (c->op) {
+	case KSTREAM_CHANGE_ACL_ADD:
+	case KSTREAM_CHANGE_ACL_DEL:
+		return kstream_acl_change(t, c, &done->acl_changed,
+					  &done->revoked, extack);
+	case KSTREAM_CHANGE_FILTER_ATTACH:
+		return kstream_filter_attach(t, c->filter, &done->sync, extack);
+	case KSTREAM_CHANGE_FILTER_DETACH:
+		return kstream_filter_detach(t, &done->sync, extack);
+	case KSTREAM_CHANGE_STATS_RESET:
+		kstream_stats_reset(t);
+		kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Every change of an existing topic (ACL, filter, counters) goes through
+ * here: find the topic @name, ask topic_configure, apply @change, all
+ * under the registry lock; then make the change bite and audit it (@a).
+ */
+static int kstream_configure(struct sk_buff *skb, struct genl_info *info,
+			     const char *name,
+			     const struct kstream_topic_change *change,
+			     struct kstream_audit *a)
+{
+	struct kstream_applied done = { };
+	struct kstream_subject subj;
+	struct kstream_topic *t;
+	int err;
+
+	kstream_subject_init(&subj, skb);
+	kstream_topics_lock();
+	t = kstream_topic_find(name);
+	err = kstream_security_topic_configure(&subj, t, change, a,
+					       info->extack);
+	if (!err && !t)
+		err = kstream_no_such_topic(info);
+	if (!err)
+		err = kstream_apply(t, change, &done, info->extack);
+	if (done.acl_changed)
+		get_device(&t->dev);
+	kstream_topics_unlock();
+	if (done.acl_changed) {
+		/* Before the ack: open fds feel it once we have replied. */
+		kstream_security_enforce(t, done.revoked);
+		kstream_topic_put(t);
+	}
+	/* Once we reply, no message is judged by the old filter. */
+	if (done.sync)
+		synchronize_rcu();
+	a->err = err;
+	kstream_audit(a, GFP_KERNEL);
+	return err;
+}
+
 /* KSTREAM_CMD_ACL_ADD and KSTREAM_CMD_ACL_DEL. */
 static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 {
@@ -517,9 +618,6 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 		.op = del ? "acl_del" : "acl_add", .topic = name,
 		.entry = &change.entry,
 	};
-	struct kstream_subject subj;
-	bool changed = false, revoked = false;
-	struct kstream_topic *t;
 	int err;
 
 	if (!name)
@@ -527,30 +625,7 @@ static int kstream_cmd_acl(struct sk_buff *skb, struct genl_info *info)
 	err = kstream_parse_acl_entry(info, del, &change.entry);
 	if (err)
 		return err;
-	kstream_subject_init(&subj, skb);
-	kstream_topics_lock();
-	t = kstream_topic_find(name);
-	err = kstream_security_topic_configure(&subj, t, &change, &a,
-					       info->extack);
-	if (!err && !t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		err = -ENOENT;
-	}
-	if (!err)
-		err = kstream_acl_change(t, &change, &changed, &revoked,
-					 info->extack);
-	if (changed)
-		get_device(&t->dev);
-	kstream_topics_unlock();
-	if (changed) {
-		/* Before the ack: open fds feel it once we have replied. */
-		kstream_security_enforce(t, revoked);
-		kstream_topic_put(t);
-	}
-	a.err = err;
-	kstream_audit(&a, GFP_KERNEL);
-	return err;
+	return kstream_configure(skb, info, name, &change, &a);
 }
 
 static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
@@ -570,11 +645,8 @@ static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
 	if (t)
 		get_device(&t->dev);
 	kstream_topics_unlock();
-	if (!t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		return -ENOENT;
-	}
+	if (!t)
+		return kstream_no_such_topic(info);
 	kstream_subject_init(&subj, skb);
 	err = kstream_topic_visible(&subj, t, info->extack);
 	if (!err)
@@ -583,33 +655,30 @@ static int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* The topic KSTREAM_A_TOPIC_NAME names, with a reference; ERR_PTR if none. */
-static struct kstream_topic *kstream_info_topic(struct genl_info *info)
-{
-	const char *name = kstream_get_name(info);
-	struct kstream_topic *t;
-
-	if (!name)
-		return ERR_PTR(-EINVAL);
-	t = kstream_topic_get_by_name(name);
-	if (!t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
-				    "no such topic");
-		return ERR_PTR(-ENOENT);
-	}
-	return t;
-}
-
 static int kstream_cmd_stats_reset(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kstream_topic *t = kstream_info_topic(info);
+	const char *name = kstream_get_name(info);
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_STATS_RESET,
+	};
+	struct kstream_audit a = { .op = "stats_reset", .topic = name };
 
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	kstream_stats_reset(t);
-	kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
-	kstream_topic_put(t);
-	return 0;
+	if (!name)
+		return -EINVAL;
+	return kstream_configure(skb, info, name, &change, &a);
+}
+
+/*
+ * The end of one part of a dump that stopped at @id with @err: a full skb
+ * ends this part, the rest follows in the next.
+ */
+static int kstream_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
+			     unsigned long id, int err)
+{
+	cb->args[0] = id;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
 }
 
 /* Dump every topic in id order; cb->args[0] is the next id to dump. */
@@ -634,63 +703,47 @@ static int kstream_dump_topics(struct sk_buff *skb, struct netlink_callback *cb)
 		id++;
 	}
 	kstream_topics_unlock();
-	cb->args[0] = id;
-	/* A full skb ends this part of the dump; the rest follows. */
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ?: skb->len;
+	return kstream_dump_done(skb, cb, id, err);
 }
 
 /* ------------------------------------------------------------- filters */
 
-/* The filter name attribute, validated; NULL (extack set) if bad. */
-static const char *kstream_get_filter_name(struct genl_info *info)
-{
-	struct nlattr *attr = info->attrs[KSTREAM_A_FILTER_NAME];
-	const char *name;
-
-	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "filter name missing");
-		return NULL;
-	}
-	name = nla_data(attr);
-	if (!kstream_topic_name_valid(name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
-		return NULL;
-	}
-	return name;
-}
-
 static int kstream_cmd_filter_attach(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	const char *topic, *filter;
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_FILTER_ATTACH,
+	};
+	struct kstream_audit a = { .op = "filter_attach" };
 	int err = kstream_filter_supported(info->extack);
 
 	if (err)
 		return err;
-	topic = kstream_get_name(info);
-	if (!topic)
+	a.topic = kstream_get_name(info);
+	if (!a.topic)
 		return -EINVAL;
-	filter = kstream_get_filter_name(info);
-	if (!filter)
+	change.filter = kstream_get_filter_name(info);
+	if (!change.filter)
 		return -EINVAL;
-	return kstream_filter_attach(topic, filter, info->extack);
+	a.filter = change.filter;
+	return kstream_configure(skb, info, a.topic, &change, &a);
 }
 
 static int kstream_cmd_filter_detach(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	const char *topic;
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_FILTER_DETACH,
+	};
+	struct kstream_audit a = { .op = "filter_detach" };
 	int err = kstream_filter_supported(info->extack);
 
 	if (err)
 		return err;
-	topic = kstream_get_name(info);
-	if (!topic)
+	a.topic = kstream_get_name(info);
+	if (!a.topic)
 		return -EINVAL;
-	return kstream_filter_detach(topic, info->extack);
+	return kstream_configure(skb, info, a.topic, &change, &a);
 }
 
 /* Bytes of a filter message naming @n topics. */
@@ -803,10 +856,7 @@ static int kstream_dump_filters(struct sk_buff *skb,
 		id++;
 	}
 	kstream_topics_unlock();
-	cb->args[0] = id;
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ?: skb->len;
+	return kstream_dump_done(skb, cb, id, err);
 }
 
 static const struct genl_ops kstream_genl_ops[] = {
@@ -827,12 +877,10 @@ static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_FILTER_ATTACH,
 		.doit = kstream_cmd_filter_attach,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_FILTER_DETACH,
 		.doit = kstream_cmd_filter_detach,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_FILTER_GET,
@@ -842,7 +890,6 @@ static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_STATS_RESET,
 		.doit = kstream_cmd_stats_reset,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KSTREAM_CMD_ACL_ADD,

@@ -44,129 +44,89 @@ int __init kstream_security_init(void)
 	return kstream_security_register(&kstream_acl_policy);
 }
 
-/*
- * Dispatch: every policy that implements the hook is asked, in order of
- * registration; the first refusal decides and *@by gets the name of the
- * refusing policy.
- */
-static int kstream_call_create(const struct kstream_subject *subj,
-			       struct kstream_topic_config *cfg,
-			       struct netlink_ext_ack *extack, const char **by)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < kstream_nr_policies; i++) {
-		const struct kstream_security_ops *p = kstream_policies[i];
-
-		if (!p->topic_create)
-			continue;
-		err = p->topic_create(subj, cfg, extack);
-		if (err) {
-			*by = p->name;
-			return err;
-		}
-	}
-	return 0;
-}
-
-static int kstream_call_configure(const struct kstream_subject *subj,
-				  struct kstream_topic *t,
-				  const struct kstream_topic_change *change,
-				  struct netlink_ext_ack *extack,
-				  const char **by)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < kstream_nr_policies; i++) {
-		const struct kstream_security_ops *p = kstream_policies[i];
-
-		if (!p->topic_configure)
-			continue;
-		err = p->topic_configure(subj, t, change, extack);
-		if (err) {
-			*by = p->name;
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* topic_delete and topic_getattr have the same shape. */
-enum kstream_topic_hook {
+/* Every hook, and the arguments of one call of it. */
+enum kstream_hook {
+	KSTREAM_HOOK_CREATE,
 	KSTREAM_HOOK_DELETE,
+	KSTREAM_HOOK_CONFIGURE,
 	KSTREAM_HOOK_GETATTR,
-};
-
-static int kstream_call_topic(enum kstream_topic_hook hook,
-			      const struct kstream_subject *subj,
-			      struct kstream_topic *t,
-			      struct netlink_ext_ack *extack, const char **by)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < kstream_nr_policies; i++) {
-		const struct kstream_security_ops *p = kstream_policies[i];
-		int (*fn)(const struct kstream_subject *subj,
-			  struct kstream_topic *t,
-			  struct netlink_ext_ack *extack);
-
-		fn = hook == KSTREAM_HOOK_DELETE ? p->topic_delete :
-						   p->topic_getattr;
-		if (!fn)
-			continue;
-		err = fn(subj, t, extack);
-		if (err) {
-			*by = p->name;
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* The data-path hooks have the same shape too. */
-enum kstream_file_hook {
 	KSTREAM_HOOK_OPEN,
 	KSTREAM_HOOK_PUBLISH,
 	KSTREAM_HOOK_CONSUME,
 	KSTREAM_HOOK_MMAP,
 };
 
-static int kstream_call_file(enum kstream_file_hook hook, struct file *file,
-			     struct kstream_topic *t, const char **by)
+struct kstream_hook_call {
+	enum kstream_hook hook;
+	const struct kstream_subject *subj;	/* control plane */
+	struct kstream_topic_config *cfg;	/* create */
+	const struct kstream_topic_change *change;	/* configure */
+	struct netlink_ext_ack *extack;		/* control plane */
+	struct file *file;			/* data plane */
+	struct kstream_topic *t;
+};
+
+/* What policy @p says (0 if it does not implement the hook). */
+static int kstream_call_one(const struct kstream_security_ops *p,
+			    const struct kstream_hook_call *c)
+{
+	int (*file_fn)(struct file *file, struct kstream_topic *t);
+
+	switch (c->hook) {
+	case KSTREAM_HOOK_CREATE:
+		return p->topic_create ?
+		       p->topic_create(c->subj, c->cfg, c->extack) : 0;
+	case KSTREAM_HOOK_DELETE:
+		return p->topic_delete ?
+		       p->topic_delete(c->subj, c->t, c->extack) : 0;
+	case KSTREAM_HOOK_CONFIGURE:
+		return p->topic_configure ?
+		       p->topic_configure(c->subj, c->t, c->change, c->extack) : 0;
+	case KSTREAM_HOOK_GETATTR:
+		return p->topic_getattr ?
+		       p->topic_getattr(c->subj, c->t, c->extack) : 0;
+	case KSTREAM_HOOK_OPEN:
+		file_fn = p->file_open;
+		break;
+	case KSTREAM_HOOK_PUBLISH:
+		file_fn = p->file_publish;
+		break;
+	case KSTREAM_HOOK_CONSUME:
+		file_fn = p->file_consume;
+		break;
+	default:
+		file_fn = p->file_mmap;
+		break;
+	}
+	return file_fn ? file_fn(c->file, c->t) : 0;
+}
+
+/*
+ * Dispatch: every policy that implements the hook is asked, in order of
+ * registration; the first refusal decides and *@by gets the name of the
+ * refusing policy.
+ */
+static int kstream_call(const struct kstream_hook_call *c, const char **by)
 {
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < kstream_nr_policies; i++) {
-		const struct kstream_security_ops *p = kstream_policies[i];
-		int (*fn)(struct file *file, struct kstream_topic *t);
-
-		switch (hook) {
-		case KSTREAM_HOOK_OPEN:
-			fn = p->file_open;
-			break;
-		case KSTREAM_HOOK_PUBLISH:
-			fn = p->file_publish;
-			break;
-		case KSTREAM_HOOK_CONSUME:
-			fn = p->file_consume;
-			break;
-		default:
-			fn = p->file_mmap;
-			break;
-		}
-		if (!fn)
-			continue;
-		err = fn(file, t);
+		err = kstream_call_one(kstream_policies[i], c);
 		if (err) {
-			*by = p->name;
+			*by = kstream_policies[i]->name;
 			return err;
 		}
 	}
 	return 0;
+}
+
+static int kstream_call_file(enum kstream_hook hook, struct file *file,
+			     struct kstream_topic *t, const char **by)
+{
+	struct kstream_hook_call c = { .hook = hook, .file = file, .t = t };
+
+	return kstream_call(&c, by);
 }
 
 void kstream_security_topic_init(struct kstream_topic *t)
@@ -241,6 +201,9 @@ void kstream_audit(const struct kstream_audit *a, gfp_t gfp)
 					 from_kgid(&init_user_ns, e->gid));
 		kstream_audit_rights(ab, "rights", e->rights);
 	}
+	/* Filter names are validated as topic names are. */
+	if (a->filter)
+		audit_log_format(ab, " filter=%s", a->filter);
 	audit_log_task_info(ab);
 	audit_log_end(ab);
 }
@@ -271,15 +234,30 @@ static void kstream_default_msg(struct netlink_ext_ack *extack,
  * caller writes the audit record @a (filled in here: the refusing policy
  * and the error) with the operation's outcome once it has unlocked.
  */
+
+/* A refusal about @t (NULL: no such topic) is counted and says why. */
+static int kstream_decided(struct kstream_audit *a, struct kstream_topic *t,
+			   struct netlink_ext_ack *extack, const char *msg)
+{
+	if (a->err) {
+		kstream_default_msg(extack, msg);
+		kstream_count_denial(t);
+	}
+	return a->err;
+}
+
 int kstream_security_topic_create(const struct kstream_subject *subj,
 				  struct kstream_topic_config *cfg,
 				  struct kstream_audit *a,
 				  struct netlink_ext_ack *extack)
 {
-	a->err = kstream_call_create(subj, cfg, extack, &a->denied_by);
-	if (a->err)
-		kstream_default_msg(extack, "not allowed to create topics");
-	return a->err;
+	struct kstream_hook_call c = {
+		.hook = KSTREAM_HOOK_CREATE, .subj = subj, .cfg = cfg,
+		.extack = extack,
+	};
+
+	a->err = kstream_call(&c, &a->denied_by);
+	return kstream_decided(a, NULL, extack, "not allowed to create topics");
 }
 
 int kstream_security_topic_delete(const struct kstream_subject *subj,
@@ -287,13 +265,13 @@ int kstream_security_topic_delete(const struct kstream_subject *subj,
 				  struct kstream_audit *a,
 				  struct netlink_ext_ack *extack)
 {
-	a->err = kstream_call_topic(KSTREAM_HOOK_DELETE, subj, t, extack,
-				    &a->denied_by);
-	if (a->err) {
-		kstream_default_msg(extack, "not allowed to delete this topic");
-		kstream_count_denial(t);
-	}
-	return a->err;
+	struct kstream_hook_call c = {
+		.hook = KSTREAM_HOOK_DELETE, .subj = subj, .t = t,
+		.extack = extack,
+	};
+
+	a->err = kstream_call(&c, &a->denied_by);
+	return kstream_decided(a, t, extack, "not allowed to delete this topic");
 }
 
 int kstream_security_topic_configure(const struct kstream_subject *subj,
@@ -302,13 +280,14 @@ int kstream_security_topic_configure(const struct kstream_subject *subj,
 				     struct kstream_audit *a,
 				     struct netlink_ext_ack *extack)
 {
-	a->err = kstream_call_configure(subj, t, change, extack,
-					&a->denied_by);
-	if (a->err) {
-		kstream_default_msg(extack, "not allowed to configure this topic");
-		kstream_count_denial(t);
-	}
-	return a->err;
+	struct kstream_hook_call c = {
+		.hook = KSTREAM_HOOK_CONFIGURE, .subj = subj, .t = t,
+		.change = change, .extack = extack,
+	};
+
+	a->err = kstream_call(&c, &a->denied_by);
+	return kstream_decided(a, t, extack,
+			       "not allowed to configure this topic");
 }
 
 /* Reading is not audited: a dump skips what the policies hide. */
@@ -316,9 +295,13 @@ int kstream_security_topic_getattr(const struct kstream_subject *subj,
 				   struct kstream_topic *t,
 				   struct netlink_ext_ack *extack)
 {
+	struct kstream_hook_call c = {
+		.hook = KSTREAM_HOOK_GETATTR, .subj = subj, .t = t,
+		.extack = extack,
+	};
 	const char *by = NULL;
 
-	return kstream_call_topic(KSTREAM_HOOK_GETATTR, subj, t, extack, &by);
+	return kstream_call(&c, &by);
 }
 
 /* ------------------------------------------------------- data plane */
@@ -335,7 +318,7 @@ static const unsigned int kstream_access_want[KSTREAM_ACCESS_NR] = {
 	[KSTREAM_ACCESS_MMAP] = KSTREAM_ACL_SUBSCRIBE,
 };
 
-static const enum kstream_file_hook kstream_access_hook[KSTREAM_ACCESS_NR] = {
+static const enum kstream_hook kstream_access_hook[KSTREAM_ACCESS_NR] = {
 	[KSTREAM_ACCESS_PUBLISH] = KSTREAM_HOOK_PUBLISH,
 	[KSTREAM_ACCESS_CONSUME] = KSTREAM_HOOK_CONSUME,
 	[KSTREAM_ACCESS_MMAP] = KSTREAM_HOOK_MMAP,

@@ -8,8 +8,9 @@
  *   hook              called from                      subject
  *   topic_create      netlink.c, KSTREAM_CMD_TOPIC_NEW  netlink sender
  *   topic_delete      netlink.c, KSTREAM_CMD_TOPIC_DEL  netlink sender
- *   topic_configure   netlink.c, KSTREAM_CMD_ACL_ADD/DEL (and any future
- *                     reconfiguration)                  netlink sender
+ *   topic_configure   netlink.c, kstream_configure(): every change of an
+ *                     existing topic (KSTREAM_CMD_ACL_ADD/DEL,
+ *                     FILTER_ATTACH/DETACH, STATS_RESET) netlink sender
  *   topic_getattr     netlink.c, KSTREAM_CMD_TOPIC_GET and dumps
  *   file_open         file.c, open() of a topic node    file->f_cred
  *   file_publish      publish.c, the ingress verdict    file->f_cred
@@ -82,11 +83,15 @@ struct kstream_acl_entry {
 enum kstream_change_op {
 	KSTREAM_CHANGE_ACL_ADD,		/* entry.rights are added */
 	KSTREAM_CHANGE_ACL_DEL,		/* entry.rights are revoked */
+	KSTREAM_CHANGE_FILTER_ATTACH,	/* filter replaces the topic's filter */
+	KSTREAM_CHANGE_FILTER_DETACH,	/* the topic's filter is detached */
+	KSTREAM_CHANGE_STATS_RESET,	/* the topic's counters are zeroed */
 };
 
 struct kstream_topic_change {
 	enum kstream_change_op op;
-	struct kstream_acl_entry entry;
+	struct kstream_acl_entry entry;	/* ACL_ADD, ACL_DEL */
+	const char *filter;		/* FILTER_ATTACH: its name */
 };
 
 struct kstream_security_ops {
@@ -197,12 +202,13 @@ void kstream_security_enforce(struct kstream_topic *t, bool revoked);
 
 /* Audit records (type AUDIT_KERNEL_OTHER), see Documentation/security.rst. */
 struct kstream_audit {
-	const char *op;			/* "open", "publish", "acl_add", ... */
+	const char *op;			/* "open", "acl_add", "stats_reset"... */
 	const char *topic;		/* topic name, or NULL */
 	const char *denied_by;		/* refusing policy, NULL if allowed */
 	const struct cred *fd_cred;	/* data plane: the fd's opener */
 	unsigned int want;		/* data plane: KSTREAM_ACL_* wanted */
 	const struct kstream_acl_entry *entry;	/* ACL changes */
+	const char *filter;		/* filter_attach: the filter's name */
 	int err;			/* result: 0 or -errno */
 };
 

@@ -86,19 +86,6 @@ struct kstream_topic *kstream_topic_next(unsigned long *id)
 	return xa_find(&kstream_topics, id, ULONG_MAX, XA_PRESENT);
 }
 
-/* The registered topic named @name, with a reference; NULL if none. */
-struct kstream_topic *kstream_topic_get_by_name(const char *name)
-{
-	struct kstream_topic *t;
-
-	mutex_lock(&kstream_topics_mutex);
-	t = kstream_topic_find(name);
-	if (t)
-		get_device(&t->dev);
-	mutex_unlock(&kstream_topics_mutex);
-	return t;
-}
-
 /* The live topic with minor @minor, with a reference; NULL if none. */
 struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor)
 {

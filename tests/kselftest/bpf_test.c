@@ -17,6 +17,7 @@
  * its map.  Runs with kstream unloaded, like every kselftest here.
  */
 #include <dirent.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -132,26 +133,6 @@ static int unload_retry(int ms)
 		usleep(20000);
 		ms -= 20;
 	}
-}
-
-/* A filter request with optional topic and filter names; 0 or -errno. */
-static int nl_filter(struct kst_nl *nl, __u8 cmd, const char *topic,
-		     const char *filter)
-{
-	struct kst_buf b = { .len = 0 };
-
-	if (topic)
-		kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, topic);
-	if (filter)
-		kst_buf_str(&b, KSTREAM_A_FILTER_NAME, filter);
-	return kst_nl_raw(nl, cmd, 0, &b, NULL, 0);
-}
-
-static ssize_t wr(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-
-	return n < 0 ? -errno : n;
 }
 
 /* A message of the tests: an id and a pattern derived from it. */
@@ -271,31 +252,11 @@ FIXTURE_SETUP(bpf)
 
 FIXTURE_TEARDOWN(bpf)
 {
-	int fd, nlfd = self->nl.sk ? nl_socket_get_fd(self->nl.sk) : -1;
-
-	if (!kst_loaded()) {
-		kst_nl_close(&self->nl);
+	if (!kst_fixture_close(_metadata, &self->nl))
 		return;
-	}
-	EXPECT_LE(0, kst_delete_all(&self->nl));
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != nlfd)
-			close(fd);
-	kst_nl_close(&self->nl);
 	unpin_all();
 	EXPECT_EQ(0, unload_retry(10000));
 }
-
-#define MK(name, ring, msg_max, policy) \
-	ASSERT_EQ(0, kst_create(&self->nl, (name), (ring), (msg_max), (policy))) \
-		TH_LOG("create %s: %s", (name), self->nl.extack)
-
-#define OPEN(name, flags) ({						\
-	int __fd = kst_open((name), (flags));				\
-	ASSERT_LE(0, __fd) TH_LOG("open %s: %d", (name), __fd);	\
-	__fd; })
-
-#define STAT(name, which) kst_stat(&self->nl, (name), (which))
 
 /* streamctl ARGS must succeed. */
 #define CTL(...) do {							\
@@ -306,11 +267,11 @@ FIXTURE_TEARDOWN(bpf)
 } while (0)
 
 #define ATTACH(topic, filter) \
-	ASSERT_EQ(0, nl_filter(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
+	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
 		TH_LOG("attach %s %s: %s", (topic), (filter), self->nl.extack)
 
 #define DETACH(topic) \
-	ASSERT_EQ(0, nl_filter(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
+	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
 		TH_LOG("detach %s: %s", (topic), self->nl.extack)
 
 /* Every drop counter of topic: total, filter, sample, ratelimit. */
@@ -331,7 +292,7 @@ static int write_ids(int fd, int n)
 	for (i = 0; i < n; i++) {
 		__u32 m[2] = { i, 0x6c706d73 };
 
-		if (wr(fd, m, sizeof(m)) != sizeof(m))
+		if (kst_wr(fd, m, sizeof(m)) != sizeof(m))
 			return -1;
 	}
 	return 0;
@@ -353,12 +314,35 @@ TEST(unsupported_kernel)
 	ASSERT_EQ(0, kst_nl_open(&nl));
 	ASSERT_EQ(0, kst_create(&nl, "old", 0, 0, KSTREAM_POLICY_OVERWRITE));
 
-	EXPECT_EQ(-EOPNOTSUPP, nl_filter(&nl, KSTREAM_CMD_FILTER_ATTACH, "old", "f"));
+	EXPECT_EQ(-EOPNOTSUPP, kst_name_request(&nl, KSTREAM_CMD_FILTER_ATTACH, "old", "f"));
 	EXPECT_NE(NULL, strstr(nl.extack, "6.9")) TH_LOG("extack: %s", nl.extack);
-	EXPECT_EQ(-EOPNOTSUPP, nl_filter(&nl, KSTREAM_CMD_FILTER_DETACH, "old", NULL));
+	EXPECT_EQ(-EOPNOTSUPP, kst_name_request(&nl, KSTREAM_CMD_FILTER_DETACH, "old", NULL));
 	EXPECT_NE(NULL, strstr(nl.extack, "6.9")) TH_LOG("extack: %s", nl.extack);
 	EXPECT_EQ(-EOPNOTSUPP, kst_nl_raw(&nl, KSTREAM_CMD_FILTER_GET, NLM_F_DUMP,
 					  NULL, NULL, 0));
+	/* The same for an admin of the topic without any capability. */
+	ASSERT_EQ(0, kst_acl_add(&nl, "old", KSTREAM_ACL_USER, 4001,
+				 KSTREAM_ACL_ADMIN));
+	{
+		pid_t pid = fork();
+		int st;
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct kst_nl unl;
+
+			if (setgroups(0, NULL) || setgid(4001) || setuid(4001) ||
+			    kst_nl_open(&unl))
+				_exit(10);
+			if (kst_filter_attach(&unl, "old", "f") != -EOPNOTSUPP)
+				_exit(11);
+			if (kst_filter_detach(&unl, "old") != -EOPNOTSUPP)
+				_exit(12);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
+	}
 
 	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach old f"));
 	EXPECT_NE(NULL, strstr(out, "Operation not supported")) TH_LOG("%s", out);
@@ -370,7 +354,7 @@ TEST(unsupported_kernel)
 	/* Everything else still works. */
 	fd = kst_open("old", O_RDWR | O_NONBLOCK);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(5, wr(fd, "hello", 5));
+	EXPECT_EQ(5, kst_wr(fd, "hello", 5));
 	EXPECT_EQ(1, kst_stat(&nl, "old", KSTREAM_STAT_PUBLISHED));
 	EXPECT_EQ(0, kst_stat(&nl, "old", KSTREAM_STAT_DROPPED));
 	close(fd);
@@ -387,14 +371,14 @@ TEST_F_TIMEOUT(bpf, sample_every_10, 120)
 	struct ids *ids = ids_new(20000);
 	int rfd, wfd, i;
 
-	MK("smp", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("smp", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("smp", O_WRONLY);
+	KST_MK("smp", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("smp", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("smp", O_WRONLY);
 	CTL("filter load sample s10 every 10");
 	ATTACH("smp", "s10");
 
 	ASSERT_EQ(0, write_ids(wfd, 10000));
-	EXPECT_EQ(1000, STAT("smp", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(1000, KST_STAT("smp", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("smp", 9000, 0, 9000, 0);
 
 	/* Messages 0, 10, 20, ... with sequence numbers 0, 1, 2, ... */
@@ -411,13 +395,13 @@ TEST_F_TIMEOUT(bpf, sample_random, 120)
 	__u64 pub;
 	int wfd;
 
-	MK("rnd", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("rnd", O_WRONLY);
+	KST_MK("rnd", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("rnd", O_WRONLY);
 	CTL("filter load sample r25 random 25%%");
 	ATTACH("rnd", "r25");
 
 	ASSERT_EQ(0, write_ids(wfd, 10000));
-	pub = STAT("rnd", KSTREAM_STAT_PUBLISHED);
+	pub = KST_STAT("rnd", KSTREAM_STAT_PUBLISHED);
 	/* Binomial(10000, 0.25): sd ~43; 2000..3000 is > 11 sd. */
 	EXPECT_LE(2000, pub);
 	EXPECT_GE(3000, pub);
@@ -431,9 +415,9 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_count, 120)
 	__u32 want[3000];
 	int rfd, wfd, i, kept = 0;
 
-	MK("grid", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("grid", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("grid", O_WRONLY);
+	KST_MK("grid", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("grid", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("grid", O_WRONLY);
 	CTL("filter load sample ad adaptive offset 4 s16 band -100 100 normal 100 anomaly 10");
 	ATTACH("grid", "ad");
 
@@ -443,11 +427,11 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_count, 120)
 		int anomaly = (i / 500) % 2;
 
 		m.v = anomaly ? (i % 2 ? 1000 : -1000) : (i % 201) - 100;
-		ASSERT_EQ(8, wr(wfd, &m, sizeof(m)));
+		ASSERT_EQ(8, kst_wr(wfd, &m, sizeof(m)));
 		if (i % (anomaly ? 10 : 100) == 0)
 			want[kept++] = i;
 	}
-	EXPECT_EQ(kept, STAT("grid", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(kept, KST_STAT("grid", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("grid", 3000 - kept, 0, 3000 - kept, 0);
 	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
@@ -461,9 +445,9 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_time, 120)
 	struct ids *ids = ids_new(400);
 	int rfd, wfd, i;
 
-	MK("grid", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("grid", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("grid", O_WRONLY);
+	KST_MK("grid", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("grid", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("grid", O_WRONLY);
 	CTL("filter load sample adt adaptive offset 4 u8 band 0 9 normal 10s anomaly 1us");
 	ATTACH("grid", "adt");
 
@@ -472,7 +456,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_time, 120)
 			.id = i, .v = i >= 100 && i < 200 ? 50 : 5,
 		};
 
-		ASSERT_EQ(5, wr(wfd, &m, sizeof(m)));
+		ASSERT_EQ(5, kst_wr(wfd, &m, sizeof(m)));
 		/* Anomalies at least 1 us apart, even on a fast machine. */
 		if (i >= 100 && i < 200)
 			usleep(10);
@@ -494,25 +478,25 @@ TEST_F_TIMEOUT(bpf, filter_field_eq, 120)
 	struct ids *ids = ids_new(2000);
 	int rfd, wfd, i, kept = 0, sent = 0;
 
-	MK("flt", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("flt", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("flt", O_WRONLY);
+	KST_MK("flt", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("flt", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("flt", O_WRONLY);
 	CTL("filter load filter cafe offset 0 u32 eq 0xCAFE");
 	ATTACH("flt", "cafe");
 
 	for (i = 0; i < 1000; i++) {
 		__u32 m[2] = { i % 3 ? (__u32)i : 0xCAFE, i };
 
-		ASSERT_EQ(8, wr(wfd, m, sizeof(m)));
+		ASSERT_EQ(8, kst_wr(wfd, m, sizeof(m)));
 		sent++;
 		kept += !(i % 3);
 		/* Too short to hold the field: never matches. */
 		if (i % 100 == 0) {
-			ASSERT_EQ(2, wr(wfd, "\xfe\xca", 2));
+			ASSERT_EQ(2, kst_wr(wfd, "\xfe\xca", 2));
 			sent++;
 		}
 	}
-	EXPECT_EQ(kept, STAT("flt", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(kept, KST_STAT("flt", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("flt", sent - kept, sent - kept, 0, 0);
 	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
@@ -541,8 +525,8 @@ TEST_F_TIMEOUT(bpf, filter_schema, 120)
 	const char *topics[] = { "keep", "drop" };
 	unsigned int i, t, valid = 0;
 
-	MK("keep", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	MK("drop", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("keep", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("drop", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load filter schema offset 0 u32be eq 0x4b53544d "
 	    "offset 4 u8 mask 0xf0 eq 0x10 len range 8 64");
 	CTL("filter load filter reject action drop offset 0 u32be eq 0x4b53544d "
@@ -551,16 +535,16 @@ TEST_F_TIMEOUT(bpf, filter_schema, 120)
 	ATTACH("drop", "reject");
 
 	for (t = 0; t < 2; t++) {
-		int rfd = OPEN(topics[t], O_RDONLY | O_NONBLOCK);
-		int wfd = OPEN(topics[t], O_WRONLY);
+		int rfd = KST_OPEN(topics[t], O_RDONLY | O_NONBLOCK);
+		int wfd = KST_OPEN(topics[t], O_WRONLY);
 
 		for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 			unsigned char buf[128];
-			__u64 before = STAT(topics[t], KSTREAM_STAT_PUBLISHED);
+			__u64 before = KST_STAT(topics[t], KSTREAM_STAT_PUBLISHED);
 
-			ASSERT_EQ(msgs[i].len, wr(wfd, msgs[i].bytes, msgs[i].len));
+			ASSERT_EQ(msgs[i].len, kst_wr(wfd, msgs[i].bytes, msgs[i].len));
 			EXPECT_EQ(before + (msgs[i].valid == !t),
-				  STAT(topics[t], KSTREAM_STAT_PUBLISHED))
+				  KST_STAT(topics[t], KSTREAM_STAT_PUBLISHED))
 				TH_LOG("%s: %s", topics[t], msgs[i].what);
 			if (msgs[i].valid == !t) {
 				ASSERT_EQ(msgs[i].len, read(rfd, buf, sizeof(buf)));
@@ -604,14 +588,14 @@ TEST_F_TIMEOUT(bpf, filter_signed_ranges, 120)
 
 		snprintf(topic, sizeof(topic), "t%u", i);
 		snprintf(filter, sizeof(filter), "f%u", i);
-		MK(topic, 0, 0, KSTREAM_POLICY_OVERWRITE);
+		KST_MK(topic, 0, 0, KSTREAM_POLICY_OVERWRITE);
 		CTL("filter load filter %s %s", filter, cases[i].args);
 		ATTACH(topic, filter);
 		m[4] = (__u16)cases[i].v >> 8;
 		m[5] = (__u16)cases[i].v & 0xff;
-		wfd = OPEN(topic, O_WRONLY);
-		ASSERT_EQ(6, wr(wfd, m, 6));
-		EXPECT_EQ(cases[i].pass, STAT(topic, KSTREAM_STAT_PUBLISHED))
+		wfd = KST_OPEN(topic, O_WRONLY);
+		ASSERT_EQ(6, kst_wr(wfd, m, 6));
+		EXPECT_EQ(cases[i].pass, KST_STAT(topic, KSTREAM_STAT_PUBLISHED))
 			TH_LOG("%s with %d", cases[i].args, cases[i].v);
 		close(wfd);
 	}
@@ -626,8 +610,8 @@ TEST_F_TIMEOUT(bpf, ratelimit_rate, 120)
 	double secs, offered;
 	int wfd;
 
-	MK("rl", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("rl", O_WRONLY);
+	KST_MK("rl", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("rl", O_WRONLY);
 	CTL("filter load ratelimit r500 rate 500 burst 50");
 	ATTACH("rl", "r500");
 
@@ -635,13 +619,13 @@ TEST_F_TIMEOUT(bpf, ratelimit_rate, 120)
 	do {
 		__u32 m[2] = { sent, 0 };
 
-		ASSERT_EQ(8, wr(wfd, m, sizeof(m)));
+		ASSERT_EQ(8, kst_wr(wfd, m, sizeof(m)));
 		sent++;
 		t1 = kst_now_ns(CLOCK_MONOTONIC);
 	} while (t1 - t0 < 2000000000ULL);
 	secs = (t1 - t0) / 1e9;
 	offered = sent / secs;
-	pub = STAT("rl", KSTREAM_STAT_PUBLISHED);
+	pub = KST_STAT("rl", KSTREAM_STAT_PUBLISHED);
 	TH_LOG("offered %.0f/s for %.2f s, passed %llu (%.0f/s)", offered, secs,
 	       (unsigned long long)pub, pub / secs);
 
@@ -667,7 +651,7 @@ static pid_t producer(const char *topic, uid_t uid, int n)
 	if (fd < 0)
 		_exit(11);
 	for (i = 0; i < n; i++)
-		if (wr(fd, "msg", 3) != 3)
+		if (kst_wr(fd, "msg", 3) != 3)
 			_exit(12);
 	_exit(0);
 }
@@ -712,7 +696,7 @@ TEST_F_TIMEOUT(bpf, ratelimit_per_producer, 120)
 		ASSERT_EQ(0, wait_ok(b));
 		c = producer(topic, 1000, 50);
 		ASSERT_EQ(0, wait_ok(c));
-		pub = STAT(topic, KSTREAM_STAT_PUBLISHED);
+		pub = KST_STAT(topic, KSTREAM_STAT_PUBLISHED);
 		TH_LOG("per %s: %llu passed", per[i], (unsigned long long)pub);
 		/* Plus at most a token per second the test took. */
 		EXPECT_LE(10 * buckets[i], pub);
@@ -789,11 +773,11 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	EXPECT_EQ(-EEXIST, probe_load(&p2));
 	probe_close(&p2);
 
-	rfd = OPEN(name, O_RDONLY | O_NONBLOCK);
+	rfd = KST_OPEN(name, O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS));
-	wfd = OPEN(name, O_WRONLY);
+	wfd = KST_OPEN(name, O_WRONLY);
 	t0 = kst_now_ns(CLOCK_REALTIME);
-	ASSERT_EQ(16, wr(wfd, "ABCDEFGHIJKLMNOP", 16));
+	ASSERT_EQ(16, kst_wr(wfd, "ABCDEFGHIJKLMNOP", 16));
 	t1 = kst_now_ns(CLOCK_REALTIME);
 	ASSERT_EQ(0, probe_read(&p, &r));
 	EXPECT_EQ(1, r.count);
@@ -820,7 +804,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	EXPECT_LE(r.ingress_ns, h.ts_ns);
 
 	/* A 1-byte message: only byte 0 exists. */
-	ASSERT_EQ(1, wr(wfd, "z", 1));
+	ASSERT_EQ(1, kst_wr(wfd, "z", 1));
 	ASSERT_EQ(0, probe_read(&p, &r));
 	EXPECT_EQ(1, r.seq_hint);
 	EXPECT_EQ(PROBE_LAST_BYTE | PROBE_PAST_END_NULL | PROBE_OVERFLOW_NULL |
@@ -834,7 +818,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 		if (setgid(4321) || setuid(1234))
 			_exit(10);
 		fd = kst_open(name, O_WRONLY);
-		_exit(fd < 0 ? 11 : wr(fd, "child", 5) == 5 ? 0 : 12);
+		_exit(fd < 0 ? 11 : kst_wr(fd, "child", 5) == 5 ? 0 : 12);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
@@ -852,7 +836,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 			_exit(11);
 		if (setgid(4321) || setuid(1234))
 			_exit(10);
-		_exit(wr(fd, "child", 5) == 5 ? 0 : 12);
+		_exit(kst_wr(fd, "child", 5) == 5 ? 0 : 12);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
@@ -864,17 +848,17 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	/* Verdicts by reason; an unknown verdict (77) counts as a drop. */
 	EXPECT_DROPS(name, 0, 0, 0, 0);
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(1, wr(wfd, "D", 1));
+		ASSERT_EQ(1, kst_wr(wfd, "D", 1));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(1, wr(wfd, "S", 1));
+		ASSERT_EQ(1, kst_wr(wfd, "S", 1));
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(1, wr(wfd, "R", 1));
-	ASSERT_EQ(1, wr(wfd, "X", 1));
+		ASSERT_EQ(1, kst_wr(wfd, "R", 1));
+	ASSERT_EQ(1, kst_wr(wfd, "X", 1));
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(1, wr(wfd, "P", 1));
+		ASSERT_EQ(1, kst_wr(wfd, "P", 1));
 	EXPECT_DROPS(name, 10, 4, 2, 4);
-	EXPECT_EQ(4 + 5, STAT(name, KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(9, STAT(name, KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(4 + 5, KST_STAT(name, KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(9, KST_STAT(name, KSTREAM_STAT_HEAD_SEQ));
 	ASSERT_EQ(0, probe_read(&p, &r));
 	EXPECT_EQ(4 + 15, r.count);
 
@@ -882,8 +866,8 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	/* Closing the link unregistered the filter: the topic has none. */
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
 	EXPECT_STREQ("", t.filter);
-	ASSERT_EQ(1, wr(wfd, "D", 1));
-	EXPECT_EQ(10, STAT(name, KSTREAM_STAT_PUBLISHED));
+	ASSERT_EQ(1, kst_wr(wfd, "D", 1));
+	EXPECT_EQ(10, KST_STAT(name, KSTREAM_STAT_PUBLISHED));
 }
 
 /* ------------------------------------------------------------ verifier */
@@ -904,7 +888,7 @@ TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 	char out[65536], path[512], rel[128];
 	unsigned int i;
 
-	MK("v", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("v", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/bpf/%s.bpf.o", bad[i].obj);
 		build_path(path, sizeof(path), rel);
@@ -939,7 +923,7 @@ static void *produce(void *arg)
 
 	for (i = 0; i < l->n && !*l->stop; i++) {
 		tmsg_make(&m, l->producer, i);
-		ret = wr(l->fd, &m, sizeof(m));
+		ret = kst_wr(l->fd, &m, sizeof(m));
 		if (ret != sizeof(m)) {
 			l->err = ret < 0 ? -ret : EIO;
 			break;
@@ -1021,18 +1005,18 @@ TEST_F_TIMEOUT(bpf, attach_detach_under_load, 300)
 	__u64 pub, drops;
 	int i, ops = 0, lost_even = 0, dup = 0;
 
-	MK("load", 1 << 20, 0, KSTREAM_POLICY_BLOCK);
+	KST_MK("load", 1 << 20, 0, KSTREAM_POLICY_BLOCK);
 	CTL("filter load pass p1");
 	CTL("filter load pass p2");
 	CTL("filter load filter even offset 0 u32 mask 1 eq 0");
 
 	seen.got[0] = calloc(per, 1);
 	seen.got[1] = calloc(per, 1);
-	rdr = (struct reader){ .fd = OPEN("load", O_RDONLY | O_NONBLOCK),
+	rdr = (struct reader){ .fd = KST_OPEN("load", O_RDONLY | O_NONBLOCK),
 			       .seen = &seen, .done = &done };
 	ASSERT_EQ(0, pthread_create(&rth, NULL, consume, &rdr));
 	for (i = 0; i < 2; i++) {
-		l[i] = (struct load){ .fd = OPEN("load", O_WRONLY), .producer = i,
+		l[i] = (struct load){ .fd = KST_OPEN("load", O_WRONLY), .producer = i,
 				      .n = per, .stop = &stop,
 				      .finished = &finished };
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, produce, &l[i]));
@@ -1045,9 +1029,9 @@ TEST_F_TIMEOUT(bpf, attach_detach_under_load, 300)
 		int err;
 
 		if (f)
-			err = nl_filter(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "load", f);
+			err = kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "load", f);
 		else
-			err = nl_filter(&self->nl, KSTREAM_CMD_FILTER_DETACH, "load", NULL);
+			err = kst_name_request(&self->nl, KSTREAM_CMD_FILTER_DETACH, "load", NULL);
 		EXPECT_EQ(0, err) TH_LOG("%s: %s", f ? f : "detach", self->nl.extack);
 		if (err)
 			break;
@@ -1066,8 +1050,8 @@ TEST_F_TIMEOUT(bpf, attach_detach_under_load, 300)
 	EXPECT_EQ(0, l[1].err);
 	EXPECT_EQ(0, rdr.err);
 	EXPECT_EQ(changes, ops);
-	pub = STAT("load", KSTREAM_STAT_PUBLISHED);
-	drops = STAT("load", KSTREAM_STAT_DROPPED);
+	pub = KST_STAT("load", KSTREAM_STAT_PUBLISHED);
+	drops = KST_STAT("load", KSTREAM_STAT_DROPPED);
 	/* Every message was published or dropped by "even", once. */
 	EXPECT_EQ((__u64)l[0].n + l[1].n, pub + drops);
 	EXPECT_DROPS("load", drops, drops, 0, 0);
@@ -1099,11 +1083,11 @@ TEST_F_TIMEOUT(bpf, unload_attached_under_load, 120)
 	__u64 pub;
 	int i;
 
-	MK("ul", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("ul", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load filter even offset 0 u32 mask 1 eq 0");
 	ATTACH("ul", "even");
 	for (i = 0; i < 2; i++) {
-		l[i] = (struct load){ .fd = OPEN("ul", O_WRONLY), .producer = i,
+		l[i] = (struct load){ .fd = KST_OPEN("ul", O_WRONLY), .producer = i,
 				      .n = 1 << 30, .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, produce, &l[i]));
 	}
@@ -1112,16 +1096,16 @@ TEST_F_TIMEOUT(bpf, unload_attached_under_load, 120)
 	/* Gone from the topic as soon as unload returned. */
 	ASSERT_EQ(0, kst_topic_get(&self->nl, "ul", &t));
 	EXPECT_STREQ("", t.filter);
-	pub = STAT("ul", KSTREAM_STAT_DROPPED);
+	pub = KST_STAT("ul", KSTREAM_STAT_DROPPED);
 	usleep(200000);
-	EXPECT_EQ(pub, STAT("ul", KSTREAM_STAT_DROPPED));
+	EXPECT_EQ(pub, KST_STAT("ul", KSTREAM_STAT_DROPPED));
 	stop = 1;
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		EXPECT_EQ(0, l[i].err);
 	}
 	EXPECT_EQ((__u64)l[0].n + l[1].n,
-		  STAT("ul", KSTREAM_STAT_PUBLISHED) + STAT("ul", KSTREAM_STAT_DROPPED));
+		  KST_STAT("ul", KSTREAM_STAT_PUBLISHED) + KST_STAT("ul", KSTREAM_STAT_DROPPED));
 	EXPECT_LT(0, pub);
 }
 
@@ -1129,7 +1113,7 @@ TEST_F_TIMEOUT(bpf, unload_attached_under_load, 120)
 
 TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 120)
 {
-	MK("mu", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("mu", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load pass held");
 	ATTACH("mu", "held");
 
@@ -1152,14 +1136,14 @@ TEST_F_TIMEOUT(bpf, topic_delete_detaches, 120)
 	char out[4096];
 	int wfd;
 
-	MK("gone", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	MK("stays", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("gone", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("stays", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load pass p");
 	ATTACH("gone", "p");
 	ATTACH("stays", "p");
-	wfd = OPEN("gone", O_WRONLY);
+	wfd = KST_OPEN("gone", O_WRONLY);
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "gone"));
-	EXPECT_EQ(-ENODEV, wr(wfd, "x", 1));
+	EXPECT_EQ(-ENODEV, kst_wr(wfd, "x", 1));
 	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter list"));
 	EXPECT_STREQ("[{\"name\":\"p\",\"id\":1,\"topics\":[\"stays\"]}]\n", out);
 	CTL("filter unload p");
@@ -1176,11 +1160,11 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	pid_t pid;
 	int st;
 
-	MK("t", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("t", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load pass p");
 
 #define NL_ERR(err, msg, cmd, topic, filter) do {				\
-	EXPECT_EQ(err, nl_filter(&self->nl, cmd, topic, filter));		\
+	EXPECT_EQ(err, kst_name_request(&self->nl, cmd, topic, filter));		\
 	EXPECT_NE(NULL, strstr(self->nl.extack, msg))				\
 		TH_LOG("extack \"%s\", want \"%s\"", self->nl.extack, msg);	\
 } while (0)
@@ -1210,16 +1194,16 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	EXPECT_NE(NULL, strstr(self->nl.extack, "FILTER_ATTACH"));
 	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, o.name, &(struct kst_topic){}));
 
-	/* Attach and detach need CAP_NET_ADMIN; listing does not. */
+	/* Attach and detach need the admin right on the topic; listing does not. */
 	pid = fork();
 	if (!pid) {
 		struct kst_nl nl;
 
 		if (setgid(65534) || setuid(65534) || kst_nl_open(&nl))
 			_exit(10);
-		if (nl_filter(&nl, KSTREAM_CMD_FILTER_ATTACH, "t", "p") != -EPERM)
+		if (kst_name_request(&nl, KSTREAM_CMD_FILTER_ATTACH, "t", "p") != -EPERM)
 			_exit(11);
-		if (nl_filter(&nl, KSTREAM_CMD_FILTER_DETACH, "t", NULL) != -EPERM)
+		if (kst_name_request(&nl, KSTREAM_CMD_FILTER_DETACH, "t", NULL) != -EPERM)
 			_exit(12);
 		if (kst_nl_raw(&nl, KSTREAM_CMD_FILTER_GET, NLM_F_DUMP, NULL, NULL, 0))
 			_exit(13);
@@ -1229,14 +1213,83 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
+/*
+ * The admin right on a topic, without any capability, is enough to
+ * attach a registered filter to it and detach it; without the right the
+ * commands fail with EPERM, counted and audited as ACL changes are.
+ */
+TEST_F_TIMEOUT(bpf, topic_admin_attaches_filters, 120)
+{
+	int afd = kst_audit_open();
+	struct kst_topic t;
+	pid_t pid;
+	int st;
+
+	KST_MK("mine", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("theirs", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, kst_acl_add(&self->nl, "mine", KSTREAM_ACL_USER, 4001,
+				 KSTREAM_ACL_ADMIN));
+	CTL("filter load pass p");
+	ATTACH("theirs", "p");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct kst_nl nl;
+		struct kst_topic c;
+
+		if (setgroups(0, NULL) || setgid(4001) || setuid(4001) ||
+		    kst_nl_open(&nl))
+			_exit(10);
+		if (kst_filter_attach(&nl, "mine", "p"))
+			_exit(11);
+		if (kst_topic_get(&nl, "mine", &c) || strcmp(c.filter, "p"))
+			_exit(12);
+		if (kst_filter_attach(&nl, "theirs", "p") != -EPERM ||
+		    !strstr(nl.extack, "attaching or detaching a topic's filter needs CAP_NET_ADMIN or the admin right on it"))
+			_exit(13);
+		if (kst_filter_detach(&nl, "theirs") != -EPERM)
+			_exit(14);
+		/* whether or not the topic exists */
+		if (kst_filter_attach(&nl, "nosuch", "p") != -EPERM)
+			_exit(15);
+		if (kst_filter_attach(&nl, "mine", "nosuch") != -ENOENT)
+			_exit(16);
+		if (kst_filter_detach(&nl, "mine"))
+			_exit(17);
+		if (kst_topic_get(&nl, "mine", &c) || c.filter[0])
+			_exit(18);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
+
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "theirs", &t));
+	EXPECT_STREQ("p", t.filter);
+	EXPECT_EQ(2, KST_STAT("theirs", KSTREAM_STAT_DENIED));
+	EXPECT_EQ(0, KST_STAT("mine", KSTREAM_STAT_DENIED));
+
+	if (afd < 0)
+		SKIP(return, "no audit multicast socket: %d", afd);
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_attach topic=mine res=1",
+				 "filter=p", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_attach topic=theirs res=0",
+				 "errno=1", "denied_by=acl", "filter=p", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_detach topic=theirs res=0",
+				 "errno=1", "denied_by=acl", " uid=4001"));
+	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=filter_detach topic=mine res=1",
+				 " uid=4001"));
+	close(afd);
+}
+
 /* ----------------------------------------------------------- streamctl */
 
 TEST_F_TIMEOUT(bpf, streamctl_output, 120)
 {
 	char out[4096];
 
-	MK("a", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	MK("b", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("a", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("b", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	CTL("filter load sample s every 2");
 	CTL("filter attach a s");
 	CTL("filter attach b s");

@@ -25,103 +25,9 @@
 
 /* ------------------------------------------------------------ fixture */
 
-FIXTURE(dp) {
-	struct kst_nl nl;
-};
-
-FIXTURE_SETUP(dp)
-{
-	ASSERT_EQ(0, kst_reset());
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
-}
-
-FIXTURE_TEARDOWN(dp)
-{
-	int fd, nlfd = self->nl.sk ? nl_socket_get_fd(self->nl.sk) : -1;
-
-	if (!kst_loaded()) {
-		kst_nl_close(&self->nl);
-		return;
-	}
-	/* Deleting first wakes any thread a failed test left blocked. */
-	EXPECT_LE(0, kst_delete_all(&self->nl));
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != nlfd)
-			close(fd);
-	kst_nl_close(&self->nl);
-	EXPECT_EQ(0, kst_unload());
-}
+KST_FIXTURE(dp)
 
 /* ------------------------------------------------------------ helpers */
-
-#define MK(name, ring, msg_max, policy) \
-	ASSERT_EQ(0, kst_create(&self->nl, (name), (ring), (msg_max), (policy))) \
-		TH_LOG("create %s: %s", (name), self->nl.extack)
-
-#define OPEN(name, flags) ({						\
-	int __fd = kst_open((name), (flags));				\
-	ASSERT_LE(0, __fd) TH_LOG("open %s: %d", (name), __fd);	\
-	__fd; })
-
-#define STAT(name, which) kst_stat(&self->nl, (name), (which))
-
-static ssize_t wr(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t rd(int fd, void *buf, size_t len)
-{
-	ssize_t n = read(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
-static off_t sk(int fd, off_t off, int whence)
-{
-	off_t r = lseek(fd, off, whence);
-
-	return r < 0 ? -errno : r;
-}
-
-static int fionread(int fd)
-{
-	int n = -1;
-
-	return ioctl(fd, FIONREAD, &n) ? -errno : n;
-}
-
-/* Payload of test message i: len bytes derived from i. */
-static void fill(void *buf, size_t len, unsigned int i)
-{
-	unsigned char *p = buf;
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		p[k] = (unsigned char)(i * 131 + k * 7 + 3);
-}
-
-static int check_fill(const void *buf, size_t len, unsigned int i)
-{
-	unsigned char want[4096];
-
-	if (len > sizeof(want))
-		return 0;
-	fill(want, len, i);
-	return !memcmp(buf, want, len);
-}
-
-/* Write message i of len bytes; returns write(2)'s result or -errno. */
-static ssize_t wr_msg(int fd, size_t len, unsigned int i)
-{
-	unsigned char buf[4096];
-
-	fill(buf, len, i);
-	return wr(fd, buf, len);
-}
 
 struct rec {
 	struct kstream_msg_hdr h;
@@ -209,42 +115,13 @@ static int bop_start(struct bop *b, int fd, int is_write, void *buf, size_t len)
 /* Wait up to ms for the call to return: 0 (joined) or -ETIMEDOUT. */
 static int bop_wait(struct bop *b, int ms)
 {
-	struct timespec ts;
+	struct timespec ts = kst_deadline_ms(ms);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	while (sem_timedwait(&b->sem, &ts))
 		if (errno != EINTR)
 			return -ETIMEDOUT;
 	pthread_join(b->th, NULL);
 	return 0;
-}
-
-/*
- * Fill a block-policy topic through a non-blocking writer with len-byte
- * messages numbered from *i until EAGAIN; returns how many were written
- * or -errno on another error.
- */
-static int fill_until_eagain(int wfd, size_t len, unsigned int *i)
-{
-	int n = 0;
-	ssize_t r;
-
-	for (;;) {
-		r = wr_msg(wfd, len, *i);
-		if (r == -EAGAIN)
-			return n;
-		if (r != (ssize_t)len)
-			return r < 0 ? (int)r : -EIO;
-		(*i)++;
-		if (++n > 100000)
-			return -E2BIG;
-	}
 }
 
 /* ---------------------------------------------------- write and read */
@@ -258,9 +135,9 @@ TEST_F(dp, write_read_one)
 	__u32 flags = 0xdead;
 	int rfd, wfd, i;
 
-	MK("one", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("one", O_RDONLY);
-	wfd = OPEN("one", O_WRONLY);
+	KST_MK("one", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("one", O_RDONLY);
+	wfd = KST_OPEN("one", O_WRONLY);
 
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(0, info.next_seq);
@@ -271,21 +148,21 @@ TEST_F(dp, write_read_one)
 	EXPECT_EQ(0, info.pad);
 
 	t0 = kst_now_ns(CLOCK_REALTIME);
-	ASSERT_EQ(5, wr(wfd, "hello", 5));
+	ASSERT_EQ(5, kst_wr(wfd, "hello", 5));
 	t1 = kst_now_ns(CLOCK_REALTIME);
 
 	/* default mode: one call, one payload */
-	EXPECT_EQ(5, fionread(rfd));
-	ASSERT_EQ(5, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(5, kst_fionread(rfd));
+	ASSERT_EQ(5, kst_rd(rfd, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	EXPECT_EQ(0, fionread(rfd));
+	EXPECT_EQ(0, kst_fionread(rfd));
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(1, info.next_seq);
 	EXPECT_EQ(1, info.head_seq);
 	EXPECT_EQ(0, info.tail_seq);
 
 	t2 = kst_now_ns(CLOCK_REALTIME);
-	ASSERT_EQ(6, wr(wfd, "world!", 6));
+	ASSERT_EQ(6, kst_wr(wfd, "world!", 6));
 	t3 = kst_now_ns(CLOCK_REALTIME);
 
 	/* records mode: the header tells seq and timestamp */
@@ -296,9 +173,9 @@ TEST_F(dp, write_read_one)
 	EXPECT_EQ(KSTREAM_FD_RECORDS, info.flags);
 
 	/* replay both: seq 0 then 1, timestamps within the write calls */
-	ASSERT_EQ(0, sk(rfd, 0, SEEK_SET));
+	ASSERT_EQ(0, kst_seek(rfd, 0, SEEK_SET));
 	memset(buf, 0xff, sizeof(buf));
-	ASSERT_EQ((ssize_t)(KSTREAM_REC_SIZE(5) + KSTREAM_REC_SIZE(6)), rd(rfd, buf, sizeof(buf)));
+	ASSERT_EQ((ssize_t)(KSTREAM_REC_SIZE(5) + KSTREAM_REC_SIZE(6)), kst_rd(rfd, buf, sizeof(buf)));
 	ASSERT_EQ(2, split_records(buf, KSTREAM_REC_SIZE(5) + KSTREAM_REC_SIZE(6), r, 4));
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(i, r[i].h.seq);
@@ -314,12 +191,12 @@ TEST_F(dp, write_read_one)
 	EXPECT_GE(t3 + TS_SLACK_NS, r[1].h.ts_ns);
 	EXPECT_LE(r[0].h.ts_ns, r[1].h.ts_ns);
 
-	EXPECT_EQ(2, STAT("one", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(11, STAT("one", KSTREAM_STAT_PUBLISHED_BYTES));
-	EXPECT_EQ(2, STAT("one", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(0, STAT("one", KSTREAM_STAT_TAIL_SEQ));
-	EXPECT_EQ(0, STAT("one", KSTREAM_STAT_DROPPED));
-	EXPECT_EQ(0, STAT("one", KSTREAM_STAT_LOST));
+	EXPECT_EQ(2, KST_STAT("one", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(11, KST_STAT("one", KSTREAM_STAT_PUBLISHED_BYTES));
+	EXPECT_EQ(2, KST_STAT("one", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(0, KST_STAT("one", KSTREAM_STAT_TAIL_SEQ));
+	EXPECT_EQ(0, KST_STAT("one", KSTREAM_STAT_DROPPED));
+	EXPECT_EQ(0, KST_STAT("one", KSTREAM_STAT_LOST));
 }
 
 TEST_F(dp, stats_counters)
@@ -327,37 +204,37 @@ TEST_F(dp, stats_counters)
 	int r1, r2, w, rw;
 	unsigned int i;
 
-	MK("st", 65536, 0, KSTREAM_POLICY_OVERWRITE);
-	r1 = OPEN("st", O_RDONLY);
-	r2 = OPEN("st", O_RDONLY);
-	w = OPEN("st", O_WRONLY);
-	EXPECT_EQ(2, STAT("st", KSTREAM_STAT_READERS));
-	EXPECT_EQ(1, STAT("st", KSTREAM_STAT_WRITERS));
-	rw = OPEN("st", O_RDWR);
-	EXPECT_EQ(3, STAT("st", KSTREAM_STAT_READERS));
-	EXPECT_EQ(2, STAT("st", KSTREAM_STAT_WRITERS));
+	KST_MK("st", 65536, 0, KSTREAM_POLICY_OVERWRITE);
+	r1 = KST_OPEN("st", O_RDONLY);
+	r2 = KST_OPEN("st", O_RDONLY);
+	w = KST_OPEN("st", O_WRONLY);
+	EXPECT_EQ(2, KST_STAT("st", KSTREAM_STAT_READERS));
+	EXPECT_EQ(1, KST_STAT("st", KSTREAM_STAT_WRITERS));
+	rw = KST_OPEN("st", O_RDWR);
+	EXPECT_EQ(3, KST_STAT("st", KSTREAM_STAT_READERS));
+	EXPECT_EQ(2, KST_STAT("st", KSTREAM_STAT_WRITERS));
 
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(40, wr_msg(w, 40, i));
-	EXPECT_EQ(10, STAT("st", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(400, STAT("st", KSTREAM_STAT_PUBLISHED_BYTES));
-	EXPECT_EQ(10, STAT("st", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(0, STAT("st", KSTREAM_STAT_TAIL_SEQ));
-	EXPECT_EQ(10 * KSTREAM_REC_SIZE(40), STAT("st", KSTREAM_STAT_RING_USED));
+		ASSERT_EQ(40, kst_wr_msg(w, 40, i));
+	EXPECT_EQ(10, KST_STAT("st", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(400, KST_STAT("st", KSTREAM_STAT_PUBLISHED_BYTES));
+	EXPECT_EQ(10, KST_STAT("st", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(0, KST_STAT("st", KSTREAM_STAT_TAIL_SEQ));
+	EXPECT_EQ(10 * KSTREAM_REC_SIZE(40), KST_STAT("st", KSTREAM_STAT_RING_USED));
 
 	close(r1);
 	close(rw);
-	EXPECT_EQ(1, STAT("st", KSTREAM_STAT_READERS));
-	EXPECT_EQ(1, STAT("st", KSTREAM_STAT_WRITERS));
+	EXPECT_EQ(1, KST_STAT("st", KSTREAM_STAT_READERS));
+	EXPECT_EQ(1, KST_STAT("st", KSTREAM_STAT_WRITERS));
 	close(w);
 	close(r2);
-	EXPECT_EQ(0, STAT("st", KSTREAM_STAT_READERS));
-	EXPECT_EQ(0, STAT("st", KSTREAM_STAT_WRITERS));
+	EXPECT_EQ(0, KST_STAT("st", KSTREAM_STAT_READERS));
+	EXPECT_EQ(0, KST_STAT("st", KSTREAM_STAT_WRITERS));
 	/* the messages stay with the topic */
-	EXPECT_EQ(10, STAT("st", KSTREAM_STAT_HEAD_SEQ));
-	r1 = OPEN("st", O_RDONLY | O_NONBLOCK);
-	EXPECT_EQ(0, sk(r1, 0, SEEK_SET));
-	EXPECT_EQ(40, fionread(r1));
+	EXPECT_EQ(10, KST_STAT("st", KSTREAM_STAT_HEAD_SEQ));
+	r1 = KST_OPEN("st", O_RDONLY | O_NONBLOCK);
+	EXPECT_EQ(0, kst_seek(r1, 0, SEEK_SET));
+	EXPECT_EQ(40, kst_fionread(r1));
 }
 
 TEST_F(dp, write_empty_is_einval)
@@ -367,19 +244,19 @@ TEST_F(dp, write_empty_is_einval)
 	ssize_t r;
 	int rfd, wfd;
 
-	MK("empty", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("empty", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("empty", O_WRONLY);
-	EXPECT_EQ(-EINVAL, wr(wfd, "x", 0));
+	KST_MK("empty", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("empty", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("empty", O_WRONLY);
+	EXPECT_EQ(-EINVAL, kst_wr(wfd, "x", 0));
 	/* the VFS may answer a zero-length writev itself; never a message */
 	r = writev(wfd, iov, 2);
 	EXPECT_TRUE(r == 0 || (r < 0 && errno == EINVAL)) TH_LOG("writev of nothing: %zd", r);
-	EXPECT_EQ(0, STAT("empty", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(0, STAT("empty", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(0, KST_STAT("empty", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(0, KST_STAT("empty", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 	/* a one-byte message is fine */
-	EXPECT_EQ(1, wr(wfd, "z", 1));
-	EXPECT_EQ(1, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(1, kst_wr(wfd, "z", 1));
+	EXPECT_EQ(1, kst_rd(rfd, buf, sizeof(buf)));
 }
 
 TEST_F(dp, write_too_big_is_emsgsize)
@@ -389,21 +266,21 @@ TEST_F(dp, write_too_big_is_emsgsize)
 	unsigned char buf[2048];
 	int rfd, wfd;
 
-	MK("big", 4096, 1024, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("big", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("big", O_WRONLY);
-	EXPECT_EQ(-EMSGSIZE, wr(wfd, big, 1025));
-	EXPECT_EQ(-EMSGSIZE, wr(wfd, big, sizeof(big)));
+	KST_MK("big", 4096, 1024, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("big", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("big", O_WRONLY);
+	EXPECT_EQ(-EMSGSIZE, kst_wr(wfd, big, 1025));
+	EXPECT_EQ(-EMSGSIZE, kst_wr(wfd, big, sizeof(big)));
 	EXPECT_EQ(-1, writev(wfd, iov, 3));
 	EXPECT_EQ(EMSGSIZE, errno);
-	EXPECT_EQ(0, STAT("big", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(0, KST_STAT("big", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 
 	/* exactly msg_max is allowed */
-	ASSERT_EQ(1024, wr_msg(wfd, 1024, 7));
-	ASSERT_EQ(1024, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 1024, 7));
-	EXPECT_EQ(1, STAT("big", KSTREAM_STAT_PUBLISHED));
+	ASSERT_EQ(1024, kst_wr_msg(wfd, 1024, 7));
+	ASSERT_EQ(1024, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 1024, 7));
+	EXPECT_EQ(1, KST_STAT("big", KSTREAM_STAT_PUBLISHED));
 }
 
 TEST_F(dp, write_fault_commits_nothing)
@@ -416,22 +293,22 @@ TEST_F(dp, write_fault_commits_nothing)
 
 	ASSERT_NE(MAP_FAILED, bad);
 
-	MK("fault", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("fault", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("fault", O_WRONLY);
-	EXPECT_EQ(-EFAULT, wr(wfd, bad, 16));
+	KST_MK("fault", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("fault", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("fault", O_WRONLY);
+	EXPECT_EQ(-EFAULT, kst_wr(wfd, bad, 16));
 	/* the first iovec is fine, the second is not: all or nothing */
 	EXPECT_EQ(-1, writev(wfd, iov, 2));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, STAT("fault", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(0, STAT("fault", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
-	EXPECT_EQ(0, fionread(rfd));
+	EXPECT_EQ(0, KST_STAT("fault", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(0, KST_STAT("fault", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(0, kst_fionread(rfd));
 
-	ASSERT_EQ(10, wr(wfd, ok, 10));
-	ASSERT_EQ(10, rd(rfd, buf, sizeof(buf)));
+	ASSERT_EQ(10, kst_wr(wfd, ok, 10));
+	ASSERT_EQ(10, kst_rd(rfd, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, ok, 10));
-	ASSERT_EQ(0, sk(rfd, 0, SEEK_CUR) - 1) TH_LOG("the good message is not seq 0");
+	ASSERT_EQ(0, kst_seek(rfd, 0, SEEK_CUR) - 1) TH_LOG("the good message is not seq 0");
 }
 
 TEST_F(dp, writev_is_one_message)
@@ -441,20 +318,20 @@ TEST_F(dp, writev_is_one_message)
 	struct rec r[2];
 	int rfd, wfd;
 
-	MK("vec", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("vec", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("vec", O_WRONLY);
+	KST_MK("vec", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("vec", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("vec", O_WRONLY);
 	ASSERT_EQ(10, writev(wfd, iov, 4));
-	EXPECT_EQ(1, STAT("vec", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(10, fionread(rfd));
+	EXPECT_EQ(1, KST_STAT("vec", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(10, kst_fionread(rfd));
 	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS));
 	memset(buf, 0xff, sizeof(buf));
-	ASSERT_EQ((ssize_t)KSTREAM_REC_SIZE(10), rd(rfd, buf, sizeof(buf)));
+	ASSERT_EQ((ssize_t)KSTREAM_REC_SIZE(10), kst_rd(rfd, buf, sizeof(buf)));
 	ASSERT_EQ(1, split_records((unsigned char *)buf, KSTREAM_REC_SIZE(10), r, 2));
 	EXPECT_EQ(10, r[0].h.len);
 	EXPECT_EQ(0, r[0].h.seq);
 	EXPECT_EQ(0, memcmp(r[0].payload, "abcdefghij", 10));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 }
 
 TEST_F(dp, read_small_buffer)
@@ -463,37 +340,37 @@ TEST_F(dp, read_small_buffer)
 	struct kstream_fd_info info;
 	int rfd, wfd;
 
-	MK("small", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("small", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("small", O_WRONLY);
-	EXPECT_EQ(0, fionread(rfd));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	KST_MK("small", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("small", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("small", O_WRONLY);
+	EXPECT_EQ(0, kst_fionread(rfd));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 
-	ASSERT_EQ(100, wr_msg(wfd, 100, 1));
-	ASSERT_EQ(50, wr_msg(wfd, 50, 2));
-	EXPECT_EQ(100, fionread(rfd));
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, 99));
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, 1));
+	ASSERT_EQ(100, kst_wr_msg(wfd, 100, 1));
+	ASSERT_EQ(50, kst_wr_msg(wfd, 50, 2));
+	EXPECT_EQ(100, kst_fionread(rfd));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, 99));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, 1));
 	/* still unread */
-	EXPECT_EQ(100, fionread(rfd));
+	EXPECT_EQ(100, kst_fionread(rfd));
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(0, info.next_seq);
-	ASSERT_EQ(100, rd(rfd, buf, 100));
-	EXPECT_TRUE(check_fill(buf, 100, 1));
-	EXPECT_EQ(50, fionread(rfd));
-	ASSERT_EQ(50, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 50, 2));
-	EXPECT_EQ(0, fionread(rfd));
+	ASSERT_EQ(100, kst_rd(rfd, buf, 100));
+	EXPECT_TRUE(kst_check_fill(buf, 100, 1));
+	EXPECT_EQ(50, kst_fionread(rfd));
+	ASSERT_EQ(50, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 50, 2));
+	EXPECT_EQ(0, kst_fionread(rfd));
 
 	/* records mode: EMSGSIZE when not even one record fits */
 	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS));
-	ASSERT_EQ(100, wr_msg(wfd, 100, 3));
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, HDR));
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, HDR + 99));
-	EXPECT_EQ(100, fionread(rfd));
-	ASSERT_EQ((ssize_t)KSTREAM_REC_SIZE(100), rd(rfd, buf, KSTREAM_REC_SIZE(100)));
+	ASSERT_EQ(100, kst_wr_msg(wfd, 100, 3));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, HDR));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, HDR + 99));
+	EXPECT_EQ(100, kst_fionread(rfd));
+	ASSERT_EQ((ssize_t)KSTREAM_REC_SIZE(100), kst_rd(rfd, buf, KSTREAM_REC_SIZE(100)));
 	EXPECT_EQ(2, ((struct kstream_msg_hdr *)buf)->seq);
-	EXPECT_TRUE(check_fill(buf + HDR, 100, 3));
+	EXPECT_TRUE(kst_check_fill(buf + HDR, 100, 3));
 }
 
 TEST_F(dp, fanout_three_readers)
@@ -501,20 +378,20 @@ TEST_F(dp, fanout_three_readers)
 	unsigned char buf[512];
 	int rfd[3], wfd, i, k;
 
-	MK("fan", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("fan", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	for (k = 0; k < 3; k++)
-		rfd[k] = OPEN("fan", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("fan", O_WRONLY);
-	EXPECT_EQ(3, STAT("fan", KSTREAM_STAT_READERS));
+		rfd[k] = KST_OPEN("fan", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("fan", O_WRONLY);
+	EXPECT_EQ(3, KST_STAT("fan", KSTREAM_STAT_READERS));
 	for (i = 0; i < 20; i++)
-		ASSERT_EQ(10 + i * 13, wr_msg(wfd, 10 + i * 13, i));
+		ASSERT_EQ(10 + i * 13, kst_wr_msg(wfd, 10 + i * 13, i));
 	for (k = 0; k < 3; k++) {
 		for (i = 0; i < 20; i++) {
-			ASSERT_EQ(10 + i * 13, rd(rfd[k], buf, sizeof(buf))) TH_LOG("reader %d msg %d", k, i);
-			EXPECT_TRUE(check_fill(buf, 10 + i * 13, i));
-			EXPECT_EQ(i + 1, sk(rfd[k], 0, SEEK_CUR));
+			ASSERT_EQ(10 + i * 13, kst_rd(rfd[k], buf, sizeof(buf))) TH_LOG("reader %d msg %d", k, i);
+			EXPECT_TRUE(kst_check_fill(buf, 10 + i * 13, i));
+			EXPECT_EQ(i + 1, kst_seek(rfd[k], 0, SEEK_CUR));
 		}
-		EXPECT_EQ(-EAGAIN, rd(rfd[k], buf, sizeof(buf)));
+		EXPECT_EQ(-EAGAIN, kst_rd(rfd[k], buf, sizeof(buf)));
 	}
 }
 
@@ -524,24 +401,24 @@ TEST_F(dp, new_reader_starts_at_live_end)
 	struct kstream_fd_info info;
 	int rfd, wfd, i;
 
-	MK("live", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("live", O_WRONLY);
+	KST_MK("live", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("live", O_WRONLY);
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(20, wr_msg(wfd, 20, i));
-	rfd = OPEN("live", O_RDONLY | O_NONBLOCK);
+		ASSERT_EQ(20, kst_wr_msg(wfd, 20, i));
+	rfd = KST_OPEN("live", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(3, info.next_seq);
 	EXPECT_EQ(3, info.head_seq);
 	EXPECT_EQ(0, info.tail_seq);
 	EXPECT_EQ(0, info.lost);
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
-	EXPECT_EQ(0, fionread(rfd));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(0, kst_fionread(rfd));
 	EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0));
 
-	ASSERT_EQ(21, wr_msg(wfd, 21, 3));
-	ASSERT_EQ(21, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 21, 3));
-	EXPECT_EQ(4, sk(rfd, 0, SEEK_CUR));
+	ASSERT_EQ(21, kst_wr_msg(wfd, 21, 3));
+	ASSERT_EQ(21, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 21, 3));
+	EXPECT_EQ(4, kst_seek(rfd, 0, SEEK_CUR));
 }
 
 /* -------------------------------------------------------------- lseek */
@@ -552,10 +429,10 @@ static int rd_index(int fd, size_t len, unsigned int first, unsigned int last)
 	unsigned char buf[4096];
 	unsigned int i;
 
-	if (rd(fd, buf, sizeof(buf)) != (ssize_t)len)
+	if (kst_rd(fd, buf, sizeof(buf)) != (ssize_t)len)
 		return -1;
 	for (i = first; i <= last; i++)
-		if (check_fill(buf, len, i))
+		if (kst_check_fill(buf, len, i))
 			return i;
 	return -1;
 }
@@ -565,42 +442,42 @@ TEST_F(dp, lseek)
 	unsigned char buf[64];
 	int rfd, wfd, i;
 
-	MK("seek", 65536, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("seek", O_WRONLY);
+	KST_MK("seek", 65536, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("seek", O_WRONLY);
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(32, wr_msg(wfd, 32, i));
-	rfd = OPEN("seek", O_RDONLY | O_NONBLOCK);
+		ASSERT_EQ(32, kst_wr_msg(wfd, 32, i));
+	rfd = KST_OPEN("seek", O_RDONLY | O_NONBLOCK);
 
-	EXPECT_EQ(10, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(10, kst_seek(rfd, 0, SEEK_CUR));
 	/* SEEK_SET replays from seq */
-	EXPECT_EQ(3, sk(rfd, 3, SEEK_SET));
-	EXPECT_EQ(3, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(3, kst_seek(rfd, 3, SEEK_SET));
+	EXPECT_EQ(3, kst_seek(rfd, 0, SEEK_CUR));
 	EXPECT_EQ(3, rd_index(rfd, 32, 0, 9));
-	EXPECT_EQ(4, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(4, kst_seek(rfd, 0, SEEK_CUR));
 	/* SEEK_CUR moves relative to the cursor */
-	EXPECT_EQ(2, sk(rfd, -2, SEEK_CUR));
+	EXPECT_EQ(2, kst_seek(rfd, -2, SEEK_CUR));
 	EXPECT_EQ(2, rd_index(rfd, 32, 0, 9));
-	EXPECT_EQ(6, sk(rfd, 3, SEEK_CUR));
+	EXPECT_EQ(6, kst_seek(rfd, 3, SEEK_CUR));
 	EXPECT_EQ(6, rd_index(rfd, 32, 0, 9));
 	/* SEEK_END: the live end */
-	EXPECT_EQ(10, sk(rfd, 0, SEEK_END));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(10, kst_seek(rfd, 0, SEEK_END));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 	/* SEEK_END -n replays the last n */
-	EXPECT_EQ(7, sk(rfd, -3, SEEK_END));
+	EXPECT_EQ(7, kst_seek(rfd, -3, SEEK_END));
 	EXPECT_EQ(7, rd_index(rfd, 32, 0, 9));
 	EXPECT_EQ(8, rd_index(rfd, 32, 0, 9));
 	EXPECT_EQ(9, rd_index(rfd, 32, 0, 9));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 	/* SEEK_SET 0: the oldest retained (nothing evicted yet) */
-	EXPECT_EQ(0, sk(rfd, 0, SEEK_SET));
+	EXPECT_EQ(0, kst_seek(rfd, 0, SEEK_SET));
 	EXPECT_EQ(0, rd_index(rfd, 32, 0, 9));
 	/* the live end itself is a valid position, beyond it is not */
-	EXPECT_EQ(10, sk(rfd, 10, SEEK_SET));
-	EXPECT_EQ(-EINVAL, sk(rfd, 11, SEEK_SET));
-	EXPECT_EQ(-EINVAL, sk(rfd, 1LL << 40, SEEK_SET));
-	EXPECT_EQ(10, sk(rfd, 0, SEEK_CUR)) TH_LOG("a failed seek moved the cursor");
+	EXPECT_EQ(10, kst_seek(rfd, 10, SEEK_SET));
+	EXPECT_EQ(-EINVAL, kst_seek(rfd, 11, SEEK_SET));
+	EXPECT_EQ(-EINVAL, kst_seek(rfd, 1LL << 40, SEEK_SET));
+	EXPECT_EQ(10, kst_seek(rfd, 0, SEEK_CUR)) TH_LOG("a failed seek moved the cursor");
 	/* new messages are read from there */
-	ASSERT_EQ(32, wr_msg(wfd, 32, 10));
+	ASSERT_EQ(32, kst_wr_msg(wfd, 32, 10));
 	EXPECT_EQ(10, rd_index(rfd, 32, 0, 10));
 }
 
@@ -610,30 +487,30 @@ TEST_F(dp, lseek_after_eviction)
 	__u64 tail;
 	int rfd, wfd, i;
 
-	MK("evict", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("evict", O_WRONLY);
+	KST_MK("evict", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("evict", O_WRONLY);
 	for (i = 0; i < 100; i++)
-		ASSERT_EQ(100, wr_msg(wfd, 100, i));
-	tail = STAT("evict", KSTREAM_STAT_TAIL_SEQ);
-	EXPECT_EQ(100, STAT("evict", KSTREAM_STAT_HEAD_SEQ));
+		ASSERT_EQ(100, kst_wr_msg(wfd, 100, i));
+	tail = KST_STAT("evict", KSTREAM_STAT_TAIL_SEQ);
+	EXPECT_EQ(100, KST_STAT("evict", KSTREAM_STAT_HEAD_SEQ));
 	/* 4 KiB cannot hold 100 records of 128 bytes */
 	ASSERT_LE(100 - 4096 / KSTREAM_REC_SIZE(100), tail);
 	ASSERT_GT(100, tail);
-	EXPECT_EQ((100 - tail) * KSTREAM_REC_SIZE(100), STAT("evict", KSTREAM_STAT_RING_USED));
+	EXPECT_EQ((100 - tail) * KSTREAM_REC_SIZE(100), KST_STAT("evict", KSTREAM_STAT_RING_USED));
 
-	rfd = OPEN("evict", O_RDONLY | O_NONBLOCK);
+	rfd = KST_OPEN("evict", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(tail, info.tail_seq);
 	EXPECT_EQ(100, info.head_seq);
 	/* SEEK_SET 0 and any evicted seq land on the oldest retained */
-	EXPECT_EQ((off_t)tail, sk(rfd, 0, SEEK_SET));
+	EXPECT_EQ((off_t)tail, kst_seek(rfd, 0, SEEK_SET));
 	EXPECT_EQ((int)tail, rd_index(rfd, 100, 0, 99));
-	EXPECT_EQ((off_t)tail, sk(rfd, tail - 1, SEEK_SET));
+	EXPECT_EQ((off_t)tail, kst_seek(rfd, tail - 1, SEEK_SET));
 	EXPECT_EQ((int)tail, rd_index(rfd, 100, 0, 99));
 	/* a seek is not a loss */
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(0, info.lost);
-	EXPECT_EQ(99, sk(rfd, -1, SEEK_END));
+	EXPECT_EQ(99, kst_seek(rfd, -1, SEEK_END));
 	EXPECT_EQ(99, rd_index(rfd, 100, 0, 99));
 }
 
@@ -649,9 +526,9 @@ TEST_F(dp, records_mode)
 	unsigned int i;
 	int rfd, wfd, n, k;
 
-	MK("rec", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("rec", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("rec", O_WRONLY);
+	KST_MK("rec", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("rec", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("rec", O_WRONLY);
 
 	/* flags */
 	ASSERT_EQ(0, ioctl(rfd, KSTREAM_IOC_GET_FLAGS, &flags));
@@ -666,43 +543,43 @@ TEST_F(dp, records_mode)
 	EXPECT_EQ(KSTREAM_FD_RECORDS, flags);
 
 	for (i = 0; i < 6; i++)
-		ASSERT_EQ((ssize_t)lens[i], wr_msg(wfd, lens[i], i));
+		ASSERT_EQ((ssize_t)lens[i], kst_wr_msg(wfd, lens[i], i));
 
 	/* room for three records and most of a fourth: exactly three */
 	three = KSTREAM_REC_SIZE(1) + KSTREAM_REC_SIZE(7) + KSTREAM_REC_SIZE(8);
 	memset(buf, 0xff, sizeof(buf));
-	ASSERT_EQ((ssize_t)three, rd(rfd, buf, three + KSTREAM_REC_SIZE(9) - 1));
+	ASSERT_EQ((ssize_t)three, kst_rd(rfd, buf, three + KSTREAM_REC_SIZE(9) - 1));
 	n = split_records(buf, three, r, 8);
 	ASSERT_EQ(3, n) TH_LOG("records do not tile the read, or non-zero padding");
 	for (k = 0; k < 3; k++) {
 		EXPECT_EQ(k, r[k].h.seq);
 		EXPECT_EQ(lens[k], r[k].h.len);
 		EXPECT_EQ(0, r[k].h.flags);
-		EXPECT_TRUE(check_fill(r[k].payload, lens[k], k));
+		EXPECT_TRUE(kst_check_fill(r[k].payload, lens[k], k));
 	}
 
 	/* the next record does not fit at all */
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, HDR));
-	EXPECT_EQ(-EMSGSIZE, rd(rfd, buf, KSTREAM_REC_SIZE(9) - 8));
-	EXPECT_EQ(9, fionread(rfd));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, HDR));
+	EXPECT_EQ(-EMSGSIZE, kst_rd(rfd, buf, KSTREAM_REC_SIZE(9) - 8));
+	EXPECT_EQ(9, kst_fionread(rfd));
 
 	/* the rest in one call */
 	memset(buf, 0xff, sizeof(buf));
-	n = rd(rfd, buf, sizeof(buf));
+	n = kst_rd(rfd, buf, sizeof(buf));
 	ASSERT_EQ((ssize_t)(KSTREAM_REC_SIZE(9) + KSTREAM_REC_SIZE(100) + KSTREAM_REC_SIZE(16)), n);
 	ASSERT_EQ(3, split_records(buf, n, r, 8));
 	for (k = 0; k < 3; k++) {
 		EXPECT_EQ(3 + k, r[k].h.seq);
 		EXPECT_EQ(lens[3 + k], r[k].h.len);
-		EXPECT_TRUE(check_fill(r[k].payload, lens[3 + k], 3 + k));
+		EXPECT_TRUE(kst_check_fill(r[k].payload, lens[3 + k], 3 + k));
 	}
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 
 	/* back to payload mode */
 	ASSERT_EQ(0, kst_set_flags(rfd, 0));
-	ASSERT_EQ(33, wr_msg(wfd, 33, 6));
-	ASSERT_EQ(33, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 33, 6));
+	ASSERT_EQ(33, kst_wr_msg(wfd, 33, 6));
+	ASSERT_EQ(33, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 33, 6));
 }
 
 /* ----------------------------------------------------------- policies */
@@ -714,23 +591,23 @@ TEST_F(dp, overwrite_losses_are_counted)
 	__u64 first = 0, expect, tail;
 	int slow, fast, wfd, n, i, got = 0;
 
-	MK("ow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("ow", O_WRONLY | O_NONBLOCK);
+	KST_MK("ow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("ow", O_WRONLY | O_NONBLOCK);
 	/* evicted before any reader: nobody loses them */
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(100, wr_msg(wfd, 100, i));
-	slow = OPEN("ow", O_RDONLY | O_NONBLOCK);
-	fast = OPEN("ow", O_RDONLY | O_NONBLOCK);
+		ASSERT_EQ(100, kst_wr_msg(wfd, 100, i));
+	slow = KST_OPEN("ow", O_RDONLY | O_NONBLOCK);
+	fast = KST_OPEN("ow", O_RDONLY | O_NONBLOCK);
 
 	/* the fast reader keeps up, the slow one does not read */
 	for (i = 3; i < 203; i++) {
-		ASSERT_EQ(100, wr_msg(wfd, 100, i)) TH_LOG("overwrite writer failed at %d", i);
-		ASSERT_EQ(100, rd(fast, buf, sizeof(buf)));
-		ASSERT_TRUE(check_fill(buf, 100, i));
+		ASSERT_EQ(100, kst_wr_msg(wfd, 100, i)) TH_LOG("overwrite writer failed at %d", i);
+		ASSERT_EQ(100, kst_rd(fast, buf, sizeof(buf)));
+		ASSERT_TRUE(kst_check_fill(buf, 100, i));
 	}
-	EXPECT_EQ(203, STAT("ow", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(203 * 100, STAT("ow", KSTREAM_STAT_PUBLISHED_BYTES));
-	tail = STAT("ow", KSTREAM_STAT_TAIL_SEQ);
+	EXPECT_EQ(203, KST_STAT("ow", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(203 * 100, KST_STAT("ow", KSTREAM_STAT_PUBLISHED_BYTES));
+	tail = KST_STAT("ow", KSTREAM_STAT_TAIL_SEQ);
 	ASSERT_LT(3, tail);
 
 	/* the slow reader resumes at the oldest retained, with a gap */
@@ -739,7 +616,7 @@ TEST_F(dp, overwrite_losses_are_counted)
 	for (;;) {
 		struct kstream_msg_hdr *h = (void *)buf;
 
-		n = rd(slow, buf, KSTREAM_REC_SIZE(100));
+		n = kst_rd(slow, buf, KSTREAM_REC_SIZE(100));
 		if (n == -EAGAIN)
 			break;
 		ASSERT_EQ((ssize_t)KSTREAM_REC_SIZE(100), n);
@@ -748,7 +625,7 @@ TEST_F(dp, overwrite_losses_are_counted)
 		else
 			ASSERT_EQ(expect, h->seq) TH_LOG("a second gap");
 		ASSERT_LE(expect, h->seq);
-		ASSERT_TRUE(check_fill(buf + HDR, 100, h->seq));
+		ASSERT_TRUE(kst_check_fill(buf + HDR, 100, h->seq));
 		expect = h->seq + 1;
 	}
 	EXPECT_EQ(203, expect);
@@ -759,9 +636,9 @@ TEST_F(dp, overwrite_losses_are_counted)
 	ASSERT_EQ(0, kst_info(fast, &info));
 	EXPECT_EQ(0, info.lost);
 	/* the topic: exactly the slow reader's loss */
-	EXPECT_EQ(first - 3, STAT("ow", KSTREAM_STAT_LOST));
-	EXPECT_EQ(203, STAT("ow", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(0, STAT("ow", KSTREAM_STAT_DROPPED));
+	EXPECT_EQ(first - 3, KST_STAT("ow", KSTREAM_STAT_LOST));
+	EXPECT_EQ(203, KST_STAT("ow", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(0, KST_STAT("ow", KSTREAM_STAT_DROPPED));
 }
 
 TEST_F(dp, block_full_is_eagain)
@@ -770,38 +647,38 @@ TEST_F(dp, block_full_is_eagain)
 	unsigned int next = 0;
 	int r1, r2, wfd, n, i;
 
-	MK("blk", 4096, 0, KSTREAM_POLICY_BLOCK);
-	r1 = OPEN("blk", O_RDONLY | O_NONBLOCK);
-	r2 = OPEN("blk", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("blk", O_WRONLY | O_NONBLOCK);
+	KST_MK("blk", 4096, 0, KSTREAM_POLICY_BLOCK);
+	r1 = KST_OPEN("blk", O_RDONLY | O_NONBLOCK);
+	r2 = KST_OPEN("blk", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("blk", O_WRONLY | O_NONBLOCK);
 
-	n = fill_until_eagain(wfd, 100, &next);
+	n = kst_fill_until_eagain(wfd, 100, &next);
 	ASSERT_LE(2, n);
 	ASSERT_GE(4096 / KSTREAM_REC_SIZE(100), n) TH_LOG("the ring held more than its size");
-	EXPECT_EQ(n, STAT("blk", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(n, STAT("blk", KSTREAM_STAT_HEAD_SEQ));
-	EXPECT_EQ(0, STAT("blk", KSTREAM_STAT_TAIL_SEQ));
-	EXPECT_EQ(0, STAT("blk", KSTREAM_STAT_LOST));
-	EXPECT_EQ(-EAGAIN, wr_msg(wfd, 1, 999));
+	EXPECT_EQ(n, KST_STAT("blk", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(n, KST_STAT("blk", KSTREAM_STAT_HEAD_SEQ));
+	EXPECT_EQ(0, KST_STAT("blk", KSTREAM_STAT_TAIL_SEQ));
+	EXPECT_EQ(0, KST_STAT("blk", KSTREAM_STAT_LOST));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wfd, 1, 999));
 
 	/* one reader catching up is not enough while the other has not read */
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(100, rd(r1, buf, sizeof(buf)));
-		EXPECT_TRUE(check_fill(buf, 100, i));
+		ASSERT_EQ(100, kst_rd(r1, buf, sizeof(buf)));
+		EXPECT_TRUE(kst_check_fill(buf, 100, i));
 	}
-	EXPECT_EQ(-EAGAIN, wr_msg(wfd, 100, next));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wfd, 100, next));
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(100, rd(r2, buf, sizeof(buf)));
-		EXPECT_TRUE(check_fill(buf, 100, i));
-		EXPECT_EQ(i + 1, sk(r2, 0, SEEK_CUR));
+		ASSERT_EQ(100, kst_rd(r2, buf, sizeof(buf)));
+		EXPECT_TRUE(kst_check_fill(buf, 100, i));
+		EXPECT_EQ(i + 1, kst_seek(r2, 0, SEEK_CUR));
 	}
 	/* now there is room again, and nothing was lost */
-	ASSERT_EQ(100, wr_msg(wfd, 100, next));
-	ASSERT_EQ(100, rd(r1, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, next));
-	EXPECT_EQ(n + 1, sk(r1, 0, SEEK_CUR));
-	EXPECT_EQ(0, STAT("blk", KSTREAM_STAT_LOST));
-	EXPECT_EQ(n + 1, STAT("blk", KSTREAM_STAT_PUBLISHED));
+	ASSERT_EQ(100, kst_wr_msg(wfd, 100, next));
+	ASSERT_EQ(100, kst_rd(r1, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, next));
+	EXPECT_EQ(n + 1, kst_seek(r1, 0, SEEK_CUR));
+	EXPECT_EQ(0, KST_STAT("blk", KSTREAM_STAT_LOST));
+	EXPECT_EQ(n + 1, KST_STAT("blk", KSTREAM_STAT_PUBLISHED));
 }
 
 TEST_F(dp, block_only_unread_messages_block)
@@ -809,22 +686,22 @@ TEST_F(dp, block_only_unread_messages_block)
 	unsigned int next = 0;
 	int rfd, wfd, i, n;
 
-	MK("blk2", 4096, 0, KSTREAM_POLICY_BLOCK);
-	wfd = OPEN("blk2", O_WRONLY | O_NONBLOCK);
+	KST_MK("blk2", 4096, 0, KSTREAM_POLICY_BLOCK);
+	wfd = KST_OPEN("blk2", O_WRONLY | O_NONBLOCK);
 	/* no reader fd: nothing is unread, the ring just wraps */
 	for (i = 0; i < 200; i++)
-		ASSERT_EQ(100, wr_msg(wfd, 100, next++)) TH_LOG("write %d without readers", i);
-	EXPECT_EQ(200, STAT("blk2", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(0, STAT("blk2", KSTREAM_STAT_LOST));
+		ASSERT_EQ(100, kst_wr_msg(wfd, 100, next++)) TH_LOG("write %d without readers", i);
+	EXPECT_EQ(200, KST_STAT("blk2", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(0, KST_STAT("blk2", KSTREAM_STAT_LOST));
 
 	/* a reader that does not read blocks the writer ... */
-	rfd = OPEN("blk2", O_RDONLY);
-	n = fill_until_eagain(wfd, 100, &next);
+	rfd = KST_OPEN("blk2", O_RDONLY);
+	n = kst_fill_until_eagain(wfd, 100, &next);
 	ASSERT_LE(2, n);
 	/* ... until it goes away */
 	close(rfd);
-	EXPECT_EQ(100, wr_msg(wfd, 100, next++));
-	EXPECT_EQ(0, STAT("blk2", KSTREAM_STAT_LOST));
+	EXPECT_EQ(100, kst_wr_msg(wfd, 100, next++));
+	EXPECT_EQ(0, KST_STAT("blk2", KSTREAM_STAT_LOST));
 }
 
 TEST_F(dp, block_writer_waits_for_reader)
@@ -834,33 +711,33 @@ TEST_F(dp, block_writer_waits_for_reader)
 	unsigned int next = 0;
 	int rfd, wnb, wb, n, i;
 
-	MK("bw", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("bw", O_RDONLY | O_NONBLOCK);
-	wnb = OPEN("bw", O_WRONLY | O_NONBLOCK);
-	wb = OPEN("bw", O_WRONLY);
-	n = fill_until_eagain(wnb, 100, &next);
+	KST_MK("bw", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("bw", O_RDONLY | O_NONBLOCK);
+	wnb = KST_OPEN("bw", O_WRONLY | O_NONBLOCK);
+	wb = KST_OPEN("bw", O_WRONLY);
+	n = kst_fill_until_eagain(wnb, 100, &next);
 	ASSERT_LE(2, n);
 
-	fill(msg, sizeof(msg), 5000);
+	kst_fill(msg, sizeof(msg), 5000);
 	ASSERT_EQ(0, bop_start(&b, wb, 1, msg, sizeof(msg)));
 	/* asleep in write(2), and it must stay there until we read */
 	EXPECT_EQ(0, __atomic_load_n(&b.done, __ATOMIC_SEQ_CST))
 		TH_LOG("blocking write returned %zd on a full ring", b.ret);
-	EXPECT_EQ(n, STAT("bw", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(n, KST_STAT("bw", KSTREAM_STAT_PUBLISHED));
 
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-		EXPECT_TRUE(check_fill(buf, 100, i));
+		ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+		EXPECT_TRUE(kst_check_fill(buf, 100, i));
 	}
 	ASSERT_EQ(0, bop_wait(&b, 10000)) TH_LOG("the writer did not wake up");
 	EXPECT_EQ(100, b.ret);
 	/* its message follows, with the next seq: nothing lost */
 	EXPECT_TRUE(kst_poll(rfd, POLLIN, 0) & POLLIN);
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, 5000));
-	EXPECT_EQ(n + 1, sk(rfd, 0, SEEK_CUR));
-	EXPECT_EQ(0, STAT("bw", KSTREAM_STAT_LOST));
-	EXPECT_EQ(n + 1, STAT("bw", KSTREAM_STAT_PUBLISHED));
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, 5000));
+	EXPECT_EQ(n + 1, kst_seek(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(0, KST_STAT("bw", KSTREAM_STAT_LOST));
+	EXPECT_EQ(n + 1, KST_STAT("bw", KSTREAM_STAT_PUBLISHED));
 }
 
 static void on_usr1(int sig)
@@ -877,14 +754,14 @@ TEST_F(dp, block_writer_interrupted)
 	int rfd, wnb, wb, n, i, joined = -1;
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	MK("bi", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("bi", O_RDONLY | O_NONBLOCK);
-	wnb = OPEN("bi", O_WRONLY | O_NONBLOCK);
-	wb = OPEN("bi", O_WRONLY);
-	n = fill_until_eagain(wnb, 100, &next);
+	KST_MK("bi", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("bi", O_RDONLY | O_NONBLOCK);
+	wnb = KST_OPEN("bi", O_WRONLY | O_NONBLOCK);
+	wb = KST_OPEN("bi", O_WRONLY);
+	n = kst_fill_until_eagain(wnb, 100, &next);
 	ASSERT_LE(2, n);
 
-	fill(msg, sizeof(msg), 6000);
+	kst_fill(msg, sizeof(msg), 6000);
 	ASSERT_EQ(0, bop_start(&b, wb, 1, msg, sizeof(msg)));
 	/* a signal that lands before the call is harmless: send until it returns */
 	for (i = 0; i < 250 && joined; i++) {
@@ -894,10 +771,10 @@ TEST_F(dp, block_writer_interrupted)
 	ASSERT_EQ(0, joined) TH_LOG("a signal did not interrupt the blocked writer");
 	EXPECT_EQ(-EINTR, b.ret);
 	/* nothing was committed */
-	EXPECT_EQ(n, STAT("bi", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(n, KST_STAT("bi", KSTREAM_STAT_PUBLISHED));
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
+		ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
 }
 
 /* --------------------------------------------------------------- poll */
@@ -913,7 +790,7 @@ static void *write_when_asleep(void *arg)
 	struct waker *w = arg;
 
 	w->err = kst_wait_sleeping(w->main_tid, 10000);
-	if (!w->err && wr(w->fd, "wake", 4) != 4)
+	if (!w->err && kst_wr(w->fd, "wake", 4) != 4)
 		w->err = -EIO;
 	return NULL;
 }
@@ -926,19 +803,19 @@ TEST_F(dp, poll_in)
 	char buf[16];
 	int rfd, wfd, ep, r;
 
-	MK("pin", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("pin", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("pin", O_WRONLY);
+	KST_MK("pin", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("pin", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("pin", O_WRONLY);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, rfd, &ev));
 
 	EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & (POLLIN | POLLHUP | POLLERR));
 	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
-	ASSERT_EQ(3, wr(wfd, "abc", 3));
+	ASSERT_EQ(3, kst_wr(wfd, "abc", 3));
 	EXPECT_EQ(POLLIN, kst_poll(rfd, POLLIN, 0) & (POLLIN | POLLHUP | POLLERR));
 	EXPECT_EQ(1, epoll_wait(ep, &out, 1, 0));
-	ASSERT_EQ(3, rd(rfd, buf, sizeof(buf)));
+	ASSERT_EQ(3, kst_rd(rfd, buf, sizeof(buf)));
 	EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & POLLIN);
 	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
 
@@ -951,7 +828,7 @@ TEST_F(dp, poll_in)
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, wk.err);
 	EXPECT_EQ(POLLIN, r & (POLLIN | POLLHUP | POLLERR)) TH_LOG("revents %#x", r);
-	EXPECT_EQ(4, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(4, kst_rd(rfd, buf, sizeof(buf)));
 
 	/* epoll too */
 	ASSERT_EQ(0, pthread_create(&th, NULL, write_when_asleep, &wk));
@@ -966,13 +843,13 @@ TEST_F(dp, poll_out_overwrite_always)
 {
 	int rfd, wfd, i;
 
-	MK("pow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("pow", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("pow", O_WRONLY | O_NONBLOCK);
+	KST_MK("pow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("pow", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("pow", O_WRONLY | O_NONBLOCK);
 	EXPECT_EQ(POLLOUT, kst_poll(wfd, POLLOUT, 0) & (POLLOUT | POLLHUP | POLLERR));
 	/* far more than the ring holds, nobody reading */
 	for (i = 0; i < 100; i++)
-		ASSERT_EQ(1024, wr_msg(wfd, 1024, i));
+		ASSERT_EQ(1024, kst_wr_msg(wfd, 1024, i));
 	EXPECT_EQ(POLLOUT, kst_poll(wfd, POLLOUT, 0) & (POLLOUT | POLLHUP | POLLERR));
 	EXPECT_EQ(POLLIN, kst_poll(rfd, POLLIN, 0) & (POLLIN | POLLHUP | POLLERR));
 }
@@ -1001,13 +878,13 @@ TEST_F(dp, poll_out_block_needs_room)
 	unsigned int next = 0;
 	int rfd, wfd, n, i;
 
-	MK("pob", 4096, 1024, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("pob", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("pob", O_WRONLY | O_NONBLOCK);
+	KST_MK("pob", 4096, 1024, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("pob", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("pob", O_WRONLY | O_NONBLOCK);
 	EXPECT_EQ(POLLOUT, kst_poll(wfd, POLLOUT, 0) & POLLOUT);
 
 	/* full: not even a small message fits, so a msg_max one cannot */
-	n = fill_until_eagain(wfd, 64, &next);
+	n = kst_fill_until_eagain(wfd, 64, &next);
 	ASSERT_LE(2, n);
 	EXPECT_EQ(0, kst_poll(wfd, POLLOUT, 0) & POLLOUT);
 
@@ -1019,12 +896,12 @@ TEST_F(dp, poll_out_block_needs_room)
 		usleep(1000);
 	ASSERT_EQ(0, kst_wait_sleeping(p.tid, 10000));
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(64, rd(rfd, buf, sizeof(buf)));
+		ASSERT_EQ(64, kst_rd(rfd, buf, sizeof(buf)));
 	pthread_join(th, NULL);
 	EXPECT_EQ(POLLOUT, p.revents & (POLLOUT | POLLHUP | POLLERR)) TH_LOG("revents %#x", p.revents);
 	EXPECT_EQ(POLLOUT, kst_poll(wfd, POLLOUT, 0) & POLLOUT);
 	/* and a msg_max write indeed does not block */
-	EXPECT_EQ(1024, wr_msg(wfd, 1024, next));
+	EXPECT_EQ(1024, kst_wr_msg(wfd, 1024, next));
 }
 
 /* ------------------------------------------------ delete while open */
@@ -1036,14 +913,14 @@ TEST_F(dp, delete_while_open)
 	struct bop b;
 	int r1, r2, wfd, nfd, r;
 
-	MK("del", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	r1 = OPEN("del", O_RDONLY | O_NONBLOCK);
-	r2 = OPEN("del", O_RDONLY);
-	wfd = OPEN("del", O_WRONLY);
-	ASSERT_EQ(10, wr_msg(wfd, 10, 0));
-	ASSERT_EQ(11, wr_msg(wfd, 11, 1));
-	ASSERT_EQ(10, rd(r2, buf, sizeof(buf)));
-	ASSERT_EQ(11, rd(r2, buf, sizeof(buf)));
+	KST_MK("del", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	r1 = KST_OPEN("del", O_RDONLY | O_NONBLOCK);
+	r2 = KST_OPEN("del", O_RDONLY);
+	wfd = KST_OPEN("del", O_WRONLY);
+	ASSERT_EQ(10, kst_wr_msg(wfd, 10, 0));
+	ASSERT_EQ(11, kst_wr_msg(wfd, 11, 1));
+	ASSERT_EQ(10, kst_rd(r2, buf, sizeof(buf)));
+	ASSERT_EQ(11, kst_rd(r2, buf, sizeof(buf)));
 
 	/* r2 has read everything: a thread blocks in read(2) on it */
 	ASSERT_EQ(0, bop_start(&b, r2, 0, tbuf, sizeof(tbuf)));
@@ -1063,27 +940,27 @@ TEST_F(dp, delete_while_open)
 	r = kst_poll(r1, POLLIN, 0);
 	EXPECT_TRUE(r & POLLHUP) TH_LOG("revents %#x", r);
 	EXPECT_TRUE(r & POLLIN) TH_LOG("revents %#x", r);
-	EXPECT_EQ(10, rd(r1, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 10, 0));
-	EXPECT_EQ(11, rd(r1, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 11, 1));
-	EXPECT_EQ(0, rd(r1, buf, sizeof(buf)));
-	EXPECT_EQ(0, rd(r1, buf, sizeof(buf)));
+	EXPECT_EQ(10, kst_rd(r1, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 10, 0));
+	EXPECT_EQ(11, kst_rd(r1, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 11, 1));
+	EXPECT_EQ(0, kst_rd(r1, buf, sizeof(buf)));
+	EXPECT_EQ(0, kst_rd(r1, buf, sizeof(buf)));
 	r = kst_poll(r1, POLLIN, 0);
 	EXPECT_EQ(POLLIN | POLLHUP, r & (POLLIN | POLLHUP)) TH_LOG("revents %#x", r);
-	EXPECT_EQ(0, rd(r2, buf, sizeof(buf)));
+	EXPECT_EQ(0, kst_rd(r2, buf, sizeof(buf)));
 
 	/* the writer is told the topic is gone */
-	EXPECT_EQ(-ENODEV, wr(wfd, "late", 4));
+	EXPECT_EQ(-ENODEV, kst_wr(wfd, "late", 4));
 	r = kst_poll(wfd, POLLOUT, 0);
 	EXPECT_TRUE(r & POLLHUP) TH_LOG("revents %#x", r);
 
 	/* a new topic of the same name is a different topic */
-	MK("del", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	nfd = OPEN("del", O_WRONLY);
-	ASSERT_EQ(3, wr(nfd, "new", 3));
-	EXPECT_EQ(0, rd(r1, buf, sizeof(buf)));
-	EXPECT_EQ(-ENODEV, wr(wfd, "late", 4));
+	KST_MK("del", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	nfd = KST_OPEN("del", O_WRONLY);
+	ASSERT_EQ(3, kst_wr(nfd, "new", 3));
+	EXPECT_EQ(0, kst_rd(r1, buf, sizeof(buf)));
+	EXPECT_EQ(-ENODEV, kst_wr(wfd, "late", 4));
 }
 
 TEST_F(dp, delete_wakes_blocked_writer)
@@ -1093,23 +970,23 @@ TEST_F(dp, delete_wakes_blocked_writer)
 	unsigned int next = 0;
 	int rfd, wnb, wb, n, i;
 
-	MK("delw", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("delw", O_RDONLY | O_NONBLOCK);
-	wnb = OPEN("delw", O_WRONLY | O_NONBLOCK);
-	wb = OPEN("delw", O_WRONLY);
-	n = fill_until_eagain(wnb, 100, &next);
+	KST_MK("delw", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("delw", O_RDONLY | O_NONBLOCK);
+	wnb = KST_OPEN("delw", O_WRONLY | O_NONBLOCK);
+	wb = KST_OPEN("delw", O_WRONLY);
+	n = kst_fill_until_eagain(wnb, 100, &next);
 	ASSERT_LE(2, n);
-	fill(msg, sizeof(msg), 7000);
+	kst_fill(msg, sizeof(msg), 7000);
 	ASSERT_EQ(0, bop_start(&b, wb, 1, msg, sizeof(msg)));
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "delw"));
 	ASSERT_EQ(0, bop_wait(&b, 10000)) TH_LOG("blocked writer not woken by delete");
 	EXPECT_EQ(-ENODEV, b.ret);
 	/* what was committed before is still there, and only that */
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-		EXPECT_TRUE(check_fill(buf, 100, i));
+		ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+		EXPECT_TRUE(kst_check_fill(buf, 100, i));
 	}
-	EXPECT_EQ(0, rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(0, kst_rd(rfd, buf, sizeof(buf)));
 }
 
 /* ----------------------------------------------------------- io_uring */
@@ -1138,22 +1015,22 @@ TEST_F(dp, io_uring_write_read)
 	__s32 res;
 	int rfd, wfd, r;
 
-	MK("uring", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("uring", O_RDONLY);
-	wfd = OPEN("uring", O_WRONLY);
+	KST_MK("uring", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("uring", O_RDONLY);
+	wfd = KST_OPEN("uring", O_WRONLY);
 	r = io_uring_queue_init(8, &ring, 0);
 	if (r == -ENOSYS || r == -EPERM)
 		SKIP(return, "io_uring not available (%d)", r);
 	ASSERT_EQ(0, r);
 
 	/* write; offset -1: the file position, which a stream ignores */
-	fill(out, sizeof(out), 42);
+	kst_fill(out, sizeof(out), 42);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_write(sqe, wfd, out, sizeof(out), (__u64)-1);
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	ASSERT_EQ(0, uring_wait(&ring, 10000, &res));
 	EXPECT_EQ((int)sizeof(out), res);
-	EXPECT_EQ(1, STAT("uring", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(1, KST_STAT("uring", KSTREAM_STAT_PUBLISHED));
 
 	/* read it back */
 	sqe = io_uring_get_sqe(&ring);
@@ -1161,7 +1038,7 @@ TEST_F(dp, io_uring_write_read)
 	ASSERT_EQ(1, io_uring_submit(&ring));
 	ASSERT_EQ(0, uring_wait(&ring, 10000, &res));
 	ASSERT_EQ((int)sizeof(out), res);
-	EXPECT_TRUE(check_fill(in, sizeof(out), 42));
+	EXPECT_TRUE(kst_check_fill(in, sizeof(out), 42));
 
 	/* writev: one message */
 	sqe = io_uring_get_sqe(&ring);
@@ -1177,11 +1054,11 @@ TEST_F(dp, io_uring_write_read)
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_read(sqe, rfd, in, sizeof(in), (__u64)-1);
 	ASSERT_EQ(1, io_uring_submit(&ring));
-	ASSERT_EQ(5, wr(wfd, "later", 5));
+	ASSERT_EQ(5, kst_wr(wfd, "later", 5));
 	ASSERT_EQ(0, uring_wait(&ring, 10000, &res)) TH_LOG("pending read never completed");
 	EXPECT_EQ(5, res);
 	EXPECT_EQ(0, memcmp(in, "later", 5));
-	EXPECT_EQ(3, STAT("uring", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(3, KST_STAT("uring", KSTREAM_STAT_PUBLISHED));
 	io_uring_queue_exit(&ring);
 }
 
@@ -1387,24 +1264,7 @@ static void *reader_fn(void *arg)
 	return NULL;
 }
 
-/* Join a thread, giving up at the absolute CLOCK_REALTIME deadline. */
-static int join_by(pthread_t th, const struct timespec *deadline)
-{
-	return pthread_timedjoin_np(th, NULL, deadline);
-}
-
-static struct timespec deadline_in(int s)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += s;
-	return ts;
-}
-
-FIXTURE(conc) {
-	struct kst_nl nl;
-};
+KST_FIXTURE(conc)
 
 FIXTURE_VARIANT(conc) {
 	__u32 policy;
@@ -1420,29 +1280,6 @@ FIXTURE_VARIANT_ADD(conc, overwrite) {
 	.policy = KSTREAM_POLICY_OVERWRITE,
 	.ring = 16384,
 };
-
-FIXTURE_SETUP(conc)
-{
-	ASSERT_EQ(0, kst_reset());
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
-}
-
-FIXTURE_TEARDOWN(conc)
-{
-	int fd, nlfd = self->nl.sk ? nl_socket_get_fd(self->nl.sk) : -1;
-
-	if (!kst_loaded()) {
-		kst_nl_close(&self->nl);
-		return;
-	}
-	EXPECT_LE(0, kst_delete_all(&self->nl));
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != nlfd)
-			close(fd);
-	kst_nl_close(&self->nl);
-	EXPECT_EQ(0, kst_unload());
-}
 
 TEST_F_TIMEOUT(conc, producers_and_readers, 40)
 {
@@ -1485,9 +1322,9 @@ TEST_F_TIMEOUT(conc, producers_and_readers, 40)
 
 	usleep(RUN_MS * 1000);	/* the length of the run, not a synchronisation */
 	__atomic_store_n(&c.stop, 1, __ATOMIC_SEQ_CST);
-	dl = deadline_in(10);
+	dl = kst_deadline_ms(10000);
 	for (i = 0; i < NPROD; i++)
-		if (join_by(c.p[i].th, &dl))
+		if (pthread_timedjoin_np(c.p[i].th, NULL, &dl))
 			stuck = 1;
 	if (stuck) {
 		/* a producer never returned: deleting the topic wakes it */
@@ -1506,9 +1343,9 @@ TEST_F_TIMEOUT(conc, producers_and_readers, 40)
 	c.final_head = stats[KSTREAM_STAT_HEAD_SEQ];
 	__atomic_store_n(&c.prod_done, 1, __ATOMIC_SEQ_CST);
 
-	dl = deadline_in(10);
+	dl = kst_deadline_ms(10000);
 	for (i = 0; i < NREAD; i++)
-		if (join_by(c.r[i].th, &dl))
+		if (pthread_timedjoin_np(c.r[i].th, NULL, &dl))
 			stuck = 1;
 	if (stuck) {
 		kst_topic_delete(&self->nl, "conc");

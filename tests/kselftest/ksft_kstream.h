@@ -11,11 +11,18 @@
  *           hand-made (malformed) attribute streams.  All return 0 (or a
  *           count) or -errno as the kernel reported it, and leave the
  *           extended-ack message of the last request in nl->extack.
+ *           kst_stats_reset(), kst_filter_attach(), kst_filter_detach().
  * Topics:   kst_open(), kst_info(), kst_set_flags(), kst_poll(),
- *           kst_wait_sleeping().
+ *           kst_wr(), kst_rd(), kst_seek(), kst_fionread(), kst_fill(),
+ *           kst_check_fill(), kst_wr_msg(), kst_fill_until_eagain().
+ * Waiting:  kst_wait_sleeping(), kst_wait_pid_sleeping(),
+ *           kst_deadline_ms(), kst_join_ms().
+ * Audit:    kst_audit_open(), kst_audit_count().
  *
- * Nothing here uses the kselftest harness, so helpers may be called from
- * threads and forked children.
+ * Nothing above uses the kselftest harness, so those helpers may be called
+ * from threads and forked children.  When kselftest_harness.h is included
+ * first, the last part adds what fixtures share: KST_MK(), KST_OPEN(),
+ * KST_STAT(), kst_fixture_load() and the teardowns.
  */
 #ifndef KSFT_KSTREAM_H
 #define KSFT_KSTREAM_H
@@ -24,6 +31,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -39,6 +49,7 @@
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 
+#include <linux/audit.h>
 #include <linux/netlink.h>
 #include <linux/kstream.h>
 
@@ -160,11 +171,18 @@ struct kst_topic_opts {
 	__u32 uid, gid;
 };
 
+/*
+ * Parses reply number @i (attributes @head, @len bytes) of a request into
+ * @arg; kst__request_parse() calls it for every reply.
+ */
+typedef void (*kst_reply_fn)(struct nlattr *head, int len, int i, void *arg);
+
 /* One request in flight: what came back. */
 struct kst__req {
 	struct kst_nl *nl;
-	struct kst_topic *out;
-	int max, n;
+	kst_reply_fn parse;
+	void *arg;
+	int n;
 	int err;
 	int done;
 };
@@ -314,9 +332,9 @@ static inline int kst__valid_cb(struct nl_msg *msg, void *arg)
 
 	if (h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 		return NL_SKIP;
-	if (r->n < r->max)
-		kst_parse_topic(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
-				&r->out[r->n]);
+	if (r->parse)
+		r->parse(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), r->n,
+			 r->arg);
 	r->n++;
 	return NL_OK;
 }
@@ -401,14 +419,14 @@ static inline int kst__finish_cb(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Send msg (consumed) and collect replies into out[0..max) until the
- * ack, the error or the end of the dump.  Returns 0 or -errno; *n (if not
- * NULL) gets the number of replies.
+ * Send msg (consumed) and hand every reply to parse (if not NULL) until
+ * the ack, the error or the end of the dump.  Returns 0 or -errno; *n (if
+ * not NULL) gets the number of replies.
  */
-static inline int kst__request(struct kst_nl *nl, struct nl_msg *msg,
-			       struct kst_topic *out, int max, int *n)
+static inline int kst__request_parse(struct kst_nl *nl, struct nl_msg *msg,
+				     kst_reply_fn parse, void *arg, int *n)
 {
-	struct kst__req r = { .nl = nl, .out = out, .max = max };
+	struct kst__req r = { .nl = nl, .parse = parse, .arg = arg };
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 	int ret;
 
@@ -440,6 +458,30 @@ static inline int kst__request(struct kst_nl *nl, struct nl_msg *msg,
 	if (n)
 		*n = r.n;
 	return r.err;
+}
+
+/* Topic replies into a kst_topic array. */
+struct kst__topics {
+	struct kst_topic *out;
+	int max;
+};
+
+static inline void kst__topic_reply(struct nlattr *head, int len, int i,
+				    void *arg)
+{
+	struct kst__topics *t = arg;
+
+	if (i < t->max)
+		kst_parse_topic(head, len, &t->out[i]);
+}
+
+/* kst__request_parse() collecting topic replies into out[0..max). */
+static inline int kst__request(struct kst_nl *nl, struct nl_msg *msg,
+			       struct kst_topic *out, int max, int *n)
+{
+	struct kst__topics t = { .out = out, .max = max };
+
+	return kst__request_parse(nl, msg, out ? kst__topic_reply : NULL, &t, n);
 }
 
 /* A kstream request (cmd, flags) without attributes, or NULL. */
@@ -599,6 +641,44 @@ static inline int kst_acl_del(struct kst_nl *nl, const char *name,
 			      __u32 type, __u32 id, long long rights)
 {
 	return kst__acl(nl, KSTREAM_CMD_ACL_DEL, name, type, id, rights);
+}
+
+/*
+ * Command cmd with KSTREAM_A_TOPIC_NAME topic and KSTREAM_A_FILTER_NAME
+ * filter (each left out if NULL), no reply wanted but the ack; 0 or
+ * -errno, extack in nl->extack.
+ */
+static inline int kst_name_request(struct kst_nl *nl, __u8 cmd,
+				   const char *topic, const char *filter)
+{
+	struct nl_msg *msg = kst__msg(nl, cmd, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if ((topic && nla_put_string(msg, KSTREAM_A_TOPIC_NAME, topic)) ||
+	    (filter && nla_put_string(msg, KSTREAM_A_FILTER_NAME, filter))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return kst__request(nl, msg, NULL, 0, NULL);
+}
+
+/* KSTREAM_CMD_STATS_RESET; 0 or -errno. */
+static inline int kst_stats_reset(struct kst_nl *nl, const char *topic)
+{
+	return kst_name_request(nl, KSTREAM_CMD_STATS_RESET, topic, NULL);
+}
+
+/* KSTREAM_CMD_FILTER_ATTACH, _DETACH; 0 or -errno. */
+static inline int kst_filter_attach(struct kst_nl *nl, const char *topic,
+				    const char *filter)
+{
+	return kst_name_request(nl, KSTREAM_CMD_FILTER_ATTACH, topic, filter);
+}
+
+static inline int kst_filter_detach(struct kst_nl *nl, const char *topic)
+{
+	return kst_name_request(nl, KSTREAM_CMD_FILTER_DETACH, topic, NULL);
 }
 
 /* The rights of entry type:id in a topic reply, or -1 if it has none. */
@@ -845,6 +925,39 @@ static inline __u64 kst_now_ns(clockid_t clk)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Is the task whose stat file is @path asleep (state S or D)? -errno if gone. */
+static inline int kst__stat_sleeping(const char *path)
+{
+	char buf[512], *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
+}
+
+/* Wait (up to timeout_ms) until the task of stat file @path sleeps. */
+static inline int kst__wait_stat_sleeping(const char *path, int timeout_ms)
+{
+	__u64 end = kst_now_ns(CLOCK_MONOTONIC) + (__u64)timeout_ms * 1000000;
+
+	do {
+		int ret = kst__stat_sleeping(path);
+
+		if (ret)
+			return ret < 0 ? ret : 0;
+		usleep(1000);
+	} while (kst_now_ns(CLOCK_MONOTONIC) < end);
+	return -ETIMEDOUT;
+}
+
 /*
  * Wait (up to timeout_ms) until thread tid of this process is asleep
  * (state S or D), i.e. blocked in the call it announced it was making.
@@ -852,27 +965,294 @@ static inline __u64 kst_now_ns(clockid_t clk)
  */
 static inline int kst_wait_sleeping(pid_t tid, int timeout_ms)
 {
-	__u64 end = kst_now_ns(CLOCK_MONOTONIC) + (__u64)timeout_ms * 1000000;
-	char path[64], buf[512], *p;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	do {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return kst__wait_stat_sleeping(path, timeout_ms);
+}
+
+/* The same for process pid (a child blocked in a call). */
+static inline int kst_wait_pid_sleeping(pid_t pid, int timeout_ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return kst__wait_stat_sleeping(path, timeout_ms);
+}
+
+/* CLOCK_REALTIME ms from now, for pthread_timedjoin_np(). */
+static inline struct timespec kst_deadline_ms(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+/* Join th within ms: 0, or -ETIMEDOUT. */
+static inline int kst_join_ms(pthread_t th, int ms)
+{
+	struct timespec dl = kst_deadline_ms(ms);
+
+	return pthread_timedjoin_np(th, NULL, &dl) ? -ETIMEDOUT : 0;
+}
+
+/* --------------------------------------------------------- data path */
+
+/* write(2), read(2), lseek(2), FIONREAD with -errno for errors. */
+static inline ssize_t kst_wr(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+static inline ssize_t kst_rd(int fd, void *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+static inline off_t kst_seek(int fd, off_t off, int whence)
+{
+	off_t r = lseek(fd, off, whence);
+
+	return r < 0 ? -errno : r;
+}
+
+static inline int kst_fionread(int fd)
+{
+	int n = -1;
+
+	return ioctl(fd, FIONREAD, &n) ? -errno : n;
+}
+
+/* Payload of test message i: len bytes derived from i. */
+static inline void kst_fill(void *buf, size_t len, unsigned int i)
+{
+	unsigned char *p = buf;
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		p[k] = (unsigned char)(i * 131 + k * 7 + 3);
+}
+
+/* Is buf (len <= 4096) the payload of message i? */
+static inline int kst_check_fill(const void *buf, size_t len, unsigned int i)
+{
+	unsigned char want[4096];
+
+	if (len > sizeof(want))
+		return 0;
+	kst_fill(want, len, i);
+	return !memcmp(buf, want, len);
+}
+
+/* Write message i of len bytes; returns write(2)'s result or -errno. */
+static inline ssize_t kst_wr_msg(int fd, size_t len, unsigned int i)
+{
+	unsigned char buf[4096];
+
+	kst_fill(buf, len, i);
+	return kst_wr(fd, buf, len);
+}
+
+/*
+ * Fill a block-policy topic through a non-blocking writer with len-byte
+ * messages numbered from *i (from 0 if i is NULL) until EAGAIN; returns
+ * how many were written or -errno on another error.
+ */
+static inline int kst_fill_until_eagain(int wfd, size_t len, unsigned int *i)
+{
+	unsigned int first = 0, *k = i ? i : &first;
+	int n = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = kst_wr_msg(wfd, len, *k);
+		if (r == -EAGAIN)
+			return n;
+		if (r != (ssize_t)len)
+			return r < 0 ? (int)r : -EIO;
+		(*k)++;
+		if (++n > 100000)
+			return -E2BIG;
+	}
+}
+
+/* ------------------------------------------------------------- audit */
+
+/*
+ * A socket on the audit multicast group: every audit record, auditd or
+ * not (root has CAP_AUDIT_READ).  -errno if audit is unavailable.
+ */
+static inline int kst_audit_open(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = 1U << (AUDIT_NLGRP_READLOG - 1),
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * The number of AUDIT_KERNEL_OTHER records containing every one of the
+ * NULL-terminated strings that arrive within @ms milliseconds; returns as
+ * soon as one did if @first.
+ */
+static inline int kst_audit_count(int fd, int ms, int first, ...)
+{
+	char buf[8192];
+	int found = 0;
+	__u64 end = kst_now_ns(CLOCK_MONOTONIC) + (__u64)ms * 1000000;
+
+	for (;;) {
+		__u64 now = kst_now_ns(CLOCK_MONOTONIC);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct nlmsghdr *h;
 		ssize_t n;
 
-		if (fd < 0)
-			return -errno;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D'))
-				return 0;
+		if (now >= end || (first && found))
+			return found;
+		if (poll(&p, 1, (int)((end - now) / 1000000) + 1) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		for (h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			char *text = NLMSG_DATA(h);
+			const char *s;
+			va_list ap;
+			int all = 1;
+
+			if (h->nlmsg_type != AUDIT_KERNEL_OTHER)
+				continue;
+			text[h->nlmsg_len - NLMSG_HDRLEN] = '\0';
+			va_start(ap, first);
+			while ((s = va_arg(ap, const char *)))
+				if (!strstr(text, s))
+					all = 0;
+			va_end(ap);
+			found += all;
 		}
-		usleep(1000);
-	} while (kst_now_ns(CLOCK_MONOTONIC) < end);
-	return -ETIMEDOUT;
+	}
 }
+
+/* One record with every string, within 5 s: 1, or 0 if none came. */
+#define KST_AUDITED(fd, ...) kst_audit_count(fd, 5000, 1, __VA_ARGS__, NULL)
+
+/* ------------------------------------------------- kselftest fixtures */
+
+#ifdef __KSELFTEST_HARNESS_H
+
+/*
+ * For tests of fixtures holding a struct kst_nl nl: create a topic, open
+ * its node, read one counter, asserting (with the extack in the log).
+ */
+#define KST_MK(name, ring, msg_max, policy) \
+	ASSERT_EQ(0, kst_create(&self->nl, (name), (ring), (msg_max), (policy))) \
+		TH_LOG("create %s: %s", (name), self->nl.extack)
+
+#define KST_OPEN(name, flags) ({					\
+	int __fd = kst_open((name), (flags));				\
+	ASSERT_LE(0, __fd) TH_LOG("open %s: %d", (name), __fd);	\
+	__fd; })
+
+#define KST_STAT(name, which) kst_stat(&self->nl, (name), (which))
+
+/*
+ * FIXTURE_SETUP of the suites: whatever an earlier (killed) test left is
+ * cleared, the module loaded with @params, nl opened.
+ */
+static inline void kst_fixture_load(struct __test_metadata *_metadata,
+				    struct kst_nl *nl, const char *params)
+{
+	ASSERT_EQ(0, kst_reset());
+	ASSERT_EQ(0, kst_load(params));
+	ASSERT_EQ(0, kst_nl_open(nl));
+}
+
+/*
+ * FIXTURE_TEARDOWN, in the test's process: delete every topic first (it
+ * wakes any thread a failed test left blocked), close every fd but nl's,
+ * close nl.  Returns whether the module is loaded (for the caller to
+ * unload it).
+ */
+static inline int kst_fixture_close(struct __test_metadata *_metadata,
+				    struct kst_nl *nl)
+{
+	int fd, nlfd = nl->sk ? nl_socket_get_fd(nl->sk) : -1;
+
+	if (!kst_loaded()) {
+		kst_nl_close(nl);
+		return 0;
+	}
+	EXPECT_LE(0, kst_delete_all(nl));
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != nlfd)
+			close(fd);
+	kst_nl_close(nl);
+	return 1;
+}
+
+/* The same, and unload the module. */
+static inline void kst_fixture_unload(struct __test_metadata *_metadata,
+				      struct kst_nl *nl)
+{
+	if (kst_fixture_close(_metadata, nl))
+		EXPECT_EQ(0, kst_unload());
+}
+
+/*
+ * FIXTURE_TEARDOWN_PARENT, once the test's process (its fds, mappings,
+ * threads and children) is gone: delete the topics, unload the module.
+ */
+static inline void kst_fixture_unload_parent(struct __test_metadata *_metadata)
+{
+	struct kst_nl nl;
+
+	if (!kst_loaded())
+		return;
+	if (!kst_nl_open(&nl)) {
+		EXPECT_LE(0, kst_delete_all(&nl));
+		kst_nl_close(&nl);
+	}
+	EXPECT_EQ(0, kst_unload());
+}
+
+/*
+ * The usual fixture: a netlink socket nl, the module loaded by
+ * kst_fixture_load() and unloaded by kst_fixture_unload().  Variants may
+ * follow it.
+ */
+#define KST_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		struct kst_nl nl;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		kst_fixture_load(_metadata, &self->nl, NULL);		\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		kst_fixture_unload(_metadata, &self->nl);		\
+	}
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* KSFT_KSTREAM_H */

@@ -40,9 +40,7 @@ FIXTURE(mm) {
 
 FIXTURE_SETUP(mm)
 {
-	ASSERT_EQ(0, kst_reset());
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
+	kst_fixture_load(_metadata, &self->nl, NULL);
 }
 
 /*
@@ -51,61 +49,14 @@ FIXTURE_SETUP(mm)
  */
 FIXTURE_TEARDOWN_PARENT(mm)
 {
-	struct kst_nl nl;
-
-	if (!kst_loaded())
-		return;
-	if (!kst_nl_open(&nl)) {
-		EXPECT_LE(0, kst_delete_all(&nl));
-		kst_nl_close(&nl);
-	}
-	EXPECT_EQ(0, kst_unload());
+	kst_fixture_unload_parent(_metadata);
 }
 
 /* ------------------------------------------------------------ helpers */
 
-#define MK(name, ring, msg_max, policy) \
-	ASSERT_EQ(0, kst_create(&self->nl, (name), (ring), (msg_max), (policy))) \
-		TH_LOG("create %s: %s", (name), self->nl.extack)
-
-#define OPEN(name, flags) ({						\
-	int __fd = kst_open((name), (flags));				\
-	ASSERT_LE(0, __fd) TH_LOG("open %s: %d", (name), __fd);	\
-	__fd; })
-
-#define STAT(name, which) kst_stat(&self->nl, (name), (which))
-
 static size_t psz(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static ssize_t wr(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t rd(int fd, void *buf, size_t len)
-{
-	ssize_t n = read(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
-static off_t sk(int fd, off_t off, int whence)
-{
-	off_t r = lseek(fd, off, whence);
-
-	return r < 0 ? -errno : r;
-}
-
-static int fionread(int fd)
-{
-	int n = -1;
-
-	return ioctl(fd, FIONREAD, &n) ? -errno : n;
 }
 
 /* mmap(2) returning the address or NULL with -errno in *err. */
@@ -130,56 +81,6 @@ static int map_err(size_t len, int prot, int flags, int fd, off_t off)
 	if (p)
 		munmap(p, len);
 	return err;
-}
-
-/* Payload of test message i: len bytes derived from i. */
-static void fill(void *buf, size_t len, unsigned int i)
-{
-	unsigned char *p = buf;
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		p[k] = (unsigned char)(i * 131 + k * 7 + 3);
-}
-
-static int check_fill(const void *buf, size_t len, unsigned int i)
-{
-	const unsigned char *p = buf;
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		if (p[k] != (unsigned char)(i * 131 + k * 7 + 3))
-			return 0;
-	return 1;
-}
-
-static ssize_t wr_msg(int fd, size_t len, unsigned int i)
-{
-	unsigned char buf[4096];
-
-	fill(buf, len, i);
-	return wr(fd, buf, len);
-}
-
-/*
- * Fill a block-policy topic through a non-blocking writer with len-byte
- * messages numbered from *i until EAGAIN; how many, or -errno.
- */
-static int fill_until_eagain(int wfd, size_t len, unsigned int *i)
-{
-	int n = 0;
-	ssize_t r;
-
-	for (;;) {
-		r = wr_msg(wfd, len, *i);
-		if (r == -EAGAIN)
-			return n;
-		if (r != (ssize_t)len)
-			return r < 0 ? (int)r : -EIO;
-		(*i)++;
-		if (++n > 100000)
-			return -E2BIG;
-	}
 }
 
 static pid_t gettid_(void)
@@ -342,28 +243,6 @@ static int bwriter_start(struct bwriter *b, int fd, const void *buf, size_t len)
 	return kst_wait_sleeping(b->tid, 10000);
 }
 
-static struct timespec deadline_in_ms(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	return ts;
-}
-
-/* Join th within ms: 0, or -ETIMEDOUT. */
-static int join_ms(pthread_t th, int ms)
-{
-	struct timespec dl = deadline_in_ms(ms);
-
-	return pthread_timedjoin_np(th, NULL, &dl) ? -ETIMEDOUT : 0;
-}
-
 /* ------------------------------------ 1. zero-copy and read() agree */
 
 #define SAME_N		400
@@ -373,7 +252,7 @@ static int join_ms(pthread_t th, int ms)
 struct seen {
 	__u64 seq, ts;
 	__u32 len;
-	int ok;		/* payload bytes were fill(i) */
+	int ok;		/* payload bytes were kst_fill(i) */
 };
 
 /*
@@ -411,13 +290,13 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 	unsigned int i, c, got[4] = { 0 }, hdr_wraps = 0, payload_wraps = 0;
 	int wfd, rfd, mfd, n, zc_mapped = 0;
 
-	MK("same", SAME_RING, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("same", SAME_RING, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "same", KS_ZEROCOPY | KS_NONBLOCK));
 	ASSERT_EQ(0, ks_consumer_open(&cp, "same", KS_NONBLOCK));
-	rfd = OPEN("same", O_RDONLY | O_NONBLOCK);
-	mfd = OPEN("same", O_RDONLY | O_NONBLOCK);
+	rfd = KST_OPEN("same", O_RDONLY | O_NONBLOCK);
+	mfd = KST_OPEN("same", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, rmap_init(&r, mfd));
-	wfd = OPEN("same", O_WRONLY);
+	wfd = KST_OPEN("same", O_WRONLY);
 	ASSERT_EQ(SAME_RING, r.ctl->size);
 	ASSERT_EQ(0, r.page->pos);
 	rpos = r.page->pos;
@@ -438,7 +317,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 				e->seq = m.seq;
 				e->ts = m.ts_ns;
 				e->len = m.len;
-				e->ok = e->len == lens[got[0]] && check_fill(m.data, m.len, got[0]);
+				e->ok = e->len == lens[got[0]] && kst_check_fill(m.data, m.len, got[0]);
 				if (!zc_mapped++) {
 					EXPECT_EQ(1, in_topic_mapping(m.data))
 						TH_LOG("zero-copy data is not in the ring mapping");
@@ -455,7 +334,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 				e->seq = m.seq;
 				e->ts = m.ts_ns;
 				e->len = m.len;
-				e->ok = e->len == lens[got[1]] && check_fill(m.data, m.len, got[1]);
+				e->ok = e->len == lens[got[1]] && kst_check_fill(m.data, m.len, got[1]);
 				ASSERT_EQ(0, ks_release(cp));
 				got[1]++;
 			}
@@ -463,9 +342,9 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 			/* read(2), one payload per call: seq from lseek, no ts */
 			for (;;) {
 				struct seen *e = &s[2][got[2]];
-				off_t seq = sk(rfd, 0, SEEK_CUR);
-				int avail = fionread(rfd);
-				ssize_t k = rd(rfd, buf, sizeof(buf));
+				off_t seq = kst_seek(rfd, 0, SEEK_CUR);
+				int avail = kst_fionread(rfd);
+				ssize_t k = kst_rd(rfd, buf, sizeof(buf));
 
 				if (k == -EAGAIN) {
 					EXPECT_EQ(0, avail);
@@ -476,7 +355,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 				EXPECT_EQ(k, avail);
 				e->seq = seq;
 				e->len = k;
-				e->ok = e->len == lens[got[2]] && check_fill(buf, k, got[2]);
+				e->ok = e->len == lens[got[2]] && kst_check_fill(buf, k, got[2]);
 				got[2]++;
 			}
 			/* the uapi protocol by hand */
@@ -490,7 +369,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 				e->ts = h->ts_ns;
 				e->len = h->len;
 				e->ok = e->len == lens[got[3]] && !h->flags &&
-					check_fill(pl, h->len, got[3]);
+					kst_check_fill(pl, h->len, got[3]);
 				/* a record that wraps is whole in the second mapping */
 				if (off + HDR > SAME_RING)
 					hdr_wraps++;
@@ -514,7 +393,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 			break;
 		lens[i] = len;
 		before[i] = kst_now_ns(CLOCK_REALTIME);
-		ASSERT_EQ(len, wr_msg(wfd, len, i));
+		ASSERT_EQ(len, kst_wr_msg(wfd, len, i));
 		after[i] = kst_now_ns(CLOCK_REALTIME);
 		pending += KSTREAM_REC_SIZE(len);
 		head += KSTREAM_REC_SIZE(len);
@@ -556,7 +435,7 @@ TEST_F_TIMEOUT(mm, zerocopy_matches_read, 20)
 	ASSERT_EQ(0, kst_info(mfd, &info));
 	EXPECT_EQ(SAME_N, info.next_seq);
 	EXPECT_EQ(0, info.lost);
-	EXPECT_EQ(0, STAT("same", KSTREAM_STAT_LOST));
+	EXPECT_EQ(0, KST_STAT("same", KSTREAM_STAT_LOST));
 	ks_consumer_close(zc);
 	ks_consumer_close(cp);
 	rmap_unmap(&r);
@@ -637,7 +516,7 @@ static void *lap_prod_fn(void *arg)
 		ssize_t r;
 
 		lap_fill(buf, len, p->n);
-		r = wr(p->fd, buf, len);
+		r = kst_wr(p->fd, buf, len);
 		if (r != len) {
 			p->err = r < 0 ? (int)r : -EIO;
 			break;
@@ -658,9 +537,9 @@ TEST_F_TIMEOUT(mm, lapped_consumer_never_accepts_torn, 20)
 	__u64 torn_caught = 0, end, lost;
 	int n, r, valid, stopped = 0;
 
-	MK("lap", 8192, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("lap", 8192, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "lap", KS_ZEROCOPY | KS_NONBLOCK));
-	prod.fd = OPEN("lap", O_WRONLY);
+	prod.fd = KST_OPEN("lap", O_WRONLY);
 	ASSERT_EQ(0, pthread_create(&th, NULL, lap_prod_fn, &prod));
 
 	end = kst_now_ns(CLOCK_MONOTONIC) + 2000000000ULL;
@@ -672,7 +551,7 @@ TEST_F_TIMEOUT(mm, lapped_consumer_never_accepts_torn, 20)
 				break;	/* drained after the producer stopped */
 			if (kst_now_ns(CLOCK_MONOTONIC) >= end) {
 				__atomic_store_n(&prod.stop, 1, __ATOMIC_RELAXED);
-				ASSERT_EQ(0, join_ms(th, 10000));
+				ASSERT_EQ(0, kst_join_ms(th, 10000));
 				stopped = 1;
 			} else {
 				kst_poll(ks_consumer_fd(zc), POLLIN, 10);
@@ -697,7 +576,7 @@ TEST_F_TIMEOUT(mm, lapped_consumer_never_accepts_torn, 20)
 		}
 		if (!stopped && kst_now_ns(CLOCK_MONOTONIC) >= end) {
 			__atomic_store_n(&prod.stop, 1, __ATOMIC_RELAXED);
-			ASSERT_EQ(0, join_ms(th, 10000));
+			ASSERT_EQ(0, kst_join_ms(th, 10000));
 			stopped = 1;
 		}
 	}
@@ -717,12 +596,12 @@ TEST_F_TIMEOUT(mm, lapped_consumer_never_accepts_torn, 20)
 	ASSERT_EQ(0, kst_info(ks_consumer_fd(zc), &info));
 	EXPECT_EQ(lost, info.lost);
 	EXPECT_EQ(prod.n, info.next_seq);
-	EXPECT_EQ(lost, STAT("lap", KSTREAM_STAT_LOST));
-	EXPECT_EQ(prod.n, STAT("lap", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(lost, KST_STAT("lap", KSTREAM_STAT_LOST));
+	EXPECT_EQ(prod.n, KST_STAT("lap", KSTREAM_STAT_PUBLISHED));
 	/* what the consumer lost stays counted after it is gone */
 	ks_consumer_close(zc);
-	EXPECT_EQ(lost, STAT("lap", KSTREAM_STAT_LOST));
-	EXPECT_EQ(0, STAT("lap", KSTREAM_STAT_READERS));
+	EXPECT_EQ(lost, KST_STAT("lap", KSTREAM_STAT_LOST));
+	EXPECT_EQ(0, KST_STAT("lap", KSTREAM_STAT_READERS));
 }
 
 TEST_F_TIMEOUT(mm, overwritten_while_held_is_estale, 20)
@@ -734,12 +613,12 @@ TEST_F_TIMEOUT(mm, overwritten_while_held_is_estale, 20)
 	__u64 k, lost;
 	int wfd;
 
-	MK("held", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("held", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "held", KS_ZEROCOPY | KS_NONBLOCK));
-	wfd = OPEN("held", O_WRONLY);
+	wfd = KST_OPEN("held", O_WRONLY);
 	for (k = 0; k < 2; k++) {
 		lap_fill(buf, 100, k);
-		ASSERT_EQ(100, wr(wfd, buf, 100));
+		ASSERT_EQ(100, kst_wr(wfd, buf, 100));
 	}
 	/* message 0, released in time: fine */
 	ASSERT_EQ(1, ks_next(zc, &m));
@@ -752,7 +631,7 @@ TEST_F_TIMEOUT(mm, overwritten_while_held_is_estale, 20)
 	ASSERT_TRUE(lap_valid(&m, 0));
 	for (k = 2; k < 2 + 2 * 4096 / KSTREAM_REC_SIZE(100); k++) {
 		lap_fill(buf, 100, k);
-		ASSERT_EQ(100, wr(wfd, buf, 100));
+		ASSERT_EQ(100, kst_wr(wfd, buf, 100));
 	}
 	/* it was overwritten in place (this is zero-copy) ... */
 	EXPECT_FALSE(lap_valid(&m, 0));
@@ -771,9 +650,9 @@ TEST_F_TIMEOUT(mm, overwritten_while_held_is_estale, 20)
 	ASSERT_EQ(0, kst_info(ks_consumer_fd(zc), &info));
 	EXPECT_EQ(lost, info.lost);
 	EXPECT_EQ(m.seq + 1, info.next_seq);
-	EXPECT_EQ(lost, STAT("held", KSTREAM_STAT_LOST));
+	EXPECT_EQ(lost, KST_STAT("held", KSTREAM_STAT_LOST));
 	ks_consumer_close(zc);
-	EXPECT_EQ(lost, STAT("held", KSTREAM_STAT_LOST));
+	EXPECT_EQ(lost, KST_STAT("held", KSTREAM_STAT_LOST));
 }
 
 /* --------------------------------------- 3. block policy, mmap reader */
@@ -799,7 +678,7 @@ static void *blk_prod_fn(void *arg)
 
 	__atomic_store_n(&p->tid, gettid_(), __ATOMIC_SEQ_CST);
 	for (; p->n < BLK_N; p->n++) {
-		ssize_t r = wr_msg(p->fd, blk_len(p->n), p->n);
+		ssize_t r = kst_wr_msg(p->fd, blk_len(p->n), p->n);
 
 		if (r != blk_len(p->n)) {
 			p->err = r < 0 ? (int)r : -EIO;
@@ -820,9 +699,9 @@ TEST_F_TIMEOUT(mm, block_producer_waits_for_zerocopy_consumer, 20)
 	unsigned int i;
 	int k;
 
-	MK("blk", 4096, 0, KSTREAM_POLICY_BLOCK);
+	KST_MK("blk", 4096, 0, KSTREAM_POLICY_BLOCK);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "blk", KS_ZEROCOPY));
-	prod.fd = OPEN("blk", O_WRONLY);
+	prod.fd = KST_OPEN("blk", O_WRONLY);
 	for (i = 0; i < BLK_N; i++)
 		total += KSTREAM_REC_SIZE(blk_len(i));
 	ASSERT_LT(4 * 4096, total);
@@ -832,13 +711,13 @@ TEST_F_TIMEOUT(mm, block_producer_waits_for_zerocopy_consumer, 20)
 
 	/* the ring fills up, then the producer waits ... */
 	ASSERT_EQ(0, kst_wait_sleeping(prod.tid, 10000));
-	p1 = STAT("blk", KSTREAM_STAT_PUBLISHED);
+	p1 = KST_STAT("blk", KSTREAM_STAT_PUBLISHED);
 	usleep(300000);
-	p2 = STAT("blk", KSTREAM_STAT_PUBLISHED);
+	p2 = KST_STAT("blk", KSTREAM_STAT_PUBLISHED);
 	EXPECT_EQ(p1, p2) TH_LOG("the producer got on without the consumer");
 	EXPECT_GT(BLK_N, p2);
 	EXPECT_FALSE(__atomic_load_n(&prod.done, __ATOMIC_SEQ_CST));
-	EXPECT_LT(4096 - KSTREAM_REC_SIZE(300), STAT("blk", KSTREAM_STAT_RING_USED));
+	EXPECT_LT(4096 - KSTREAM_REC_SIZE(300), KST_STAT("blk", KSTREAM_STAT_RING_USED));
 
 	/* ... for as long as the consumer does not move */
 	t0 = kst_now_ns(CLOCK_MONOTONIC);
@@ -846,10 +725,10 @@ TEST_F_TIMEOUT(mm, block_producer_waits_for_zerocopy_consumer, 20)
 		ASSERT_EQ(1, ks_next(zc, &m)) TH_LOG("message %u", i);
 		ASSERT_EQ(i, m.seq);
 		ASSERT_EQ(blk_len(i), m.len) TH_LOG("message %u", i);
-		ASSERT_TRUE(check_fill(m.data, m.len, i)) TH_LOG("message %u", i);
+		ASSERT_TRUE(kst_check_fill(m.data, m.len, i)) TH_LOG("message %u", i);
 		ASSERT_EQ(0, ks_release(zc)) TH_LOG("message %u", i);
 	}
-	ASSERT_EQ(0, join_ms(th, 10000)) TH_LOG("producer stuck after %u", prod.n);
+	ASSERT_EQ(0, kst_join_ms(th, 10000)) TH_LOG("producer stuck after %u", prod.n);
 	/*
 	 * The consumer's KSTREAM_IOC_WAKEUP, not the kernel's 100 ms
 	 * re-check (a fallback for consumers that do not follow the
@@ -863,8 +742,8 @@ TEST_F_TIMEOUT(mm, block_producer_waits_for_zerocopy_consumer, 20)
 	EXPECT_EQ(0, prod.err);
 	EXPECT_EQ(BLK_N, prod.n);
 	EXPECT_EQ(0, ks_lost(zc));
-	EXPECT_EQ(BLK_N, STAT("blk", KSTREAM_STAT_PUBLISHED));
-	EXPECT_EQ(0, STAT("blk", KSTREAM_STAT_LOST));
+	EXPECT_EQ(BLK_N, KST_STAT("blk", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(0, KST_STAT("blk", KSTREAM_STAT_LOST));
 	ks_consumer_close(zc);
 }
 
@@ -879,22 +758,22 @@ TEST_F_TIMEOUT(mm, block_cursor_page_is_the_reader_position, 20)
 	__u64 pos;
 	int rfd, wnb, wb, n, i;
 
-	MK("blkp", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("blkp", O_RDONLY | O_NONBLOCK);
+	KST_MK("blkp", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("blkp", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, rmap_init(&r, rfd));
-	wnb = OPEN("blkp", O_WRONLY | O_NONBLOCK);
-	wb = OPEN("blkp", O_WRONLY);
+	wnb = KST_OPEN("blkp", O_WRONLY | O_NONBLOCK);
+	wb = KST_OPEN("blkp", O_WRONLY);
 
 	/* the mmap reader has not consumed: EAGAIN once the ring is full */
-	n = fill_until_eagain(wnb, 100, &next);
+	n = kst_fill_until_eagain(wnb, 100, &next);
 	ASSERT_EQ(4096 / KSTREAM_REC_SIZE(100), n);
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 100, next));
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 1, next));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 100, next));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 1, next));
 	EXPECT_EQ(0, r.page->pos);
 	EXPECT_EQ(0, r.ctl->writers_waiting);
 
 	/* a blocking producer waits, and says so in the control page */
-	fill(msg, sizeof(msg), 1000);
+	kst_fill(msg, sizeof(msg), 1000);
 	ASSERT_EQ(0, bwriter_start(&b, wb, msg, sizeof(msg)));
 	EXPECT_NE(0, load_once(&r.ctl->writers_waiting));
 	usleep(200000);
@@ -904,27 +783,27 @@ TEST_F_TIMEOUT(mm, block_cursor_page_is_the_reader_position, 20)
 	pos = r.page->pos;
 	ASSERT_EQ(1, rmap_peek(&r, &pos, &h, &payload));
 	EXPECT_EQ(0, h.seq);
-	EXPECT_TRUE(check_fill(payload, h.len, 0));
+	EXPECT_TRUE(kst_check_fill(payload, h.len, 0));
 	rmap_advance(&r, pos + KSTREAM_REC_SIZE(h.len));
-	ASSERT_EQ(0, join_ms(b.th, 10000)) TH_LOG("the producer was not let in");
+	ASSERT_EQ(0, kst_join_ms(b.th, 10000)) TH_LOG("the producer was not let in");
 	EXPECT_EQ(100, b.ret);
 	EXPECT_EQ(0, load_once(&r.ctl->writers_waiting));
 	/* full again */
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 100, next));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 100, next));
 
 	/* the kernel reads the page: moving pos makes room, no syscall */
 	pos = r.page->pos;
 	ASSERT_EQ(1, rmap_peek(&r, &pos, &h, &payload));
 	EXPECT_EQ(1, h.seq);
 	store_release(&r.page->pos, pos + KSTREAM_REC_SIZE(h.len));
-	EXPECT_EQ(100, wr_msg(wnb, 100, next));
+	EXPECT_EQ(100, kst_wr_msg(wnb, 100, next));
 	next++;
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 100, next));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 100, next));
 	/* read(2) on the fd starts where the page says */
-	EXPECT_EQ(2, sk(rfd, 0, SEEK_CUR));
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, 2));
-	EXPECT_EQ(3, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(2, kst_seek(rfd, 0, SEEK_CUR));
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, 2));
+	EXPECT_EQ(3, kst_seek(rfd, 0, SEEK_CUR));
 
 	/* the rest by hand: every message, in order, nothing lost */
 	pos = r.page->pos;
@@ -933,12 +812,12 @@ TEST_F_TIMEOUT(mm, block_cursor_page_is_the_reader_position, 20)
 		ASSERT_EQ(100, h.len);
 		/* the blocked writer's message came right after the first n */
 		want = i < (unsigned int)n ? i : i == (unsigned int)n ? 1000 : i - 1;
-		EXPECT_TRUE(check_fill(payload, 100, want)) TH_LOG("message %u", i);
+		EXPECT_TRUE(kst_check_fill(payload, 100, want)) TH_LOG("message %u", i);
 		pos += KSTREAM_REC_SIZE(h.len);
 		rmap_advance(&r, pos);
 	}
 	EXPECT_EQ(n + 2, i);
-	EXPECT_EQ(0, STAT("blkp", KSTREAM_STAT_LOST));
+	EXPECT_EQ(0, KST_STAT("blkp", KSTREAM_STAT_LOST));
 	rmap_unmap(&r);
 }
 
@@ -951,10 +830,10 @@ TEST_F_TIMEOUT(mm, invalid_mmap_requests, 20)
 	struct kstream_ring_ctl *ctl;
 	int rfd, rwfd, wfd, cfd, cfd2, fl, err;
 
-	MK("inv", ring, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("inv", O_RDONLY);
-	rwfd = OPEN("inv", O_RDWR);
-	wfd = OPEN("inv", O_WRONLY);
+	KST_MK("inv", ring, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("inv", O_RDONLY);
+	rwfd = KST_OPEN("inv", O_RDWR);
+	wfd = KST_OPEN("inv", O_WRONLY);
 
 	/* the ring: exactly PAGE + 2 * ring_size at offset 0 */
 	ctl = map(len, PROT_READ, MAP_SHARED, rfd, 0, &err);
@@ -1016,13 +895,13 @@ TEST_F_TIMEOUT(mm, invalid_mmap_requests, 20)
 	EXPECT_EQ(0, page->lost);
 
 	/* it is the fd's cursor */
-	ASSERT_EQ(5, wr(wfd, "first", 5));
-	ASSERT_EQ(6, wr(wfd, "second", 6));
-	EXPECT_EQ(0, sk(rfd, 0, SEEK_CUR));
+	ASSERT_EQ(5, kst_wr(wfd, "first", 5));
+	ASSERT_EQ(6, kst_wr(wfd, "second", 6));
+	EXPECT_EQ(0, kst_seek(rfd, 0, SEEK_CUR));
 	store_release(&page->pos, KSTREAM_REC_SIZE(5));
-	EXPECT_EQ(1, sk(rfd, 0, SEEK_CUR));
-	EXPECT_EQ(6, fionread(rfd));
-	EXPECT_EQ(0, sk(rfd, 0, SEEK_SET));
+	EXPECT_EQ(1, kst_seek(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(6, kst_fionread(rfd));
+	EXPECT_EQ(0, kst_seek(rfd, 0, SEEK_SET));
 	EXPECT_EQ(0, load_once(&page->pos));
 	/* a second cursor fd is the same page */
 	cfd2 = ioctl(rfd, KSTREAM_IOC_CURSOR_FD);
@@ -1031,7 +910,7 @@ TEST_F_TIMEOUT(mm, invalid_mmap_requests, 20)
 	ASSERT_NE(NULL, page2);
 	store_release(&page->pos, KSTREAM_REC_SIZE(5) + KSTREAM_REC_SIZE(6));
 	EXPECT_EQ(KSTREAM_REC_SIZE(5) + KSTREAM_REC_SIZE(6), page2->pos);
-	EXPECT_EQ(2, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(2, kst_seek(rfd, 0, SEEK_CUR));
 	munmap(page2, P);
 	close(cfd2);
 	munmap(page, P);
@@ -1070,15 +949,15 @@ TEST_F_TIMEOUT(mm, mappings_outlive_topic, 20)
 	unsigned int i;
 	int rfd, wfd, rfd2, cfd2;
 
-	MK("life", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	MK("life2", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("life", O_RDONLY);
-	wfd = OPEN("life", O_WRONLY);
+	KST_MK("life", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("life2", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("life", O_RDONLY);
+	wfd = KST_OPEN("life", O_WRONLY);
 	ASSERT_EQ(0, rmap_init(&r, rfd));
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(10 + i, wr_msg(wfd, 10 + i, i));
+		ASSERT_EQ(10 + i, kst_wr_msg(wfd, 10 + i, i));
 	/* life2: only a cursor fd is left */
-	rfd2 = OPEN("life2", O_RDONLY);
+	rfd2 = KST_OPEN("life2", O_RDONLY);
 	cfd2 = ioctl(rfd2, KSTREAM_IOC_CURSOR_FD);
 	ASSERT_LE(0, cfd2);
 	close(rfd2);
@@ -1118,7 +997,7 @@ TEST_F_TIMEOUT(mm, mappings_outlive_topic, 20)
 
 		ASSERT_EQ(i, h->seq);
 		ASSERT_EQ(10 + i, h->len);
-		EXPECT_TRUE(check_fill(h + 1, h->len, i)) TH_LOG("message %u", i);
+		EXPECT_TRUE(kst_check_fill(h + 1, h->len, i)) TH_LOG("message %u", i);
 		pos += KSTREAM_REC_SIZE(h->len);
 	}
 	EXPECT_EQ(5, i);
@@ -1152,12 +1031,12 @@ TEST_F_TIMEOUT(mm, untrusted_cursor_overwrite, 20)
 	int rfd, wfd, i, rev;
 	ssize_t n;
 
-	MK("unt", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("unt", O_RDONLY | O_NONBLOCK);
+	KST_MK("unt", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("unt", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, rmap_init(&r, rfd));
-	wfd = OPEN("unt", O_WRONLY);
+	wfd = KST_OPEN("unt", O_WRONLY);
 	for (i = 0; i < 100; i++)
-		ASSERT_EQ(100, wr_msg(wfd, 100, i));
+		ASSERT_EQ(100, kst_wr_msg(wfd, 100, i));
 	tail = r.ctl->tail;
 	head = r.ctl->head;
 	tail_seq = r.ctl->tail_seq;
@@ -1167,28 +1046,28 @@ TEST_F_TIMEOUT(mm, untrusted_cursor_overwrite, 20)
 
 	/* 0, behind the tail: clamped to the oldest record */
 	store_release(&r.page->pos, 0);
-	EXPECT_EQ(100, fionread(rfd));
-	EXPECT_EQ(tail_seq, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(100, kst_fionread(rfd));
+	EXPECT_EQ(tail_seq, kst_seek(rfd, 0, SEEK_CUR));
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(tail_seq, info.next_seq);
 	EXPECT_TRUE(kst_poll(rfd, POLLIN, 0) & POLLIN);
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, tail_seq));
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, tail_seq));
 	/* the kernel moved the page's cursor on */
 	EXPECT_EQ(tail + KSTREAM_REC_SIZE(100), load_once(&r.page->pos));
-	EXPECT_EQ(tail_seq + 1, sk(rfd, 0, SEEK_CUR));
+	EXPECT_EQ(tail_seq + 1, kst_seek(rfd, 0, SEEK_CUR));
 
 	/* beyond head: caught up, nothing to read */
 	for (i = 0; i < 2; i++) {
 		bad = i ? ~0ULL : head + 1024 * 1024;
 		store_release(&r.page->pos, bad);
-		EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
-		EXPECT_EQ(0, fionread(rfd));
+		EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
+		EXPECT_EQ(0, kst_fionread(rfd));
 		EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & POLLIN);
 		ASSERT_EQ(0, kst_info(rfd, &info));
 		EXPECT_EQ(head_seq, info.next_seq);
 		EXPECT_EQ(bad, load_once(&r.page->pos));
-		EXPECT_EQ(head_seq, sk(rfd, 0, SEEK_CUR));
+		EXPECT_EQ(head_seq, kst_seek(rfd, 0, SEEK_CUR));
 	}
 
 	/* not on a record boundary: read(2) fails with EIO */
@@ -1197,37 +1076,37 @@ TEST_F_TIMEOUT(mm, untrusted_cursor_overwrite, 20)
 
 		bad = tail + KSTREAM_REC_SIZE(100) + off[i];
 		store_release(&r.page->pos, bad);
-		n = rd(rfd, buf, sizeof(buf));
+		n = kst_rd(rfd, buf, sizeof(buf));
 		EXPECT_EQ(-EIO, n) TH_LOG("cursor at a record + %llu: read %zd",
 					  (unsigned long long)off[i], n);
 		/* still there; FIONREAD agrees, poll says go and see */
 		EXPECT_EQ(bad, load_once(&r.page->pos));
-		EXPECT_EQ(-EIO, fionread(rfd));
+		EXPECT_EQ(-EIO, kst_fionread(rfd));
 		rev = kst_poll(rfd, POLLIN, 0);
 		EXPECT_TRUE(rev > 0 && (rev & POLLIN)) TH_LOG("revents %d", rev);
 		EXPECT_EQ(0, kst_info(rfd, &info));
 		EXPECT_EQ(bad, load_once(&r.page->pos));
 		/* lseek answers */
-		n = sk(rfd, 0, SEEK_CUR);
+		n = kst_seek(rfd, 0, SEEK_CUR);
 		EXPECT_TRUE(n >= (ssize_t)tail_seq && n <= (ssize_t)head_seq)
 			TH_LOG("SEEK_CUR: %zd", n);
 	}
 
 	/* lseek repairs it */
-	EXPECT_EQ(tail_seq, sk(rfd, 0, SEEK_SET));
+	EXPECT_EQ(tail_seq, kst_seek(rfd, 0, SEEK_SET));
 	EXPECT_EQ(r.ctl->tail, load_once(&r.page->pos));
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, tail_seq));
-	EXPECT_EQ(head_seq, sk(rfd, 0, SEEK_END));
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, tail_seq));
+	EXPECT_EQ(head_seq, kst_seek(rfd, 0, SEEK_END));
 	EXPECT_EQ(r.ctl->head, load_once(&r.page->pos));
-	EXPECT_EQ(-EAGAIN, rd(rfd, buf, sizeof(buf)));
-	EXPECT_EQ(head_seq - 3, sk(rfd, -3, SEEK_END));
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, head_seq - 3));
+	EXPECT_EQ(-EAGAIN, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(head_seq - 3, kst_seek(rfd, -3, SEEK_END));
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, head_seq - 3));
 
 	/* a garbage lost counter is only a number */
 	store_once(&r.page->lost, ~0ULL - 5);
-	EXPECT_NE((__u64)-1, STAT("unt", KSTREAM_STAT_LOST));
+	EXPECT_NE((__u64)-1, KST_STAT("unt", KSTREAM_STAT_LOST));
 	ASSERT_EQ(0, kst_info(rfd, &info));
 	EXPECT_EQ(~0ULL - 5, info.lost);
 	store_once(&r.page->lost, 0);
@@ -1243,50 +1122,50 @@ TEST_F_TIMEOUT(mm, untrusted_cursor_block, 20)
 	off_t seq;
 	int rfd, wnb, wb, n;
 
-	MK("untb", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("untb", O_RDONLY | O_NONBLOCK);
+	KST_MK("untb", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("untb", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, rmap_init(&r, rfd));
-	wnb = OPEN("untb", O_WRONLY | O_NONBLOCK);
-	wb = OPEN("untb", O_WRONLY);
-	n = fill_until_eagain(wnb, 100, &next);
+	wnb = KST_OPEN("untb", O_WRONLY | O_NONBLOCK);
+	wb = KST_OPEN("untb", O_WRONLY);
+	n = kst_fill_until_eagain(wnb, 100, &next);
 	ASSERT_LE(2, n);
 
 	/* a producer waits for the mmap reader ... */
-	fill(msg, sizeof(msg), 1000);
+	kst_fill(msg, sizeof(msg), 1000);
 	ASSERT_EQ(0, bwriter_start(&b, wb, msg, sizeof(msg)));
 	usleep(200000);
 	ASSERT_FALSE(__atomic_load_n(&b.done, __ATOMIC_SEQ_CST));
 
 	/* ... which jumps beyond head, and never calls KSTREAM_IOC_WAKEUP */
 	store_release(&r.page->pos, r.ctl->head + (1ULL << 40));
-	ASSERT_EQ(0, join_ms(b.th, 10000)) TH_LOG("producer deadlocked by the cursor");
+	ASSERT_EQ(0, kst_join_ms(b.th, 10000)) TH_LOG("producer deadlocked by the cursor");
 	EXPECT_EQ(100, b.ret);
 	/* it counts as caught up: the ring is the producers' again */
 	for (n = 0; n < 100; n++)
-		ASSERT_EQ(100, wr_msg(wnb, 100, next + n)) TH_LOG("write %d", n);
-	EXPECT_EQ(0, STAT("untb", KSTREAM_STAT_LOST));
+		ASSERT_EQ(100, kst_wr_msg(wnb, 100, next + n)) TH_LOG("write %d", n);
+	EXPECT_EQ(0, KST_STAT("untb", KSTREAM_STAT_LOST));
 
 	/* lseek puts the cursor back on the ring */
-	seq = sk(rfd, 0, SEEK_SET);
+	seq = kst_seek(rfd, 0, SEEK_SET);
 	EXPECT_EQ(r.ctl->tail_seq, seq);
 	EXPECT_EQ(r.ctl->tail, load_once(&r.page->pos));
-	ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
-	EXPECT_TRUE(check_fill(buf, 100, seq - 1)) TH_LOG("message %ld", (long)seq);
+	ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_TRUE(kst_check_fill(buf, 100, seq - 1)) TH_LOG("message %ld", (long)seq);
 	/* and from there it holds the producers back again */
-	EXPECT_EQ(100, wr_msg(wnb, 100, 0));
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 100, 0));
+	EXPECT_EQ(100, kst_wr_msg(wnb, 100, 0));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 100, 0));
 
 	/*
 	 * 0, behind the tail, reads as the tail: the reader has read nothing
 	 * the ring still holds, so it holds producers back (no silent loss).
 	 */
 	store_release(&r.page->pos, 0);
-	EXPECT_EQ(-EAGAIN, wr_msg(wnb, 100, 0));
-	EXPECT_EQ(0, STAT("untb", KSTREAM_STAT_LOST));
+	EXPECT_EQ(-EAGAIN, kst_wr_msg(wnb, 100, 0));
+	EXPECT_EQ(0, KST_STAT("untb", KSTREAM_STAT_LOST));
 	/* a misaligned cursor within the ring: no crash, EIO */
 	store_release(&r.page->pos, r.ctl->tail + 4);
-	EXPECT_EQ(-EIO, rd(rfd, buf, sizeof(buf)));
-	EXPECT_EQ(r.ctl->tail_seq, sk(rfd, 0, SEEK_SET));
+	EXPECT_EQ(-EIO, kst_rd(rfd, buf, sizeof(buf)));
+	EXPECT_EQ(r.ctl->tail_seq, kst_seek(rfd, 0, SEEK_SET));
 	rmap_unmap(&r);
 }
 
@@ -1311,7 +1190,7 @@ static void *waker_fn(void *arg)
 
 		if (!w->err)
 			w->err = e;
-	} else if (wr(w->fd, "wake", 4) != 4 && !w->err) {
+	} else if (kst_wr(w->fd, "wake", 4) != 4 && !w->err) {
 		w->err = -EIO;
 	}
 	return NULL;
@@ -1337,19 +1216,19 @@ TEST_F_TIMEOUT(mm, wakeups, 20)
 	pthread_t th;
 	int wfd, rfd, ep, ep2, e, i;
 
-	MK("wk", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("wk", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "wk", KS_ZEROCOPY));
 	ASSERT_EQ(0, ks_consumer_open(&zc2, "wk", KS_ZEROCOPY));
-	rfd = OPEN("wk", O_RDONLY | O_NONBLOCK);
+	rfd = KST_OPEN("wk", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, rmap_init(&r, rfd));
-	wfd = OPEN("wk", O_WRONLY);
+	wfd = KST_OPEN("wk", O_WRONLY);
 
 	/* blocked in ks_next, woken by a publish */
 	w.tid = gettid_();
 	w.fd = wfd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, waker_fn, &w));
 	ASSERT_EQ(1, ks_next(zc, &m));
-	ASSERT_EQ(0, join_ms(th, 10000));
+	ASSERT_EQ(0, kst_join_ms(th, 10000));
 	ASSERT_EQ(0, w.err) TH_LOG("ks_next did not sleep");
 	EXPECT_EQ(0, m.seq);
 	EXPECT_EQ(4, m.len);
@@ -1369,8 +1248,8 @@ TEST_F_TIMEOUT(mm, wakeups, 20)
 	store_release(&r.page->pos, r.ctl->head);
 	EXPECT_EQ(0, epoll_in(ep2, 0));
 
-	ASSERT_EQ(3, wr(wfd, "one", 3));
-	ASSERT_EQ(3, wr(wfd, "two", 3));
+	ASSERT_EQ(3, kst_wr(wfd, "one", 3));
+	ASSERT_EQ(3, kst_wr(wfd, "two", 3));
 	EXPECT_EQ(EPOLLIN, epoll_in(ep, 5000));
 	EXPECT_EQ(EPOLLIN, epoll_in(ep2, 5000));
 	/* held, not released: pos has not moved, still readable */
@@ -1391,7 +1270,7 @@ TEST_F_TIMEOUT(mm, wakeups, 20)
 	store_release(&r.page->pos, r.ctl->head);
 	EXPECT_EQ(0, epoll_in(ep2, 0));
 	/* and the next publish wakes both up */
-	ASSERT_EQ(5, wr(wfd, "three", 5));
+	ASSERT_EQ(5, kst_wr(wfd, "three", 5));
 	EXPECT_EQ(EPOLLIN, epoll_in(ep, 5000));
 	EXPECT_EQ(EPOLLIN, epoll_in(ep2, 5000));
 	ASSERT_EQ(1, ks_next(zc, &m));
@@ -1400,7 +1279,7 @@ TEST_F_TIMEOUT(mm, wakeups, 20)
 	EXPECT_EQ(0, epoll_in(ep, 0));
 
 	/* deletion: EPOLLHUP, the rest drained, then -EPIPE */
-	ASSERT_EQ(4, wr(wfd, "four", 4));
+	ASSERT_EQ(4, kst_wr(wfd, "four", 4));
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "wk"));
 	e = epoll_in(ep, 5000);
 	EXPECT_EQ(EPOLLIN | EPOLLHUP, e & (EPOLLIN | EPOLLHUP)) TH_LOG("events %#x", e);
@@ -1435,14 +1314,14 @@ TEST_F_TIMEOUT(mm, delete_wakes_blocked_zerocopy_consumer, 20)
 	struct ks_msg m;
 	pthread_t th;
 
-	MK("wkd", 4096, 0, KSTREAM_POLICY_BLOCK);
+	KST_MK("wkd", 4096, 0, KSTREAM_POLICY_BLOCK);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "wkd", KS_ZEROCOPY));
 	w.tid = gettid_();
 	w.nl = &self->nl;
 	w.topic = "wkd";
 	ASSERT_EQ(0, pthread_create(&th, NULL, waker_fn, &w));
 	EXPECT_EQ(-EPIPE, ks_next(zc, &m));
-	ASSERT_EQ(0, join_ms(th, 10000));
+	ASSERT_EQ(0, kst_join_ms(th, 10000));
 	EXPECT_EQ(0, w.err) TH_LOG("ks_next did not sleep, or delete failed");
 	ks_consumer_close(zc);
 }

@@ -122,44 +122,31 @@ bad:
 	}
 }
 
+/* kst_parse_topic(), and what it leaves out: the histogram, the readers. */
 static void parse_full(struct nlattr *head, int len, struct full *f)
 {
+	struct kst_topic t;
 	struct nlattr *a, *s;
 	int rem, srem;
 
+	kst_parse_topic(head, len, &t);
 	memset(f, 0, sizeof(*f));
+	memcpy(f->name, t.name, sizeof(f->name));
+	f->id = t.id;
+	f->ring_size = t.ring_size;
+	memcpy(f->s, t.stats, sizeof(f->s));
+	f->present = t.stats_present;
+	if (t.stats_bad_len)	/* the histogram's length included */
+		f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
 	nla_for_each_attr(a, head, len, rem) {
 		switch (nla_type(a)) {
-		case KSTREAM_A_TOPIC_NAME:
-			snprintf(f->name, sizeof(f->name), "%.*s", nla_len(a),
-				 (char *)nla_data(a));
-			break;
-		case KSTREAM_A_TOPIC_ID:
-			f->id = nla_get_u32(a);
-			break;
-		case KSTREAM_A_TOPIC_RING_SIZE:
-			f->ring_size = nla_get_u32(a);
-			break;
 		case KSTREAM_A_TOPIC_STATS:
 			nla_for_each_nested(s, a, srem) {
-				int st = nla_type(s);
-
-				if (st == KSTREAM_STAT_LATENCY) {
-					if (nla_len(s) != sizeof(f->lat)) {
-						f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
-						continue;
-					}
-					memcpy(f->lat, nla_data(s), sizeof(f->lat));
-					f->have_lat = 1;
-				} else if (st > 0 && st <= KSTREAM_STAT_MAX &&
-					   st != KSTREAM_STAT_PAD) {
-					if (nla_len(s) != 8) {
-						f->bad |= 1U << KSTREAM_A_TOPIC_STATS;
-						continue;
-					}
-					memcpy(&f->s[st], nla_data(s), 8);
-					f->present |= 1U << st;
-				}
+				if (nla_type(s) != KSTREAM_STAT_LATENCY ||
+				    nla_len(s) != sizeof(f->lat))
+					continue;
+				memcpy(f->lat, nla_data(s), sizeof(f->lat));
+				f->have_lat = 1;
 			}
 			break;
 		case KSTREAM_A_TOPIC_READERS:
@@ -171,94 +158,29 @@ static void parse_full(struct nlattr *head, int len, struct full *f)
 	}
 }
 
-struct req {
-	struct kst_nl *nl;
-	struct full *f;
-	int n;
-	int err;
-	int done;
-};
-
-static int req_valid(struct nl_msg *msg, void *arg)
+/* The first reply of a request, parsed in full. */
+static void full_reply(struct nlattr *head, int len, int i, void *arg)
 {
-	struct req *r = arg;
-	struct nlmsghdr *h = nlmsg_hdr(msg);
-	struct genlmsghdr *g = nlmsg_data(h);
-
-	if (h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return NL_SKIP;
-	if (r->f && r->n == 0)
-		parse_full(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), r->f);
-	r->n++;
-	return NL_OK;
+	if (i == 0)
+		parse_full(head, len, arg);
 }
 
-static int req_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+/* KSTREAM_CMD_TOPIC_GET of name, every part of the reply into *f. */
+static int full_get(struct kst_nl *nl, const char *name, struct full *f)
 {
-	struct req *r = arg;
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_GET, 0);
+	int n = 0, ret;
 
-	(void)who;
-	kst__parse_extack(r->nl, h, e);
-	r->err = e->error;
-	r->done = 1;
-	return NL_STOP;
-}
-
-static int req_done(struct nl_msg *msg, void *arg)
-{
-	struct req *r = arg;
-
-	(void)msg;
-	r->done = 1;
-	return NL_STOP;
-}
-
-/* cmd with KSTREAM_A_TOPIC_NAME name; the reply (if any) into *f. */
-static int name_req(struct kst_nl *nl, __u8 cmd, const char *name,
-		    struct full *f)
-{
-	struct nl_msg *msg = kst__msg(nl, cmd, 0);
-	struct req r = { .nl = nl, .f = f };
-	struct nl_cb *cb;
-	int ret;
-
-	nl->extack[0] = '\0';
 	if (!msg)
 		return -ENOMEM;
 	if (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, req_valid, &r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, req_done, &r);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, req_done, &r);
-	nl_cb_err(cb, NL_CB_CUSTOM, req_err, &r);
-	ret = nl_send_auto(nl->sk, msg);
-	nlmsg_free(msg);
-	while (ret >= 0 && !r.done)
-		ret = nl_recvmsgs(nl->sk, cb);
-	nl_cb_put(cb);
-	if (!r.done)
-		return -EIO;
-	if (!r.err && f && r.n != 1)
+	ret = kst__request_parse(nl, msg, full_reply, f, &n);
+	if (!ret && n != 1)
 		return -EPROTO;
-	return r.err;
-}
-
-static int full_get(struct kst_nl *nl, const char *name, struct full *f)
-{
-	return name_req(nl, KSTREAM_CMD_TOPIC_GET, name, f);
-}
-
-static int stats_reset(struct kst_nl *nl, const char *name)
-{
-	return name_req(nl, KSTREAM_CMD_STATS_RESET, name, NULL);
+	return ret;
 }
 
 static __u64 hist_total(const __u64 *h)
@@ -391,83 +313,17 @@ static int ev_wait(struct evsock *es, int want, int timeout_ms)
 
 /* ------------------------------------------------------------ fixture */
 
-FIXTURE(st) {
-	struct kst_nl nl;
-};
-
-FIXTURE_SETUP(st)
-{
-	ASSERT_EQ(0, kst_reset());
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
-}
-
-FIXTURE_TEARDOWN(st)
-{
-	int fd, nlfd = self->nl.sk ? nl_socket_get_fd(self->nl.sk) : -1;
-
-	if (!kst_loaded()) {
-		kst_nl_close(&self->nl);
-		return;
-	}
-	/* Deleting first wakes any thread a failed test left blocked. */
-	EXPECT_LE(0, kst_delete_all(&self->nl));
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != nlfd)
-			close(fd);
-	kst_nl_close(&self->nl);
-	EXPECT_EQ(0, kst_unload());
-}
-
-#define MK(name, ring, msg_max, policy) \
-	ASSERT_EQ(0, kst_create(&self->nl, (name), (ring), (msg_max), (policy))) \
-		TH_LOG("create %s: %s", (name), self->nl.extack)
-
-#define OPEN(name, flags) ({						\
-	int __fd = kst_open((name), (flags));				\
-	ASSERT_LE(0, __fd) TH_LOG("open %s: %d", (name), __fd);	\
-	__fd; })
+KST_FIXTURE(st)
 
 #define GET(name, f) \
 	ASSERT_EQ(0, full_get(&self->nl, (name), (f))) TH_LOG("get %s: %s", (name), self->nl.extack)
-
-static ssize_t wr(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t rd(int fd, void *buf, size_t len)
-{
-	ssize_t n = read(fd, buf, len);
-
-	return n < 0 ? -errno : n;
-}
 
 static ssize_t wr_len(int fd, size_t len)
 {
 	static unsigned char buf[65536];
 
 	memset(buf, 'm', len < sizeof(buf) ? len : sizeof(buf));
-	return wr(fd, buf, len);
-}
-
-/* Fill a block topic through a non-blocking writer until EAGAIN. */
-static int fill_until_eagain(int wfd, size_t len)
-{
-	int n = 0;
-	ssize_t r;
-
-	for (;;) {
-		r = wr_len(wfd, len);
-		if (r == -EAGAIN)
-			return n;
-		if (r != (ssize_t)len)
-			return r < 0 ? (int)r : -EIO;
-		if (++n > 100000)
-			return -E2BIG;
-	}
+	return kst_wr(fd, buf, len);
 }
 
 /* The stats nest has every counter of the ABI, each of the right size. */
@@ -494,7 +350,7 @@ static long long rd_rec(int fd, unsigned char *buf, size_t len, int *lo_b,
 	ssize_t n;
 
 	before = kst_now_ns(CLOCK_REALTIME);
-	n = rd(fd, buf, len);
+	n = kst_rd(fd, buf, len);
 	after = kst_now_ns(CLOCK_REALTIME);
 	if (n < 0)
 		return n;
@@ -519,10 +375,10 @@ TEST_F_TIMEOUT(st, counters_exact_with_lapping, 60)
 	__u32 len;
 	struct full f;
 
-	MK("ow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("ow", O_WRONLY | O_NONBLOCK);
-	slow = OPEN("ow", O_RDONLY | O_NONBLOCK);
-	fast = OPEN("ow", O_RDONLY | O_NONBLOCK);
+	KST_MK("ow", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("ow", O_WRONLY | O_NONBLOCK);
+	slow = KST_OPEN("ow", O_RDONLY | O_NONBLOCK);
+	fast = KST_OPEN("ow", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_set_flags(slow, KSTREAM_FD_RECORDS));
 	ASSERT_EQ(0, kst_set_flags(fast, KSTREAM_FD_RECORDS));
 
@@ -614,19 +470,19 @@ TEST_F(st, delivered_counts_messages_not_reads)
 	ssize_t n;
 	struct full f;
 
-	MK("dl", 65536, 0, KSTREAM_POLICY_OVERWRITE);
-	a = OPEN("dl", O_RDONLY | O_NONBLOCK);
-	b = OPEN("dl", O_RDONLY | O_NONBLOCK);
+	KST_MK("dl", 65536, 0, KSTREAM_POLICY_OVERWRITE);
+	a = KST_OPEN("dl", O_RDONLY | O_NONBLOCK);
+	b = KST_OPEN("dl", O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_set_flags(b, KSTREAM_FD_RECORDS));
 	ASSERT_EQ(0, ks_consumer_open(&zc, "dl", KS_ZEROCOPY | KS_NONBLOCK));
-	wfd = OPEN("dl", O_WRONLY);
+	wfd = KST_OPEN("dl", O_WRONLY);
 	for (i = 0; i < 100; i++)
 		ASSERT_EQ(10 + i, wr_len(wfd, 10 + i));
 
 	/* a: one message per read; b: many records per read */
 	for (i = 0; i < 100; i++)
-		ASSERT_EQ(10 + i, rd(a, buf, sizeof(buf)));
-	while ((n = rd(b, buf, sizeof(buf))) > 0) {
+		ASSERT_EQ(10 + i, kst_rd(a, buf, sizeof(buf)));
+	while ((n = kst_rd(b, buf, sizeof(buf))) > 0) {
 		for (k = 0; k < n; ) {
 			struct kstream_msg_hdr h;
 
@@ -679,16 +535,16 @@ TEST_F(st, errors_by_kind)
 	struct full f;
 
 	ASSERT_NE(MAP_FAILED, bad);
-	MK("err", 4096, 1024, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("err", O_RDONLY | O_NONBLOCK);	/* never reads */
-	wfd = OPEN("err", O_WRONLY | O_NONBLOCK);
+	KST_MK("err", 4096, 1024, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("err", O_RDONLY | O_NONBLOCK);	/* never reads */
+	wfd = KST_OPEN("err", O_WRONLY | O_NONBLOCK);
 
 	for (i = 0; i < 3; i++)
-		EXPECT_EQ(-EINVAL, wr(wfd, big, 0));
+		EXPECT_EQ(-EINVAL, kst_wr(wfd, big, 0));
 	for (i = 0; i < 2; i++)
-		EXPECT_EQ(-EMSGSIZE, wr(wfd, big, 1025));
-	EXPECT_EQ(-EFAULT, wr(wfd, bad, 100));
-	n = fill_until_eagain(wfd, 200);		/* one EAGAIN */
+		EXPECT_EQ(-EMSGSIZE, kst_wr(wfd, big, 1025));
+	EXPECT_EQ(-EFAULT, kst_wr(wfd, bad, 100));
+	n = kst_fill_until_eagain(wfd, 200, NULL);		/* one EAGAIN */
 	ASSERT_LE(2, n);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(-EAGAIN, wr_len(wfd, 200));
@@ -742,11 +598,11 @@ TEST_F_TIMEOUT(st, error_intr_counted_once, 40)
 	struct full f;
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	MK("intr", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("intr", O_RDONLY | O_NONBLOCK);
-	wnb = OPEN("intr", O_WRONLY | O_NONBLOCK);
-	ASSERT_LE(2, fill_until_eagain(wnb, 200));
-	b.fd = OPEN("intr", O_WRONLY);
+	KST_MK("intr", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("intr", O_RDONLY | O_NONBLOCK);
+	wnb = KST_OPEN("intr", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(2, kst_fill_until_eagain(wnb, 200, NULL));
+	b.fd = KST_OPEN("intr", O_WRONLY);
 	ASSERT_EQ(0, pthread_create(&th, NULL, blocked_write_fn, &b));
 	for (i = 0; i < 5000 && !__atomic_load_n(&b.tid, __ATOMIC_SEQ_CST); i++)
 		usleep(1000);
@@ -777,8 +633,8 @@ TEST_F(st, error_gone_after_delete)
 	ssize_t n;
 	struct full f;
 
-	MK("gone", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("gone", O_WRONLY);
+	KST_MK("gone", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("gone", O_WRONLY);
 	snprintf(path, sizeof(path), "/sys/class/stream/gone/stats/err_gone");
 	sfd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, sfd) TH_LOG("%s: %s", path, strerror(errno));
@@ -822,11 +678,11 @@ TEST_F(st, max_lag_and_reader_nest)
 	pid_t child;
 	char c;
 
-	MK("lag", 65536, 0, KSTREAM_POLICY_OVERWRITE);
-	r1 = OPEN("lag", O_RDONLY | O_NONBLOCK);
-	r2 = OPEN("lag", O_RDONLY | O_NONBLOCK);
-	r3 = OPEN("lag", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("lag", O_WRONLY);
+	KST_MK("lag", 65536, 0, KSTREAM_POLICY_OVERWRITE);
+	r1 = KST_OPEN("lag", O_RDONLY | O_NONBLOCK);
+	r2 = KST_OPEN("lag", O_RDONLY | O_NONBLOCK);
+	r3 = KST_OPEN("lag", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("lag", O_WRONLY);
 
 	/* a reader of another process: its pid is in the nest */
 	ASSERT_EQ(0, pipe(p));
@@ -857,9 +713,9 @@ TEST_F(st, max_lag_and_reader_nest)
 		rec_bytes[i + 1] = rec_bytes[i] + KSTREAM_REC_SIZE(2 * i + 1);
 	}
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(2 * i + 1, rd(r1, buf, sizeof(buf)));
+		ASSERT_EQ(2 * i + 1, kst_rd(r1, buf, sizeof(buf)));
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(2 * i + 1, rd(r2, buf, sizeof(buf)));
+		ASSERT_EQ(2 * i + 1, kst_rd(r2, buf, sizeof(buf)));
 
 	GET("lag", &f);
 	ASSERT_COMPLETE(&f);
@@ -902,7 +758,7 @@ TEST_F(st, max_lag_and_reader_nest)
 
 	/* the slowest catches up: the max follows the next slowest */
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(2 * i + 1, rd(r3, buf, sizeof(buf)));
+		ASSERT_EQ(2 * i + 1, kst_rd(r3, buf, sizeof(buf)));
 	close(p[1]);
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
 	GET("lag", &f);
@@ -923,8 +779,8 @@ TEST_F(st, readers_nest_only_in_single_get)
 	struct full f;
 	int fd;
 
-	MK("one", 0, 0, KSTREAM_POLICY_OVERWRITE);
-	fd = OPEN("one", O_RDONLY);
+	KST_MK("one", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	fd = KST_OPEN("one", O_RDONLY);
 	GET("one", &f);
 	EXPECT_TRUE(f.have_readers);
 	EXPECT_EQ(1, f.nr);
@@ -947,20 +803,20 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 	int slow, fast, wfd, i, s;
 	pid_t pid;
 
-	MK("rs", 4096, 1024, KSTREAM_POLICY_OVERWRITE);
-	wfd = OPEN("rs", O_WRONLY);
-	slow = OPEN("rs", O_RDONLY | O_NONBLOCK);
-	fast = OPEN("rs", O_RDONLY | O_NONBLOCK);
+	KST_MK("rs", 4096, 1024, KSTREAM_POLICY_OVERWRITE);
+	wfd = KST_OPEN("rs", O_WRONLY);
+	slow = KST_OPEN("rs", O_RDONLY | O_NONBLOCK);
+	fast = KST_OPEN("rs", O_RDONLY | O_NONBLOCK);
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(100, wr_len(wfd, 100));
-		ASSERT_EQ(100, rd(fast, buf, sizeof(buf)));
+		ASSERT_EQ(100, kst_rd(fast, buf, sizeof(buf)));
 	}
 	/* the slow reader was lapped: it loses some, then catches up */
-	for (i = 0; rd(slow, buf, sizeof(buf)) == 100; i++)
+	for (i = 0; kst_rd(slow, buf, sizeof(buf)) == 100; i++)
 		;
 	ASSERT_GT(100, i);
 	EXPECT_EQ(-EMSGSIZE, wr_len(wfd, 1025));
-	EXPECT_EQ(-EINVAL, wr(wfd, buf, 0));
+	EXPECT_EQ(-EINVAL, kst_wr(wfd, buf, 0));
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(100, wr_len(wfd, 100));	/* both readers lag 5 */
 
@@ -970,7 +826,7 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 	ASSERT_LT(0, before.s[KSTREAM_STAT_DELIVERED]);
 	ASSERT_LT(0, hist_total(before.lat));
 
-	/* without CAP_NET_ADMIN: refused, nothing changes */
+	/* without the admin right on the topic: refused, nothing changes */
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -979,13 +835,13 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY) || kst_nl_open(&nl))
 			_exit(2);
-		_exit(stats_reset(&nl, "rs") == -EPERM ? 0 : 1);
+		_exit(kst_stats_reset(&nl, "rs") == -EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &s, 0));
 	EXPECT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) TH_LOG("status %#x", s);
-	EXPECT_EQ(-ENOENT, stats_reset(&self->nl, "nosuch"));
+	EXPECT_EQ(-ENOENT, kst_stats_reset(&self->nl, "nosuch"));
 
-	ASSERT_EQ(0, stats_reset(&self->nl, "rs")) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, kst_stats_reset(&self->nl, "rs")) TH_LOG("%s", self->nl.extack);
 	GET("rs", &after);
 	ASSERT_COMPLETE(&after);
 	/* counters of events: zero */
@@ -1011,8 +867,8 @@ TEST_F(st, reset_zeroes_counters_not_gauges)
 
 	/* and they count again from zero */
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(100, rd(fast, buf, sizeof(buf)));
-		ASSERT_EQ(100, rd(slow, buf, sizeof(buf)));
+		ASSERT_EQ(100, kst_rd(fast, buf, sizeof(buf)));
+		ASSERT_EQ(100, kst_rd(slow, buf, sizeof(buf)));
 	}
 	ASSERT_EQ(7, wr_len(wfd, 7));
 	GET("rs", &after);
@@ -1049,9 +905,9 @@ TEST_F(st, reset_zeroes_lost_of_zero_copy_readers)
 	struct full f;
 	int wfd, i;
 
-	MK("zrs", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("zrs", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "zrs", KS_ZEROCOPY | KS_NONBLOCK));
-	wfd = OPEN("zrs", O_WRONLY);
+	wfd = KST_OPEN("zrs", O_WRONLY);
 	for (i = 0; i < 100; i++)
 		ASSERT_EQ(100, wr_len(wfd, 100));
 	ASSERT_LT(0, zc_drain(zc));
@@ -1060,7 +916,7 @@ TEST_F(st, reset_zeroes_lost_of_zero_copy_readers)
 	GET("zrs", &f);
 	EXPECT_EQ(lost1, f.s[KSTREAM_STAT_LOST]);
 
-	ASSERT_EQ(0, stats_reset(&self->nl, "zrs"));
+	ASSERT_EQ(0, kst_stats_reset(&self->nl, "zrs"));
 	GET("zrs", &f);
 	EXPECT_EQ(0, f.s[KSTREAM_STAT_LOST]) TH_LOG("lost after a reset: the zero-copy reader's %llu",
 						  (unsigned long long)lost1);
@@ -1091,7 +947,7 @@ static __u64 lap_once(int wfd, int rfd)
 		if (wr_len(wfd, 100) != 100)
 			return 0;
 	/* the lap is noticed (and counted) by the read */
-	while (rd(rfd, buf, sizeof(buf)) > 0)
+	while (kst_rd(rfd, buf, sizeof(buf)) > 0)
 		;
 	kst_info(rfd, &b);
 	return b.lost - a.lost;
@@ -1106,7 +962,7 @@ TEST_F_TIMEOUT(st, events_for_lifecycle_reset_and_lap, 30)
 	__u64 lost;
 
 	ASSERT_EQ(0, ev_open(&es));
-	MK("ev", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("ev", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	GET("ev", &f);
 	ASSERT_EQ(1, ev_wait(&es, 1, 5000));
 	e = &es.ev[0];
@@ -1116,13 +972,13 @@ TEST_F_TIMEOUT(st, events_for_lifecycle_reset_and_lap, 30)
 	EXPECT_EQ(f.id, e->id);
 	EXPECT_FALSE(e->have_lost);
 
-	ASSERT_EQ(0, stats_reset(&self->nl, "ev"));
+	ASSERT_EQ(0, kst_stats_reset(&self->nl, "ev"));
 	ASSERT_EQ(2, ev_wait(&es, 2, 5000));
 	EXPECT_EQ(KSTREAM_EVENT_STATS_RESET, es.ev[1].event);
 	EXPECT_STREQ("ev", es.ev[1].topic);
 
-	rfd = OPEN("ev", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("ev", O_WRONLY);
+	rfd = KST_OPEN("ev", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("ev", O_WRONLY);
 	lost = lap_once(wfd, rfd);
 	ASSERT_LT(0, lost);
 	ASSERT_EQ(3, ev_wait(&es, 3, 5000));
@@ -1157,10 +1013,10 @@ TEST_F_TIMEOUT(st, lap_events_rate_limited_without_losing_counts, 30)
 	struct full f;
 	int rfd, wfd, i, laps = 0;
 
-	MK("rl", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("rl", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ev_open(&es));
-	rfd = OPEN("rl", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("rl", O_WRONLY);
+	rfd = KST_OPEN("rl", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("rl", O_WRONLY);
 
 	t1 = kst_now_ns(CLOCK_MONOTONIC);
 	total += lap_once(wfd, rfd);
@@ -1278,13 +1134,13 @@ TEST_F(st, tracepoints_fire)
 	ASSERT_EQ(0, trace_enable(1));
 	write_str(TRACEFS "/tracing_on", "1");
 
-	MK("tr", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("tr", O_RDONLY | O_NONBLOCK);
-	slow = OPEN("tr", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("tr", O_WRONLY);
+	KST_MK("tr", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("tr", O_RDONLY | O_NONBLOCK);
+	slow = KST_OPEN("tr", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("tr", O_WRONLY);
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(5 + i, wr_len(wfd, 5 + i));
-		ASSERT_EQ(5 + i, rd(rfd, buf, sizeof(buf)));
+		ASSERT_EQ(5 + i, kst_rd(rfd, buf, sizeof(buf)));
 	}
 	lost = lap_once(wfd, slow);
 	ASSERT_LT(0, lost);
@@ -1337,15 +1193,15 @@ TEST_F(st, sysfs_agrees_with_netlink)
 	struct full f;
 	__u64 v = 0;
 
-	MK("sy", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	rfd = OPEN("sy", O_RDONLY | O_NONBLOCK);
-	slow = OPEN("sy", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("sy", O_WRONLY | O_NONBLOCK);
+	KST_MK("sy", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("sy", O_RDONLY | O_NONBLOCK);
+	slow = KST_OPEN("sy", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("sy", O_WRONLY | O_NONBLOCK);
 	for (i = 0; i < 50; i++) {
 		ASSERT_EQ(100, wr_len(wfd, 100));
-		ASSERT_EQ(100, rd(rfd, buf, sizeof(buf)));
+		ASSERT_EQ(100, kst_rd(rfd, buf, sizeof(buf)));
 	}
-	ASSERT_EQ(100, rd(slow, buf, sizeof(buf)));
+	ASSERT_EQ(100, kst_rd(slow, buf, sizeof(buf)));
 	ASSERT_EQ(3, wr_len(wfd, 3));
 	EXPECT_EQ(-EMSGSIZE, wr_len(wfd, 2000));
 
@@ -1558,9 +1414,7 @@ static void *cpoll_fn(void *arg)
 	return NULL;
 }
 
-FIXTURE(conc) {
-	struct kst_nl nl;
-};
+KST_FIXTURE(conc)
 
 FIXTURE_VARIANT(conc) {
 	__u32 policy;
@@ -1577,29 +1431,6 @@ FIXTURE_VARIANT_ADD(conc, overwrite) {
 	.policy = KSTREAM_POLICY_OVERWRITE,
 	.ring = 131072,
 };
-
-FIXTURE_SETUP(conc)
-{
-	ASSERT_EQ(0, kst_reset());
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
-}
-
-FIXTURE_TEARDOWN(conc)
-{
-	int fd, nlfd = self->nl.sk ? nl_socket_get_fd(self->nl.sk) : -1;
-
-	if (!kst_loaded()) {
-		kst_nl_close(&self->nl);
-		return;
-	}
-	EXPECT_LE(0, kst_delete_all(&self->nl));
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != nlfd)
-			close(fd);
-	kst_nl_close(&self->nl);
-	EXPECT_EQ(0, kst_unload());
-}
 
 TEST_F_TIMEOUT(conc, counters_exact, 120)
 {
@@ -1785,7 +1616,7 @@ static void traffic(struct __test_metadata *_metadata, struct kst_nl *nl, int *r
 	ASSERT_LE(0, wfd);
 	for (i = 0; i < 10; i++) {
 		ASSERT_EQ(40, wr_len(wfd, 40));
-		ASSERT_EQ(40, rd(*rfd, buf, sizeof(buf)));
+		ASSERT_EQ(40, kst_rd(*rfd, buf, sizeof(buf)));
 	}
 	ASSERT_EQ(-EMSGSIZE, wr_len(wfd, 65536 / 4 + 1));
 	close(wfd);
@@ -2042,10 +1873,10 @@ TEST_F_TIMEOUT(st, streamctl_monitor_prints_events, 60)
 		usleep(10000);
 	ASSERT_TRUE(joined_group(pid)) TH_LOG("streamctl monitor never subscribed");
 
-	MK("mon", 4096, 0, KSTREAM_POLICY_OVERWRITE);
-	ASSERT_EQ(0, stats_reset(&self->nl, "mon"));
-	rfd = OPEN("mon", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("mon", O_WRONLY);
+	KST_MK("mon", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, kst_stats_reset(&self->nl, "mon"));
+	rfd = KST_OPEN("mon", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("mon", O_WRONLY);
 	ASSERT_LT(0, lap_once(wfd, rfd));
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "mon"));
 
@@ -2076,7 +1907,7 @@ TEST_F_TIMEOUT(st, streamctl_probe, 60)
 	struct full f;
 	int rfd, wfd;
 
-	MK("pr", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("pr", 4096, 0, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, sh(out, sizeof(out), "$SC probe pr"));
 	EXPECT_NE(NULL, strstr(out, "probe pr: seq 0 seen after ")) TH_LOG("%s", out);
 	ASSERT_EQ(0, sh(out, sizeof(out), "$SC probe pr -c 3 -i 0"));
@@ -2093,12 +1924,12 @@ TEST_F_TIMEOUT(st, streamctl_probe, 60)
 				".min_ns > 0 and .min_ns <= .max_ns'")) TH_LOG("%s", out);
 
 	/* a block topic works while readers keep up ... */
-	MK("bp", 4096, 0, KSTREAM_POLICY_BLOCK);
-	rfd = OPEN("bp", O_RDONLY | O_NONBLOCK);
+	KST_MK("bp", 4096, 0, KSTREAM_POLICY_BLOCK);
+	rfd = KST_OPEN("bp", O_RDONLY | O_NONBLOCK);
 	EXPECT_EQ(0, sh(out, sizeof(out), "$SC probe bp -t 5"));
 	/* ... and fails, in time, when a reader holds it full (even for 16 bytes) */
-	wfd = OPEN("bp", O_WRONLY | O_NONBLOCK);
-	ASSERT_LE(2, fill_until_eagain(wfd, 16));
+	wfd = KST_OPEN("bp", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(2, kst_fill_until_eagain(wfd, 16, NULL));
 	EXPECT_EQ(1, sh(out, sizeof(out), "$SC probe bp -t 0.5 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "not keeping up")) TH_LOG("%s", out);
 	close(rfd);
@@ -2107,7 +1938,7 @@ TEST_F_TIMEOUT(st, streamctl_probe, 60)
 
 	EXPECT_EQ(1, sh(out, sizeof(out), "$SC probe nosuch 2>/dev/null"));
 	EXPECT_EQ(2, sh(out, sizeof(out), "$SC probe 2>/dev/null"));
-	MK("tiny", 4096, 8, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("tiny", 4096, 8, KSTREAM_POLICY_OVERWRITE);
 	EXPECT_EQ(1, sh(out, sizeof(out), "$SC probe tiny 2>&1"));
 	EXPECT_NE(NULL, strstr(out, "smaller than a probe")) TH_LOG("%s", out);
 	close(wfd);

@@ -194,8 +194,10 @@
  *
  * KSTREAM_CMD_STATS_RESET: zero the counters of topic KSTREAM_A_TOPIC_NAME
  *   that count events (published, delivered, dropped, lost, errors, the
- *   latency histogram); gauges (readers, writers, sequences, ring use, lag)
- *   are not counters and stay.  Needs CAP_NET_ADMIN.
+ *   latency histogram, the denial counter); gauges (readers, writers,
+ *   sequences, ring use, lag) are not counters and stay.  Errors: EPERM
+ *   (the caller does not administer the topic, whether or not it exists),
+ *   ENOENT (no such topic).
  *
  * KSTREAM_CMD_EVENT: notifications to the multicast group
  *   KSTREAM_MCGRP_EVENTS ("events"; resolve its id with the controller):
@@ -248,9 +250,12 @@
  *   and KSTREAM_A_FILTER_TOPICS, a nest of one KSTREAM_A_TOPIC_NAME per
  *   topic the filter is attached to.
  *
- * The two mutating commands need CAP_NET_ADMIN.  Registering a filter
- * needs what loading any struct_ops program needs (CAP_BPF and
- * CAP_PERFMON, or root).
+ * Attaching and detaching need the admin right on the topic (EPERM
+ * otherwise, whether or not the topic exists; on kernels without filters
+ * EOPNOTSUPP comes first) and nothing on the filter: a registered filter
+ * may be attached by the admin of any topic (Documentation/security.rst
+ * says why).  Registering a filter needs what loading any struct_ops
+ * program needs (CAP_BPF and CAP_PERFMON, or root).
  *
  * KSTREAM_CMD_ACL_ADD: grant rights on the topic KSTREAM_A_TOPIC_NAME.
  *   KSTREAM_A_ACL_ENTRY           (required) nest of enum kstream_acl_attr:
@@ -280,11 +285,12 @@
  * A topic has an owner uid, a group gid and a mode (permission bits),
  * plus at most KSTREAM_ACL_MAX_ENTRIES ACL entries, each granting a user
  * or a group some of KSTREAM_ACL_PUBLISH (write), KSTREAM_ACL_SUBSCRIBE
- * (read, mmap) and KSTREAM_ACL_ADMIN (configure the topic's ACL, delete
- * the topic).  Publish and subscribe rights are decided as the POSIX ACL
- * "mode + entries" would decide them (owner, then a named user, then the
- * owning and named groups, then others; read bits mean subscribe, write
- * bits publish), and the device node carries exactly that POSIX ACL
+ * (read, mmap) and KSTREAM_ACL_ADMIN (configure the topic: its ACL, its
+ * ingress filter, resetting its counters; delete it).  Publish and
+ * subscribe rights are decided as the POSIX ACL "mode + entries" would
+ * decide them (owner, then a named user, then the owning and named
+ * groups, then others; read bits mean subscribe, write bits publish), and
+ * the device node carries exactly that POSIX ACL
  * (getfacl /dev/stream/<name>).  CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH
  * for subscribing) in the initial user namespace overrides it, as it does
  * for files.
@@ -305,15 +311,17 @@
  * membership of the group given by the creator_gid module parameter;
  * such a creator must own the topic (UID its effective uid, GID one of its
  * groups) and gets an ACL entry granting it KSTREAM_ACL_ADMIN.  Deleting a
- * topic and changing its ACL need CAP_NET_ADMIN in the initial user
- * namespace or the admin right on that topic.  Root in a user namespace
+ * topic, changing its ACL, attaching or detaching its filter and resetting
+ * its counters need CAP_NET_ADMIN in the initial user namespace or the
+ * admin right on that topic.  Root in a user namespace
  * has no capability in the initial one and its uid is the one it maps to:
  * it gains nothing.
  *
  * Every denial fails with EPERM (control plane) or EACCES (data plane),
  * is counted in the topic's KSTREAM_STAT_DENIED and is audited (record
  * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
- * the configuration (create, delete, ACL changes; res=1).  (An open the
+ * the configuration (create, delete, ACL changes, filter attach and
+ * detach, stats reset; res=1).  (An open the
  * node's own permissions refuse is refused by the VFS before kstream
  * sees it.)
  */
@@ -456,7 +464,7 @@ enum kstream_acl_type {
 /* Rights an ACL entry grants. */
 #define KSTREAM_ACL_PUBLISH	0x1U	/* open for writing, write */
 #define KSTREAM_ACL_SUBSCRIBE	0x2U	/* open for reading, read, mmap */
-#define KSTREAM_ACL_ADMIN	0x4U	/* change the ACL, delete the topic */
+#define KSTREAM_ACL_ADMIN	0x4U	/* configure (ACL, filter, stats), delete */
 #define KSTREAM_ACL_RIGHTS_ALL	0x7U
 
 /* ACL entries per topic. */
