@@ -1375,9 +1375,9 @@ TEST_F_TIMEOUT(mm, wakeup_threshold, 30)
 	char buf[1024];
 	int fd, wfd;
 
-	MK("cw", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
-	fd = OPEN("cw", O_RDONLY | O_NONBLOCK);
-	wfd = OPEN("cw", O_WRONLY);
+	KST_MK("cw", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
+	fd = KST_OPEN("cw", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("cw", O_WRONLY);
 	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &bytes));
 
 	/* One 64-byte message (a 96-byte record): not enough to wake it. */
@@ -1447,13 +1447,13 @@ TEST_F_TIMEOUT(mm, wakeup_threshold_block_topic, 120)
 	pthread_t thr;
 	int fd, i, got;
 
-	MK("cwb", 16 * 1024, 1024, KSTREAM_POLICY_BLOCK);
-	fd = OPEN("cwb", O_RDONLY);
+	KST_MK("cwb", 16 * 1024, 1024, KSTREAM_POLICY_BLOCK);
+	fd = KST_OPEN("cwb", O_RDONLY);
 	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &huge));
 	ASSERT_EQ(0, ks_consumer_open(&zc, "cwb", KS_ZEROCOPY));
 	/* A delay long enough that only the kernel's wakeups count. */
 	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, huge, 60000));
-	w.fd = OPEN("cwb", O_WRONLY);
+	w.fd = KST_OPEN("cwb", O_WRONLY);
 	pthread_create(&thr, NULL, produce_thread, &w);
 	for (i = 0; i < w.n; i++) {
 		ASSERT_EQ((ssize_t)w.len, read(fd, buf, sizeof(buf)));
@@ -1483,13 +1483,13 @@ TEST_F_TIMEOUT(mm, wakeup_delay_bounds_the_wait, 30)
 	__u64 t0, ms;
 	int wfd;
 
-	MK("cwd", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
+	KST_MK("cwd", 64 * 1024, 1024, KSTREAM_POLICY_OVERWRITE);
 	ASSERT_EQ(0, ks_consumer_open(&zc, "cwd", KS_ZEROCOPY));
 	ASSERT_EQ(0, ks_consumer_open(&cc, "cwd", 0));
 	EXPECT_EQ(-EINVAL, ks_consumer_set_wakeup(zc, 4096, 0));
 	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, 16384, 300));
 	ASSERT_EQ(0, ks_consumer_set_wakeup(cc, 16384, 300));
-	wfd = OPEN("cwd", O_WRONLY);
+	wfd = KST_OPEN("cwd", O_WRONLY);
 	/* Data there: no waiting, whatever the threshold. */
 	ASSERT_EQ(64, write(wfd, self, 64));
 	t0 = kst_now_ns(CLOCK_MONOTONIC);
