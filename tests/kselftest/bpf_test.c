@@ -20,39 +20,15 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "kselftest_harness.h"
-#include "ksft_kstream.h"
-#include "probe.h"
+#include "ksft_bpf.h"
 
 #define PIN_DIR "/sys/fs/bpf/kstream"
 #define HDR sizeof(struct kstream_msg_hdr)
 
 /* ------------------------------------------------------------ helpers */
-
-/* Does the running kernel have struct_ops from modules (>= 6.9)? */
-static bool bpf_ingress_supported(void)
-{
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 9);
-}
-
-/* Path of a build product of this tree: $KSTREAM_SRC/build/<rel>. */
-static void build_path(char *buf, size_t len, const char *rel)
-{
-	const char *src = getenv("KSTREAM_SRC");
-
-	snprintf(buf, len, "%s/build/%s", src ? src : ".", rel);
-}
 
 /*
  * Run a shell command (stdout and stderr into out, NUL-terminated).
@@ -112,39 +88,6 @@ static void unpin_all(void)
 		unlink(path);
 	}
 	closedir(dir);
-}
-
-/*
- * Unload kstream, retrying for up to ms: a struct_ops map lets go of the
- * module a little after its link is gone (BPF frees maps from a work
- * item, after an RCU grace period).  0 or -errno.
- */
-static int unload_retry(int ms)
-{
-	int err;
-
-	for (;;) {
-		err = kst_unload();
-		if (err != -EWOULDBLOCK && err != -EBUSY)
-			return err;
-		if (ms <= 0)
-			return err;
-		usleep(20000);
-		ms -= 20;
-	}
-}
-
-/* A filter request with optional topic and filter names; 0 or -errno. */
-static int nl_filter(struct kst_nl *nl, __u8 cmd, const char *topic,
-		     const char *filter)
-{
-	struct kst_buf b = { .len = 0 };
-
-	if (topic)
-		kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, topic);
-	if (filter)
-		kst_buf_str(&b, KSTREAM_A_FILTER_NAME, filter);
-	return kst_nl_raw(nl, cmd, 0, &b, NULL, 0);
 }
 
 static ssize_t wr(int fd, const void *buf, size_t len)
@@ -256,14 +199,14 @@ FIXTURE(bpf) {
 
 FIXTURE_SETUP(bpf)
 {
-	if (!bpf_ingress_supported())
+	if (!kst_bpf_supported())
 		SKIP(return, "eBPF ingress filters need Linux 6.9+ (see unsupported_kernel)");
 	unpin_all();
 	if (kst_loaded()) {
 		ASSERT_EQ(0, kst_nl_open(&self->nl));
 		kst_delete_all(&self->nl);
 		kst_nl_close(&self->nl);
-		ASSERT_EQ(0, unload_retry(10000));
+		ASSERT_EQ(0, kst_unload_retry(10000));
 	}
 	ASSERT_EQ(0, kst_load(NULL));
 	ASSERT_EQ(0, kst_nl_open(&self->nl));
@@ -283,7 +226,7 @@ FIXTURE_TEARDOWN(bpf)
 			close(fd);
 	kst_nl_close(&self->nl);
 	unpin_all();
-	EXPECT_EQ(0, unload_retry(10000));
+	EXPECT_EQ(0, kst_unload_retry(10000));
 }
 
 #define MK(name, ring, msg_max, policy) \
@@ -306,11 +249,11 @@ FIXTURE_TEARDOWN(bpf)
 } while (0)
 
 #define ATTACH(topic, filter) \
-	ASSERT_EQ(0, nl_filter(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
+	ASSERT_EQ(0, kst_filter_req(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
 		TH_LOG("attach %s %s: %s", (topic), (filter), self->nl.extack)
 
 #define DETACH(topic) \
-	ASSERT_EQ(0, nl_filter(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
+	ASSERT_EQ(0, kst_filter_req(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
 		TH_LOG("detach %s: %s", (topic), self->nl.extack)
 
 /* Every drop counter of topic: total, filter, sample, ratelimit. */
@@ -345,7 +288,7 @@ TEST(unsupported_kernel)
 	char out[4096];
 	int fd;
 
-	if (bpf_ingress_supported())
+	if (kst_bpf_supported())
 		SKIP(return, "this kernel has eBPF ingress filters");
 	unpin_all();
 	ASSERT_EQ(0, kst_reset());
@@ -353,9 +296,9 @@ TEST(unsupported_kernel)
 	ASSERT_EQ(0, kst_nl_open(&nl));
 	ASSERT_EQ(0, kst_create(&nl, "old", 0, 0, KSTREAM_POLICY_OVERWRITE));
 
-	EXPECT_EQ(-EOPNOTSUPP, nl_filter(&nl, KSTREAM_CMD_FILTER_ATTACH, "old", "f"));
+	EXPECT_EQ(-EOPNOTSUPP, kst_filter_req(&nl, KSTREAM_CMD_FILTER_ATTACH, "old", "f"));
 	EXPECT_NE(NULL, strstr(nl.extack, "6.9")) TH_LOG("extack: %s", nl.extack);
-	EXPECT_EQ(-EOPNOTSUPP, nl_filter(&nl, KSTREAM_CMD_FILTER_DETACH, "old", NULL));
+	EXPECT_EQ(-EOPNOTSUPP, kst_filter_req(&nl, KSTREAM_CMD_FILTER_DETACH, "old", NULL));
 	EXPECT_NE(NULL, strstr(nl.extack, "6.9")) TH_LOG("extack: %s", nl.extack);
 	EXPECT_EQ(-EOPNOTSUPP, kst_nl_raw(&nl, KSTREAM_CMD_FILTER_GET, NLM_F_DUMP,
 					  NULL, NULL, 0));
@@ -723,46 +666,6 @@ TEST_F_TIMEOUT(bpf, ratelimit_per_producer, 120)
 
 /* -------------------------------------------------------------- kfuncs */
 
-struct probe {
-	struct bpf_object *obj;
-	struct bpf_link *link;
-	struct bpf_map *rec;
-};
-
-/* Load tests/bpf/probe.bpf.o through libbpf and register it as "probe". */
-static int probe_load(struct probe *p)
-{
-	char path[512];
-	struct bpf_map *ops;
-
-	memset(p, 0, sizeof(*p));
-	build_path(path, sizeof(path), "tests/bpf/probe.bpf.o");
-	p->obj = bpf_object__open_file(path, NULL);
-	if (!p->obj)
-		return -errno;
-	ops = bpf_object__find_map_by_name(p->obj, "probe");
-	p->rec = bpf_object__find_map_by_name(p->obj, "probe_last");
-	if (!ops || !p->rec)
-		return -ENOENT;
-	if (bpf_object__load(p->obj))
-		return -EINVAL;
-	p->link = bpf_map__attach_struct_ops(ops);
-	return p->link ? 0 : -errno;
-}
-
-static void probe_close(struct probe *p)
-{
-	bpf_link__destroy(p->link);
-	bpf_object__close(p->obj);
-}
-
-static int probe_read(struct probe *p, struct probe_rec *r)
-{
-	__u32 zero = 0;
-
-	return bpf_map__lookup_elem(p->rec, &zero, sizeof(zero), r, sizeof(*r), 0);
-}
-
 TEST_F_TIMEOUT(bpf, kfuncs, 120)
 {
 	static const char name[] = "probe-topic-1";
@@ -773,21 +676,21 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	struct kstream_msg_hdr h;
 	struct probe_rec r;
 	struct kst_topic t;
-	struct probe p, p2;
+	struct kst_probe p, p2;
 	__u64 t0, t1;
 	int rfd, wfd, i, st;
 	pid_t pid;
 
 	ASSERT_EQ(0, kst_topic_create(&self->nl, &o, NULL));
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
-	ASSERT_EQ(0, probe_load(&p));
+	ASSERT_EQ(0, kst_probe_load(&p));
 	ATTACH(name, "probe");
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
 	EXPECT_STREQ("probe", t.filter);
 
 	/* A second "probe" cannot register: names are unique. */
-	EXPECT_EQ(-EEXIST, probe_load(&p2));
-	probe_close(&p2);
+	EXPECT_EQ(-EEXIST, kst_probe_load(&p2));
+	kst_probe_close(&p2);
 
 	rfd = OPEN(name, O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS));
@@ -795,7 +698,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	t0 = kst_now_ns(CLOCK_REALTIME);
 	ASSERT_EQ(16, wr(wfd, "ABCDEFGHIJKLMNOP", 16));
 	t1 = kst_now_ns(CLOCK_REALTIME);
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1, r.count);
 	EXPECT_EQ(16, r.len);
 	EXPECT_EQ(t.id, r.topic_id);
@@ -821,7 +724,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 
 	/* A 1-byte message: only byte 0 exists. */
 	ASSERT_EQ(1, wr(wfd, "z", 1));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1, r.seq_hint);
 	EXPECT_EQ(PROBE_LAST_BYTE | PROBE_PAST_END_NULL | PROBE_OVERFLOW_NULL |
 		  PROBE_TOO_BIG_NULL, r.bounds);
@@ -838,7 +741,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1234, r.uid);
 	EXPECT_EQ(4321, r.gid);
 	EXPECT_EQ(pid, (pid_t)r.pid);
@@ -856,7 +759,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(0, r.uid);
 	EXPECT_EQ(0, r.gid);
 	EXPECT_EQ(pid, (pid_t)r.pid);
@@ -875,10 +778,10 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	EXPECT_DROPS(name, 10, 4, 2, 4);
 	EXPECT_EQ(4 + 5, STAT(name, KSTREAM_STAT_PUBLISHED));
 	EXPECT_EQ(9, STAT(name, KSTREAM_STAT_HEAD_SEQ));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(4 + 15, r.count);
 
-	probe_close(&p);
+	kst_probe_close(&p);
 	/* Closing the link unregistered the filter: the topic has none. */
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
 	EXPECT_STREQ("", t.filter);
@@ -907,7 +810,7 @@ TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 	MK("v", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/bpf/%s.bpf.o", bad[i].obj);
-		build_path(path, sizeof(path), rel);
+		kst_build_path(path, sizeof(path), rel);
 		EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file %s bad%u",
 				 path, i)) TH_LOG("%s: %s", bad[i].obj, out);
 		EXPECT_NE(NULL, strstr(out, bad[i].why))
@@ -1045,9 +948,9 @@ TEST_F_TIMEOUT(bpf, attach_detach_under_load, 300)
 		int err;
 
 		if (f)
-			err = nl_filter(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "load", f);
+			err = kst_filter_req(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "load", f);
 		else
-			err = nl_filter(&self->nl, KSTREAM_CMD_FILTER_DETACH, "load", NULL);
+			err = kst_filter_req(&self->nl, KSTREAM_CMD_FILTER_DETACH, "load", NULL);
 		EXPECT_EQ(0, err) TH_LOG("%s: %s", f ? f : "detach", self->nl.extack);
 		if (err)
 			break;
@@ -1142,7 +1045,7 @@ TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 120)
 
 	EXPECT_LE(0, kst_delete_all(&self->nl));
 	CTL("filter unload held");
-	EXPECT_EQ(0, unload_retry(10000));
+	EXPECT_EQ(0, kst_unload_retry(10000));
 	EXPECT_FALSE(kst_loaded());
 }
 
@@ -1180,7 +1083,7 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 	CTL("filter load pass p");
 
 #define NL_ERR(err, msg, cmd, topic, filter) do {				\
-	EXPECT_EQ(err, nl_filter(&self->nl, cmd, topic, filter));		\
+	EXPECT_EQ(err, kst_filter_req(&self->nl, cmd, topic, filter));		\
 	EXPECT_NE(NULL, strstr(self->nl.extack, msg))				\
 		TH_LOG("extack \"%s\", want \"%s\"", self->nl.extack, msg);	\
 } while (0)
@@ -1217,9 +1120,9 @@ TEST_F_TIMEOUT(bpf, netlink_errors, 120)
 
 		if (setgid(65534) || setuid(65534) || kst_nl_open(&nl))
 			_exit(10);
-		if (nl_filter(&nl, KSTREAM_CMD_FILTER_ATTACH, "t", "p") != -EPERM)
+		if (kst_filter_req(&nl, KSTREAM_CMD_FILTER_ATTACH, "t", "p") != -EPERM)
 			_exit(11);
-		if (nl_filter(&nl, KSTREAM_CMD_FILTER_DETACH, "t", NULL) != -EPERM)
+		if (kst_filter_req(&nl, KSTREAM_CMD_FILTER_DETACH, "t", NULL) != -EPERM)
 			_exit(12);
 		if (kst_nl_raw(&nl, KSTREAM_CMD_FILTER_GET, NLM_F_DUMP, NULL, NULL, 0))
 			_exit(13);
