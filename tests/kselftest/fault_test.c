@@ -171,29 +171,53 @@ static int nl_recover(struct kst_nl *nl, int r)
 	return kst_nl_open(nl) ? -ENOTCONN : 0;
 }
 
-static int create_and_delete(struct kst_nl *nl)
+/*
+ * What is there of topic fi: 1 a whole topic (registered, its node at
+ * /dev/stream/fi, publishing), 0 nothing (no topic, no node anywhere),
+ * -1 anything in between.
+ */
+static int topic_state(struct kst_nl *nl)
 {
-	int r = kst_create(nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE);
+	struct kst_topic t;
+	int got = kst_topic_get(nl, "fi", &t);
+
+	/* A node the driver core named after the device would be /dev/fi. */
+	if (kst_path_exists("/dev/fi"))
+		return -1;
+	if (got == -ENOENT)
+		return kst_path_exists("/dev/stream/fi") ? -1 : 0;
+	return !got && topic_works("fi") ? 1 : -1;
+}
+
+/*
+ * Create (@create) or delete topic fi.  A success must leave the topic
+ * whole (created) or gone (deleted), a failure as it was; only a lost
+ * answer (-EIO) may leave either.  Nothing is left afterwards.
+ */
+static int create_or_delete(struct kst_nl *nl, bool create)
+{
+	int r = create ? kst_create(nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE) :
+			 kst_topic_delete(nl, "fi");
+	int state;
 
 	disarm();
 	if (nl_recover(nl, r))
 		return -ENOTCONN;
-	if (r && kst_path_exists("/dev/stream/fi")) {
-		/* Only a lost answer may leave a topic behind, and a whole one. */
-		if (r != -EIO || !topic_works("fi"))
-			r = -EBADMSG;
-		kst_topic_delete(nl, "fi");
-		return r;
-	}
-	if (r)
-		return r;
-	return topic_works("fi") ? kst_topic_delete(nl, "fi") : -EBADMSG;
+	state = topic_state(nl);
+	if (state < 0 || (r != -EIO && state != (create == !r)))
+		r = -EBADMSG;
+	if (state && kst_topic_delete(nl, "fi") && !r)
+		r = -EBADMSG;
+	return r;
 }
 
-TEST_F_TIMEOUT(fault, create, 600)
+TEST_F_TIMEOUT(fault, create_delete, 600)
 {
-	INJECT(create_and_delete(&self->nl), "topic create");
-	EXPECT_FALSE(kst_path_exists("/dev/stream/fi"));
+	INJECT(create_or_delete(&self->nl, true), "topic create");
+	EXPECT_EQ(0, topic_state(&self->nl));
+	INJECT_AFTER(kst_create(&self->nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE),
+		     create_or_delete(&self->nl, false), "topic delete");
+	EXPECT_EQ(0, topic_state(&self->nl));
 }
 
 static int open_rw(void)
