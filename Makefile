@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug fuzz soak demo checkpatch install clean bpf bench
+	check-debug check-kcsan fuzz soak demo checkpatch install clean bpf bench
 
 all: module userspace tests
 
@@ -248,9 +248,13 @@ warn-module:
 check:
 	$(SRC)/tests/check
 
-# The suite on a KASAN/lockdep/kmemleak kernel (built once, ~20 min).
+# The suite on a KASAN/lockdep/kmemleak kernel, or on a KCSAN/lockdep
+# kernel (each built once, ~20 min).
 check-debug:
-	$(SRC)/tests/check-debug
+	$(SRC)/tests/check-debug debug
+
+check-kcsan:
+	$(SRC)/tests/check-debug kcsan
 
 demo:
 	$(SRC)/scripts/demo

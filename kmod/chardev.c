@@ -46,6 +46,15 @@ static struct class kstream_class = {
 	.name = KSTREAM_CLASS_NAME,
 };
 
+/*
+ * The node's name and owner, for devtmpfs (creation and removal) and
+ * uevents (DEVNAME), always in process context.  It must not fail: the
+ * driver core takes NULL for "no name of its own" and uses the device name,
+ * so devtmpfs would create the node as /dev/<name> (and device_add()
+ * would succeed), or look for it there at removal and leave
+ * /dev/stream/<name> behind, pointing at a minor a later topic reuses.
+ * The name is a few dozen bytes: __GFP_NOFAIL is cheap here.
+ */
 static char *kstream_devnode(KSTREAM_DEVNODE_CONST struct device *dev,
 			     umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
@@ -58,7 +67,8 @@ static char *kstream_devnode(KSTREAM_DEVNODE_CONST struct device *dev,
 		*uid = t->uid;
 	if (gid)
 		*gid = t->gid;
-	return kasprintf(GFP_KERNEL, KSTREAM_CLASS_NAME "/%s", t->name);
+	return kasprintf(GFP_KERNEL | __GFP_NOFAIL, KSTREAM_CLASS_NAME "/%s",
+			 t->name);
 }
 
 static void kstream_topic_dev_release(struct device *dev)

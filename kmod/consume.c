@@ -126,7 +126,8 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 			u64 pos, struct kstream_msg_hdr *hdr)
 {
-	memcpy(hdr, kstream_ring_ptr(&t->ring, pos), sizeof(*hdr));
+	/* Racing with producers by design: see kstream_read_locked(). */
+	data_race(memcpy(hdr, kstream_ring_ptr(&t->ring, pos), sizeof(*hdr)));
 	/* Pairs with smp_wmb() after eviction in kstream_make_room(). */
 	smp_rmb();
 	if (READ_ONCE(t->ring.ctl->tail) > pos)
@@ -234,7 +235,15 @@ retry:
 		src = kstream_ring_ptr(ring, pos);
 		if (!records)
 			src += KSTREAM_HDR_SIZE;
-		n = copy_to_iter(src, size, to);
+		/*
+		 * A lapped reader copies bytes a producer may be overwriting
+		 * (overwrite topics): a data race by design, as in a seqlock
+		 * reader.  Nothing copied is used or kept until the tail
+		 * check after the copy shows that no producer had started to
+		 * reuse the space (ring.c); otherwise the copy is discarded.
+		 * data_race(): KCSAN is right that it races, and it is benign.
+		 */
+		n = data_race(copy_to_iter(src, size, to));
 		copied += n;
 		if (n != size) {
 			err = -EFAULT;

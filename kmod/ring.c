@@ -43,6 +43,12 @@
  *
  * On block-policy topics producers never evict a record some reader has
  * not consumed (publish.c), so their readers never fail the check.
+ *
+ * On overwrite topics a lapped reader's copy does race with a producer
+ * rewriting the space, as a seqlock reader races with its writer: the
+ * race is the protocol, and the check discards whatever it tore.  The
+ * copies are data_race() (consume.c) so that KCSAN reports the races that
+ * are bugs only.
  */
 
 #include <linux/mm.h>

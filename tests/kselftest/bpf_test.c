@@ -21,39 +21,15 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "kselftest_harness.h"
-#include "ksft_kstream.h"
-#include "probe.h"
+#include "ksft_bpf.h"
 
 #define PIN_DIR "/sys/fs/bpf/kstream"
 #define HDR sizeof(struct kstream_msg_hdr)
 
 /* ------------------------------------------------------------ helpers */
-
-/* Does the running kernel have struct_ops from modules (>= 6.9)? */
-static bool bpf_ingress_supported(void)
-{
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 9);
-}
-
-/* Path of a build product of this tree: $KSTREAM_SRC/build/<rel>. */
-static void build_path(char *buf, size_t len, const char *rel)
-{
-	const char *src = getenv("KSTREAM_SRC");
-
-	snprintf(buf, len, "%s/build/%s", src ? src : ".", rel);
-}
 
 /*
  * Run a shell command (stdout and stderr into out, NUL-terminated).
@@ -113,26 +89,6 @@ static void unpin_all(void)
 		unlink(path);
 	}
 	closedir(dir);
-}
-
-/*
- * Unload kstream, retrying for up to ms: a struct_ops map lets go of the
- * module a little after its link is gone (BPF frees maps from a work
- * item, after an RCU grace period).  0 or -errno.
- */
-static int unload_retry(int ms)
-{
-	int err;
-
-	for (;;) {
-		err = kst_unload();
-		if (err != -EWOULDBLOCK && err != -EBUSY)
-			return err;
-		if (ms <= 0)
-			return err;
-		usleep(20000);
-		ms -= 20;
-	}
 }
 
 /* A message of the tests: an id and a pattern derived from it. */
@@ -237,14 +193,14 @@ FIXTURE(bpf) {
 
 FIXTURE_SETUP(bpf)
 {
-	if (!bpf_ingress_supported())
+	if (!kst_bpf_supported())
 		SKIP(return, "eBPF ingress filters need Linux 6.9+ (see unsupported_kernel)");
 	unpin_all();
 	if (kst_loaded()) {
 		ASSERT_EQ(0, kst_nl_open(&self->nl));
 		kst_delete_all(&self->nl);
 		kst_nl_close(&self->nl);
-		ASSERT_EQ(0, unload_retry(10000));
+		ASSERT_EQ(0, kst_unload_retry(10000));
 	}
 	ASSERT_EQ(0, kst_load(NULL));
 	ASSERT_EQ(0, kst_nl_open(&self->nl));
@@ -255,7 +211,7 @@ FIXTURE_TEARDOWN(bpf)
 	if (!kst_fixture_close(_metadata, &self->nl))
 		return;
 	unpin_all();
-	EXPECT_EQ(0, unload_retry(10000));
+	EXPECT_EQ(0, kst_unload_retry(10000));
 }
 
 /* streamctl ARGS must succeed. */
@@ -306,7 +262,7 @@ TEST(unsupported_kernel)
 	char out[4096];
 	int fd;
 
-	if (bpf_ingress_supported())
+	if (kst_bpf_supported())
 		SKIP(return, "this kernel has eBPF ingress filters");
 	unpin_all();
 	ASSERT_EQ(0, kst_reset());
@@ -707,46 +663,6 @@ TEST_F_TIMEOUT(bpf, ratelimit_per_producer, 120)
 
 /* -------------------------------------------------------------- kfuncs */
 
-struct probe {
-	struct bpf_object *obj;
-	struct bpf_link *link;
-	struct bpf_map *rec;
-};
-
-/* Load tests/bpf/probe.bpf.o through libbpf and register it as "probe". */
-static int probe_load(struct probe *p)
-{
-	char path[512];
-	struct bpf_map *ops;
-
-	memset(p, 0, sizeof(*p));
-	build_path(path, sizeof(path), "tests/bpf/probe.bpf.o");
-	p->obj = bpf_object__open_file(path, NULL);
-	if (!p->obj)
-		return -errno;
-	ops = bpf_object__find_map_by_name(p->obj, "probe");
-	p->rec = bpf_object__find_map_by_name(p->obj, "probe_last");
-	if (!ops || !p->rec)
-		return -ENOENT;
-	if (bpf_object__load(p->obj))
-		return -EINVAL;
-	p->link = bpf_map__attach_struct_ops(ops);
-	return p->link ? 0 : -errno;
-}
-
-static void probe_close(struct probe *p)
-{
-	bpf_link__destroy(p->link);
-	bpf_object__close(p->obj);
-}
-
-static int probe_read(struct probe *p, struct probe_rec *r)
-{
-	__u32 zero = 0;
-
-	return bpf_map__lookup_elem(p->rec, &zero, sizeof(zero), r, sizeof(*r), 0);
-}
-
 TEST_F_TIMEOUT(bpf, kfuncs, 120)
 {
 	static const char name[] = "probe-topic-1";
@@ -757,21 +673,21 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	struct kstream_msg_hdr h;
 	struct probe_rec r;
 	struct kst_topic t;
-	struct probe p, p2;
+	struct kst_probe p, p2;
 	__u64 t0, t1;
 	int rfd, wfd, i, st;
 	pid_t pid;
 
 	ASSERT_EQ(0, kst_topic_create(&self->nl, &o, NULL));
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
-	ASSERT_EQ(0, probe_load(&p));
+	ASSERT_EQ(0, kst_probe_load(&p));
 	ATTACH(name, "probe");
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
 	EXPECT_STREQ("probe", t.filter);
 
 	/* A second "probe" cannot register: names are unique. */
-	EXPECT_EQ(-EEXIST, probe_load(&p2));
-	probe_close(&p2);
+	EXPECT_EQ(-EEXIST, kst_probe_load(&p2));
+	kst_probe_close(&p2);
 
 	rfd = KST_OPEN(name, O_RDONLY | O_NONBLOCK);
 	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS));
@@ -779,7 +695,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	t0 = kst_now_ns(CLOCK_REALTIME);
 	ASSERT_EQ(16, kst_wr(wfd, "ABCDEFGHIJKLMNOP", 16));
 	t1 = kst_now_ns(CLOCK_REALTIME);
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1, r.count);
 	EXPECT_EQ(16, r.len);
 	EXPECT_EQ(t.id, r.topic_id);
@@ -805,7 +721,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 
 	/* A 1-byte message: only byte 0 exists. */
 	ASSERT_EQ(1, kst_wr(wfd, "z", 1));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1, r.seq_hint);
 	EXPECT_EQ(PROBE_LAST_BYTE | PROBE_PAST_END_NULL | PROBE_OVERFLOW_NULL |
 		  PROBE_TOO_BIG_NULL, r.bounds);
@@ -822,7 +738,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(1234, r.uid);
 	EXPECT_EQ(4321, r.gid);
 	EXPECT_EQ(pid, (pid_t)r.pid);
@@ -840,7 +756,7 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, WEXITSTATUS(st));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(0, r.uid);
 	EXPECT_EQ(0, r.gid);
 	EXPECT_EQ(pid, (pid_t)r.pid);
@@ -859,10 +775,10 @@ TEST_F_TIMEOUT(bpf, kfuncs, 120)
 	EXPECT_DROPS(name, 10, 4, 2, 4);
 	EXPECT_EQ(4 + 5, KST_STAT(name, KSTREAM_STAT_PUBLISHED));
 	EXPECT_EQ(9, KST_STAT(name, KSTREAM_STAT_HEAD_SEQ));
-	ASSERT_EQ(0, probe_read(&p, &r));
+	ASSERT_EQ(0, kst_probe_read(&p, &r));
 	EXPECT_EQ(4 + 15, r.count);
 
-	probe_close(&p);
+	kst_probe_close(&p);
 	/* Closing the link unregistered the filter: the topic has none. */
 	ASSERT_EQ(0, kst_topic_get(&self->nl, name, &t));
 	EXPECT_STREQ("", t.filter);
@@ -891,7 +807,7 @@ TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 	KST_MK("v", 0, 0, KSTREAM_POLICY_OVERWRITE);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/bpf/%s.bpf.o", bad[i].obj);
-		build_path(path, sizeof(path), rel);
+		kst_build_path(path, sizeof(path), rel);
 		EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file %s bad%u",
 				 path, i)) TH_LOG("%s: %s", bad[i].obj, out);
 		EXPECT_NE(NULL, strstr(out, bad[i].why))
@@ -1126,7 +1042,7 @@ TEST_F_TIMEOUT(bpf, module_unload_refused_while_registered, 120)
 
 	EXPECT_LE(0, kst_delete_all(&self->nl));
 	CTL("filter unload held");
-	EXPECT_EQ(0, unload_retry(10000));
+	EXPECT_EQ(0, kst_unload_retry(10000));
 	EXPECT_FALSE(kst_loaded());
 }
 

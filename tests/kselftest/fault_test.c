@@ -3,16 +3,17 @@
  * Fault injection: make every allocation the kernel does for an operation
  * fail in turn (fail-nth with failslab and fail_page_alloc), and check
  * that the operation either succeeds or fails with a clean errno, that
- * nothing is left half-done (no topic, no fd, no reader behind), and that
- * the module still unloads.  kmemleak at the end of the suite (make
- * check-debug) catches what a failure path would leak.  Needs
- * CONFIG_FAULT_INJECTION (the debug kernel); SKIPs elsewhere.
+ * nothing is left half-done (no topic, no fd, no reader, no half-registered
+ * or half-attached eBPF filter behind), and that the module still unloads.
+ * kmemleak at the end of the suite (make check-debug) catches what a
+ * failure path would leak.  Needs CONFIG_FAULT_INJECTION (the debug
+ * kernels); SKIPs elsewhere, and the eBPF test below Linux 6.9.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "ksft_kstream.h"
+#include "ksft_bpf.h"
 
 #define DBG "/sys/kernel/debug"
 #define MAX_NTH 400
@@ -129,17 +130,20 @@ FIXTURE_TEARDOWN(fault)
 	fail_nth(0);
 	kst_delete_all(&self->nl);
 	kst_nl_close(&self->nl);
-	EXPECT_EQ(0, kst_unload());
+	/* A freed struct_ops map lets go of the module a little later. */
+	EXPECT_EQ(0, kst_unload_retry(10000));
 }
 
 /*
  * Run @op with its n-th fault point failing, for n = 1, 2, ... until @op
  * runs without reaching the armed point.  @op returns 0 or -errno and
  * cleans up after itself; it must succeed or fail cleanly every time.
+ * @setup (0 or -errno) runs before each attempt, without faults.
  */
-#define INJECT(op, what) do {						\
+#define INJECT_AFTER(setup, op, what) do {				\
 	int __n, __r, __failures = 0;					\
 	for (__n = 1; __n <= MAX_NTH; __n++) {				\
+		ASSERT_EQ(0, (setup)) TH_LOG("%s: setup", what);	\
 		ASSERT_EQ(0, fail_nth(__n));				\
 		__r = (op);						\
 		if (pending) {						\
@@ -156,33 +160,64 @@ FIXTURE_TEARDOWN(fault)
 	       __failures);						\
 } while (0)
 
-static int create_and_delete(struct kst_nl *nl)
-{
-	int r = kst_create(nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE);
+#define INJECT(op, what) INJECT_AFTER(0, op, what)
 
-	disarm();
-	if (r == -EIO) {
-		/* A socket that lost a message stays in error: start afresh. */
-		kst_nl_close(nl);
-		if (kst_nl_open(nl))
-			return -ENOTCONN;
-	}
-	if (r && kst_path_exists("/dev/stream/fi")) {
-		/* Only a lost answer may leave a topic behind, and a whole one. */
-		if (r != -EIO || !topic_works("fi"))
-			r = -EBADMSG;
-		kst_topic_delete(nl, "fi");
-		return r;
-	}
-	if (r)
-		return r;
-	return topic_works("fi") ? kst_topic_delete(nl, "fi") : -EBADMSG;
+/* A socket that lost a message (-EIO) stays in error: open a new one. */
+static int nl_recover(struct kst_nl *nl, int r)
+{
+	if (r != -EIO)
+		return 0;
+	kst_nl_close(nl);
+	return kst_nl_open(nl) ? -ENOTCONN : 0;
 }
 
-TEST_F_TIMEOUT(fault, create, 600)
+/*
+ * What is there of topic fi: 1 a whole topic (registered, its node at
+ * /dev/stream/fi, publishing), 0 nothing (no topic, no node anywhere),
+ * -1 anything in between.
+ */
+static int topic_state(struct kst_nl *nl)
 {
-	INJECT(create_and_delete(&self->nl), "topic create");
-	EXPECT_FALSE(kst_path_exists("/dev/stream/fi"));
+	struct kst_topic t;
+	int got = kst_topic_get(nl, "fi", &t);
+
+	/* A node the driver core named after the device would be /dev/fi. */
+	if (kst_path_exists("/dev/fi"))
+		return -1;
+	if (got == -ENOENT)
+		return kst_path_exists("/dev/stream/fi") ? -1 : 0;
+	return !got && topic_works("fi") ? 1 : -1;
+}
+
+/*
+ * Create (@create) or delete topic fi.  A success must leave the topic
+ * whole (created) or gone (deleted), a failure as it was; only a lost
+ * answer (-EIO) may leave either.  Nothing is left afterwards.
+ */
+static int create_or_delete(struct kst_nl *nl, bool create)
+{
+	int r = create ? kst_create(nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE) :
+			 kst_topic_delete(nl, "fi");
+	int state;
+
+	disarm();
+	if (nl_recover(nl, r))
+		return -ENOTCONN;
+	state = topic_state(nl);
+	if (state < 0 || (r != -EIO && state != (create == !r)))
+		r = -EBADMSG;
+	if (state && kst_topic_delete(nl, "fi") && !r)
+		r = -EBADMSG;
+	return r;
+}
+
+TEST_F_TIMEOUT(fault, create_delete, 600)
+{
+	INJECT(create_or_delete(&self->nl, true), "topic create");
+	EXPECT_EQ(0, topic_state(&self->nl));
+	INJECT_AFTER(kst_create(&self->nl, "fi", 16384, 0, KSTREAM_POLICY_OVERWRITE),
+		     create_or_delete(&self->nl, false), "topic delete");
+	EXPECT_EQ(0, topic_state(&self->nl));
 }
 
 static int open_rw(void)
@@ -252,6 +287,100 @@ TEST_F_TIMEOUT(fault, open_publish_map, 600)
 	INJECT(cursor(rfd), "cursor fd");
 	close(rfd);
 	EXPECT_EQ(0, kst_stat(&self->nl, "fi", KSTREAM_STAT_READERS));
+}
+
+/*
+ * Is topic fi's filter the probe?  As the topic reply says and, when @p is
+ * loaded, as the program judging a message shows; the topic must publish
+ * either way.  1 attached, 0 not, -1 if these disagree or something failed.
+ */
+static int probe_attached(struct kst_nl *nl, struct kst_probe *p)
+{
+	struct probe_rec r0 = { 0 }, r1 = { 0 };
+	struct kst_topic t;
+	int named;
+
+	if (kst_topic_get(nl, "fi", &t) || (p && kst_probe_read(p, &r0)))
+		return -1;
+	named = !strcmp(t.filter, "probe");
+	if (!named && t.filter[0])
+		return -1;
+	if (!topic_works("fi") || (p && kst_probe_read(p, &r1)))
+		return -1;
+	if (p && named != (r1.count > r0.count))
+		return -1;
+	return named;
+}
+
+/*
+ * Register the loaded probe (struct_ops map update and link creation;
+ * kstream's reg callback adds the filter).  A success must leave the
+ * filter listed and working on a topic, a failure no trace of it; either
+ * way it is unregistered afterwards, and then must be gone.
+ */
+static int register_probe(struct kst_nl *nl, struct kst_probe *p)
+{
+	int r = kst_probe_register(p);
+	int listed;
+
+	disarm();
+	listed = kst_name_request(nl, KSTREAM_CMD_FILTER_GET, NULL, "probe");
+	if (r ? listed != -ENOENT : listed != 0)
+		r = -EBADMSG;
+	else if (!r && (kst_name_request(nl, KSTREAM_CMD_FILTER_ATTACH, "fi", "probe") ||
+			probe_attached(nl, p) != 1))
+		r = -EBADMSG;
+	kst_probe_close(p);
+	if (kst_name_request(nl, KSTREAM_CMD_FILTER_GET, NULL, "probe") != -ENOENT ||
+	    probe_attached(nl, NULL) != 0)
+		r = -EBADMSG;
+	return r;
+}
+
+/*
+ * Attach (@attach) or detach the probe, which is registered.  A success
+ * must leave the topic in the new state, a failure in the old one; only
+ * a lost answer (-EIO) may leave either.  Detached afterwards.
+ */
+static int attach_probe(struct kst_nl *nl, struct kst_probe *p, int attach)
+{
+	int r = attach ?
+		kst_name_request(nl, KSTREAM_CMD_FILTER_ATTACH, "fi", "probe") :
+		kst_name_request(nl, KSTREAM_CMD_FILTER_DETACH, "fi", NULL);
+	int att;
+
+	disarm();
+	if (nl_recover(nl, r))
+		return -ENOTCONN;
+	att = probe_attached(nl, p);
+	if (att < 0 || (r != -EIO && att != (attach == !r)))
+		return -EBADMSG;
+	if (att && kst_name_request(nl, KSTREAM_CMD_FILTER_DETACH, "fi", NULL))
+		return -EBADMSG;
+	return r;
+}
+
+TEST_F_TIMEOUT(fault, bpf_attach, 1200)
+{
+	struct kst_probe p = { 0 };
+
+	if (!kst_bpf_supported())
+		SKIP(return, "eBPF ingress filters need Linux 6.9+");
+	ASSERT_EQ(0, kst_create(&self->nl, "fi", 65536, 0, KSTREAM_POLICY_OVERWRITE));
+	/* Loading is BPF's business; registering it with kstream is ours. */
+	INJECT_AFTER(kst_probe_open(&p), register_probe(&self->nl, &p),
+		     "filter register");
+
+	ASSERT_EQ(0, kst_probe_load(&p));
+	INJECT(attach_probe(&self->nl, &p, 1), "filter attach");
+	INJECT_AFTER(kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "fi", "probe"),
+		     attach_probe(&self->nl, &p, 0), "filter detach");
+	/* Still whole: it attaches and judges, and goes away. */
+	EXPECT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, "fi", "probe"));
+	EXPECT_EQ(1, probe_attached(&self->nl, &p));
+	kst_probe_close(&p);
+	EXPECT_EQ(-ENOENT, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_GET, NULL, "probe"));
+	EXPECT_EQ(0, kst_stat(&self->nl, "fi", KSTREAM_STAT_DROPPED));
 }
 
 TEST_HARNESS_MAIN
