@@ -175,20 +175,8 @@ static void kstream_reader_advance(struct kstream_topic *t,
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
 	smp_store_release(rd->posp, pos);
-	/*
-	 * Producers of a block topic waiting for room: waking them for every
-	 * message read makes them write one message and wait again, a
-	 * wakeup per message both ways.  Wake them once an eighth of the
-	 * ring was read since the last time, or when this reader caught up
-	 * (it may wait for data next, then only producers can go on).  A
-	 * reader that stops in between leaves them to their 100 ms re-check.
-	 */
-	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq) &&
-	    (pos - rd->woke_writers_at >= t->ring.size / 8 ||
-	     pos >= READ_ONCE(t->ring.ctl->head))) {
-		rd->woke_writers_at = pos;
+	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq))
 		kstream_wake_writers(t);
-	}
 }
 
 /*

@@ -103,7 +103,6 @@ struct kstream_reader {
 	u64 next_seq;		/* sequence expected next (file lock) */
 	u64 lost;		/* messages lost to overwrite (file lock) */
 	u64 delivered;		/* messages read() gave it (file lock) */
-	u64 woke_writers_at;	/* position of its last writers' wakeup (file lock) */
 	u64 lost_base;		/* page->lost at the last stats reset (lock) */
 	pid_t pid;		/* process that opened it (tgid) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
