@@ -119,11 +119,6 @@
  *     smp_mb(); if (READ_ONCE(ctl->writers_waiting))
  *             ioctl(fd, KSTREAM_IOC_WAKEUP);     // producers re-check room
  *
- *   The last step may be done once per batch of messages rather than per
- *   message (libkstream: every eighth of the ring), provided it is done
- *   after the last store of page->pos before the consumer sleeps or stops
- *   consuming; producers also re-check room every 100 ms on their own.
- *
  *   To sleep, poll() the fd (or use level-triggered epoll): a poll that
  *   finds nothing arms the fd's wakeup.  With EPOLLET, arm by calling
  *   poll() or a non-blocking read() that fails with EAGAIN before waiting.
