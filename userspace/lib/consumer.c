@@ -29,8 +29,6 @@ struct ks_consumer {
 	size_t buf_size, buf_len, buf_off;
 	uint64_t expect, lost;
 	/* zero-copy mode */
-	uint64_t wake_checked;	/* block topics: view.pos at the last check */
-	uint64_t wake_every;	/* ... made every this many bytes */
 	void *ring_map;
 	size_t ring_len;
 	struct kstream_reader_page *page;
@@ -62,8 +60,6 @@ static int ks_map(struct ks_consumer *c, const struct kstream_fd_info *info)
 	}
 	ks_view_init(&c->view, c->ring_map, (uint8_t *)c->ring_map + psz,
 		     c->page, info->next_seq);
-	c->wake_checked = c->view.pos;
-	c->wake_every = info->ring_size / 8;
 	return 0;
 }
 
@@ -191,37 +187,16 @@ static int ks_wait(struct ks_consumer *c)
 	return pfd.revents & POLLHUP ? -EPIPE : 1;
 }
 
-/*
- * Block topics: producers waiting for room that our releases made wait
- * for KSTREAM_IOC_WAKEUP.  Checking (a full barrier) and waking them
- * (a system call, and the producer's own wakeup) for every message would
- * cost more than the message: check once every eighth of the ring
- * released, and before sleeping (@now), when nothing else would.  The
- * check after our last release is what the protocol needs (view.c).
- */
-static void ks_wake_writers(struct ks_consumer *c, bool now)
-{
-	uint64_t done = c->view.pos - c->wake_checked;
-
-	if (!c->block_topic || !done || (!now && done < c->wake_every))
-		return;
-	c->wake_checked = c->view.pos;
-	if (ks_view_writers_waiting(&c->view))
-		ioctl(c->fd, KSTREAM_IOC_WAKEUP);
-}
-
 static int ks_next_zerocopy(struct ks_consumer *c, struct ks_msg *m)
 {
 	int r, gone = 0;
 
 	for (;;) {
 		r = ks_view_next(&c->view, m);
-		ks_wake_writers(c, false);
 		if (r)
 			return r;
 		if (gone)
 			return -EPIPE;	/* deleted, and we consumed it all */
-		ks_wake_writers(c, true);
 		if (c->flags & KS_NONBLOCK)
 			return 0;
 		r = ks_wait(c);
@@ -287,7 +262,8 @@ int ks_release(struct ks_consumer *c)
 		return 0;
 	r = ks_view_release(&c->view);
 	/* Block topics: producers may wait for the room we just made. */
-	ks_wake_writers(c, false);
+	if (c->block_topic && ks_view_writers_waiting(&c->view))
+		ioctl(c->fd, KSTREAM_IOC_WAKEUP);
 	return r;
 }
 
