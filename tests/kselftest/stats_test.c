@@ -1760,14 +1760,19 @@ TEST_F_TIMEOUT(st, streamctl_top_on_a_terminal, 90)
 	for (i = 0; i < 3; i++) {
 		/*
 		 * The key goes through the pty; signals come from timeout(1).
-		 * top flushes input as it enters raw mode (TCSAFLUSH), so a
-		 * key typed before it got there is lost (a slow kernel takes
-		 * over 2 s to start it): type q until the session ends.
+		 * top flushes input as it enters raw mode (TCSAFLUSH) and
+		 * draws its first screen an interval later: a q typed before
+		 * that screen may be lost or end top before it drew anything
+		 * (a slow kernel takes seconds to start it).  So q is typed,
+		 * until the session ends, once the screen (script -f keeps
+		 * the typescript current) shows top is there.
 		 */
 		if (i == 0) {
-			EXPECT_EQ(0, sh(out, sizeof(out), "(sleep 2; while printf q; do sleep 1; done) | script -qec "
+			EXPECT_EQ(0, sh(out, sizeof(out), "(for w in $(seq 600); do "
+					"grep -qs 'q to quit' %s/screen && break; sleep 0.1; done; "
+					"while printf q; do sleep 1; done) | script -qfec "
 					"'stty -g >%s/before; $SC top -i 0.2; echo $? >%s/rc; "
-					"stty -g >%s/after' /dev/null", dir, dir, dir));
+					"stty -g >%s/after' %s/screen", dir, dir, dir, dir, dir));
 		} else {
 			EXPECT_EQ(0, sh(out, sizeof(out), "(sleep 6; printf x) | script -qec "
 					"'stty -g >%s/before; timeout --foreground -s %s 2 $SC top -i 0.2; "
@@ -1796,7 +1801,7 @@ TEST_F_TIMEOUT(st, streamctl_top_on_a_terminal, 90)
 		fclose(f);
 		/* top's own status after q; timeout's (124) after a signal */
 		EXPECT_STREQ(i == 0 ? "0\n" : "124\n", a) TH_LOG("%s", how[i]);
-		sh(NULL, 0, "rm -f %s/before %s/after %s/rc", dir, dir, dir);
+		sh(NULL, 0, "rm -f %s/before %s/after %s/rc %s/screen", dir, dir, dir, dir);
 	}
 	rmdir(dir);
 	close(rfd);
