@@ -170,6 +170,8 @@ void kstream_wake_writers(struct kstream_topic *t)
 		t->wpoll_armed = false;
 		kstream_update_writers_waiting(t);
 	}
+	trace_kstream_writer_wake(t, t->ring.ctl->head,
+				  kstream_min_reader_pos(t));
 	spin_unlock(&t->lock);
 	wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
 }
@@ -190,6 +192,10 @@ static bool kstream_room_or_wait(struct kstream_topic *t, u64 need,
 		kstream_update_writers_waiting(t);
 	}
 	done = t->dead || kstream_has_room(t, need);
+	if (!done)
+		trace_kstream_writer_wait(t, need, t->ring.ctl->head,
+					  kstream_min_reader_pos(t),
+					  t->nr_writers_waiting);
 	/* Readers holding out for their wakeup threshold: room is needed. */
 	if (!done && t->nr_armed)
 		kstream_wake_readers(t, false);
