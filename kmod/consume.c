@@ -58,23 +58,45 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd)
 	if (!ready && !rd->armed) {
 		rd->armed = true;
 		t->nr_armed++;
+		trace_kstream_reader_arm(t, rd->pid, READ_ONCE(*rd->posp),
+					 t->ring.ctl->head, rd->wake_bytes);
 	}
 	spin_unlock(&t->lock);
 	return ready;
 }
 
-/* KSTREAM_IOC_SET_WAKEUP: the fd's wakeup threshold, in record bytes. */
-int kstream_set_wakeup(struct kstream_file *kf, u32 bytes)
+/*
+ * KSTREAM_IOC_SET_WAKEUP(_DELAY): the fd's wakeup threshold, in record
+ * bytes, and the bound on the delay it adds (0: none).
+ */
+int kstream_set_wakeup(struct kstream_file *kf, u32 bytes, u32 delay_us)
 {
 	struct kstream_topic *t = kf->topic;
 
+	if (delay_us > KSTREAM_WAKEUP_DELAY_MAX_US)
+		return -EINVAL;
 	spin_lock(&t->lock);
 	kf->reader.wake_bytes = min_t(u64, bytes, t->ring.size / 2);
+	kf->reader.wake_delay_ns = (u64)delay_us * NSEC_PER_USEC;
 	/* A reader asleep under the old threshold may be due now. */
 	if (kf->reader.armed)
 		kstream_wake_readers(t, false);
 	spin_unlock(&t->lock);
 	return 0;
+}
+
+/*
+ * The wakeup delay of a reader held back by its threshold has passed:
+ * wake it.  No lock: the woken reader (blocking read or poll) re-checks
+ * under the topic lock, finds the pending records and takes them.
+ */
+static enum hrtimer_restart kstream_wake_timer(struct hrtimer *timer)
+{
+	struct kstream_reader *rd = container_of(timer, struct kstream_reader,
+						 wake_timer);
+
+	wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM);
+	return HRTIMER_NORESTART;
 }
 
 /*
@@ -103,12 +125,26 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
-		if (!all && (!rd->armed || kstream_reader_may_sleep(t, rd)))
+		if (!rd->armed && !all)
 			continue;
+		if (!all && kstream_reader_may_sleep(t, rd)) {
+			/*
+			 * Held back by its threshold: bounded by its delay,
+			 * counted from the first record it was held back for
+			 * (a running timer is not pushed out by later ones).
+			 */
+			if (rd->wake_delay_ns && !hrtimer_active(&rd->wake_timer))
+				hrtimer_start(&rd->wake_timer,
+					      ns_to_ktime(rd->wake_delay_ns),
+					      HRTIMER_MODE_REL_SOFT);
+			continue;
+		}
 		if (rd->armed) {
 			rd->armed = false;
 			t->nr_armed--;
 		}
+		trace_kstream_reader_wake(t, rd->pid, READ_ONCE(*rd->posp),
+					  t->ring.ctl->head, rd->wake_bytes);
 		wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM |
 					   (all ? EPOLLHUP : 0));
 	}
@@ -499,6 +535,8 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 	int err = 0;
 
 	init_waitqueue_head(&rd->wq);
+	hrtimer_init(&rd->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	rd->wake_timer.function = kstream_wake_timer;
 	rd->posp = &rd->pos;
 	spin_lock(&t->lock);
 	if (t->dead) {
@@ -530,6 +568,8 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	/* What this reader lost through its mapping stays counted. */
 	atomic64_add(kstream_reader_page_lost(rd), &t->lost);
 	spin_unlock(&t->lock);
+	/* Off the list: no commit starts it again.  Before rd is freed. */
+	hrtimer_cancel(&rd->wake_timer);
 	/* A block topic's producers may be waiting for this reader. */
 	kstream_wake_writers(t);
 }

@@ -223,7 +223,16 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 			return -EBADF;
 		if (get_user(len, (u32 __user *)uarg))
 			return -EFAULT;
-		return kstream_set_wakeup(kf, len);
+		return kstream_set_wakeup(kf, len, 0);
+	case KSTREAM_IOC_SET_WAKEUP_DELAY: {
+		struct kstream_wakeup w;
+
+		if (!reader)
+			return -EBADF;
+		if (copy_from_user(&w, uarg, sizeof(w)))
+			return -EFAULT;
+		return kstream_set_wakeup(kf, w.bytes, w.max_delay_us);
+	}
 	case KSTREAM_IOC_CURSOR_FD:
 		return kstream_cursor_fd(file);
 	default:

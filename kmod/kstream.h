@@ -41,6 +41,7 @@
 #define _KSTREAM_H
 
 #include <linux/device.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -113,6 +114,15 @@ struct kstream_reader {
 	 * 0 = by every commit.  At most half the ring.
 	 */
 	u32 wake_bytes;
+	/*
+	 * Its bound (KSTREAM_IOC_SET_WAKEUP_DELAY; topic lock), 0 = none:
+	 * the first commit that leaves an armed reader asleep under its
+	 * threshold starts wake_timer, which wakes it wake_delay_ns later
+	 * whatever is pending.  The timer only wakes: the woken reader
+	 * re-checks (kstream_reader_arm()) as after any wakeup.
+	 */
+	u64 wake_delay_ns;
+	struct hrtimer wake_timer;
 	/*
 	 * The fd lost its right to subscribe (topic lock): it no longer
 	 * holds a block topic's producers back.  revoked_gen is the policy
@@ -365,7 +375,7 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 			bool nonblock);
 loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence);
 int kstream_next_len(struct kstream_file *kf, u32 *len);
-int kstream_set_wakeup(struct kstream_file *kf, u32 bytes);
+int kstream_set_wakeup(struct kstream_file *kf, u32 bytes, u32 delay_us);
 bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd);
 void kstream_wake_readers(struct kstream_topic *t, bool all);
 void kstream_wake_writers(struct kstream_topic *t);

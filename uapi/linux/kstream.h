@@ -603,13 +603,38 @@ struct kstream_reader_page {
  * wait at its cursor, instead of by every message.  Fewer wakeups, bigger
  * batches: what a throughput-bound consumer of small messages wants.  0
  * (the default) wakes it for every message.  Clamped to half the ring.
- * The delay this adds is unbounded on a quiet topic: bound it with a
- * poll() timeout, then read what there is.  Deletion of the topic, and
- * producers of a block topic that find no room, wake every waiting reader
- * whatever its threshold.  A reader that finds data never waits: the
- * threshold only decides when a sleeping one is woken.
+ * Deletion of the topic, and producers of a block topic that find no
+ * room, wake every waiting reader whatever its threshold.  A reader that
+ * finds data never waits: the threshold only decides when a sleeping one
+ * is woken.
+ *
+ * With this ioctl the delay the threshold adds has no bound: when the
+ * producers stop, the last records below the threshold wait until more
+ * arrive.  A poll() timeout bounds it for pollers; nothing bounds it for
+ * a blocking read(2).  Prefer KSTREAM_IOC_SET_WAKEUP_DELAY, which also
+ * sets the bound; this one sets the threshold and removes any bound.
  */
 #define KSTREAM_IOC_SET_WAKEUP	_IOW(KSTREAM_IOC_MAGIC, 6, __u32)
+
+/*
+ * Wakeup coalescing with a bounded delay (struct kstream_wakeup, reader
+ * fds): as KSTREAM_IOC_SET_WAKEUP, and a reader held back by its
+ * threshold is woken at most @max_delay_us after the first record it was
+ * held back for, however few bytes wait by then (one timer per reader,
+ * started by that record's commit, not pushed out by later ones).  So a
+ * reader that sleeps in read(2), poll(2) or epoll sees every record at
+ * most @max_delay_us after its commit, plus scheduling.  0: no bound.
+ * EINVAL above KSTREAM_WAKEUP_DELAY_MAX_US, EBADF on a producer-only fd,
+ * EFAULT if the argument is not readable.
+ */
+struct kstream_wakeup {
+	__u32 bytes;		/* threshold, as KSTREAM_IOC_SET_WAKEUP */
+	__u32 max_delay_us;	/* bound on the delay it adds; 0 = none */
+};
+
+#define KSTREAM_WAKEUP_DELAY_MAX_US	60000000U	/* 60 s */
+#define KSTREAM_IOC_SET_WAKEUP_DELAY \
+	_IOW(KSTREAM_IOC_MAGIC, 9, struct kstream_wakeup)
 /* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

@@ -23,7 +23,6 @@ struct ks_consumer {
 	int fd;
 	unsigned int flags;
 	bool block_topic;
-	int wait_ms;		/* poll timeout: -1, or the coalescing delay */
 	/* copy mode: records read but not handed out yet */
 	uint8_t *buf;
 	size_t buf_size, buf_len, buf_off;
@@ -89,7 +88,6 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 	if (!c)
 		return -ENOMEM;
 	c->flags = flags;
-	c->wait_ms = -1;
 	c->fd = ks_topic_open(topic, O_RDONLY | (flags & KS_NONBLOCK ? O_NONBLOCK : 0));
 	if (c->fd < 0) {
 		err = c->fd;
@@ -160,17 +158,25 @@ int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq)
 int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
 			   int max_delay_ms)
 {
+	struct kstream_wakeup w = { .bytes = bytes };
+
 	if (bytes && max_delay_ms <= 0)
 		return -EINVAL;
-	if (ioctl(c->fd, KSTREAM_IOC_SET_WAKEUP, &bytes))
+	if (bytes) {
+		if ((uint64_t)max_delay_ms * 1000 > KSTREAM_WAKEUP_DELAY_MAX_US)
+			return -EINVAL;
+		w.max_delay_us = (uint32_t)max_delay_ms * 1000;
+	}
+	/* The kernel bounds the delay, for read() and poll() alike. */
+	if (ioctl(c->fd, KSTREAM_IOC_SET_WAKEUP_DELAY, &w))
 		return -errno;
-	c->wait_ms = bytes ? max_delay_ms : -1;
 	return 0;
 }
 
 /*
- * Wait for data: 1 when there is some, 0 when the coalescing delay
- * passed; -EPIPE if the topic is gone (the caller rechecks data).
+ * Wait for data (the kernel wakes us no later than the coalescing delay
+ * when something is pending): 1 when woken, -EPIPE if the topic is gone
+ * (the caller rechecks data).
  * POLLERR: the fd lost its right to subscribe; FIONREAD says so (-EACCES)
  * without touching the ring, whose pages are no longer served.
  */
@@ -179,9 +185,9 @@ static int ks_wait(struct ks_consumer *c)
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	int n;
 
-	n = poll(&pfd, 1, c->wait_ms);
-	if (n <= 0)
-		return n < 0 ? -errno : 0;
+	n = poll(&pfd, 1, -1);
+	if (n < 0)
+		return -errno;
 	if (pfd.revents & POLLERR)
 		return ioctl(c->fd, FIONREAD, &n) ? -errno : -EIO;
 	return pfd.revents & POLLHUP ? -EPIPE : 1;
@@ -213,20 +219,7 @@ static int ks_next_copy(struct ks_consumer *c, struct ks_msg *m)
 	ssize_t n;
 
 	if (c->buf_off >= c->buf_len) {
-		/*
-		 * Coalescing: a blocking read() would wait for the threshold
-		 * with no time limit.  poll() sleeps only when there is
-		 * nothing to read; its timeout lets what arrived meanwhile,
-		 * below the threshold, be read.
-		 */
-		if (c->wait_ms >= 0 && !(c->flags & KS_NONBLOCK)) {
-			int r;
-
-			while (!(r = ks_wait(c)))
-				;
-			if (r < 0 && r != -EPIPE)
-				return r;
-		}
+		/* A coalescing delay is bounded by the kernel, read() too. */
 		n = read(c->fd, c->buf, c->buf_size);
 		if (n == 0)
 			return -EPIPE;

@@ -90,10 +90,12 @@ int ks_release(struct ks_consumer *c);
  * Wakeup coalescing, for throughput-bound consumers of small messages: a
  * consumer that caught up sleeps until at least @bytes of records wait
  * (each message counts KSTREAM_REC_SIZE(len) bytes; the kernel clamps to
- * half the ring) or @max_delay_ms passed, instead of waking for every
- * message.  ks_next() then hands them out one by one without a system
- * call.  An idle consumer wakes every @max_delay_ms (> 0).  0 bytes: wake
- * for every message (the default).  0 or -errno.
+ * half the ring) or @max_delay_ms passed since the first message it was
+ * held back for, instead of waking for every message (the kernel keeps
+ * the bound: KSTREAM_IOC_SET_WAKEUP_DELAY).  ks_next() then hands them out
+ * one by one without a system call.  An idle consumer sleeps.  0 bytes:
+ * wake for every message (the default).  @max_delay_ms must be > 0 with a
+ * threshold, at most 60000.  0 or -errno (-EINVAL).
  */
 int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
 			   int max_delay_ms);
