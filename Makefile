@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug check-kcsan fuzz soak demo checkpatch install clean bpf bench
+	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench
 
 all: module userspace tests
 
@@ -201,6 +201,22 @@ tests: $(UNIT_BINS) $(KSFT_BINS) $(FUZZ_BINS) $(BPF_TEST_OBJS) $(BENCH_BINS)
 $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_nl.h uapi/linux/kstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -o $@ $<
+
+# The wakeup protocol under stress on each kernel of STRESS_KERNELS
+# (6.12, 6.12-rt, debug, kcsan; the debug ones are built once per machine):
+# wakeup_test with STRESS_ITERS iterations, then 1000 runs of
+# mm.wakeup_threshold_block_topic (tests/vm/stress-wakeup).
+STRESS_KERNELS ?= 6.12
+STRESS_ITERS ?= 5000
+STRESS_REPEAT ?= 1000
+stress-wakeup: userspace tests
+	@set -e; for k in $(STRESS_KERNELS); do \
+		kver=$$($(SRC)/scripts/kver $$k); \
+		$(MAKE) --no-print-directory module KVER=$$kver; \
+		echo "# stress-wakeup on $$kver"; \
+		$(SRC)/tests/vm/run --kernel $$kver --mem 2G --timeout 14400 -- \
+			$(SRC)/tests/vm/stress-wakeup $(STRESS_ITERS) $(STRESS_REPEAT); \
+	done
 
 # Soak: 1000 load/unload cycles, then 10 minutes of mixed work.
 SOAK_KERNEL ?= 6.12
