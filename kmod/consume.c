@@ -17,7 +17,13 @@
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
+#include "file.h"
+#include "netlink.h"
+#include "params.h"
+#include "publish.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 #include "trace.h"
 
 /*

@@ -20,7 +20,14 @@
 #include <linux/log2.h>
 #include <net/genetlink.h>
 
-#include "kstream.h"
+#include "acl.h"
+#include "bpf.h"
+#include "file.h"
+#include "netlink.h"
+#include "registry.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 
 /* Not const: 6.1 takes a non-const pointer in NLA_POLICY_FULL_RANGE. */
 static struct netlink_range_validation kstream_ring_range = {
@@ -475,6 +482,7 @@ static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 		err = kstream_no_such_topic(info);
 	if (!err) {
 		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
+		kstream_topic_filter_clear(t);
 		kstream_topic_unregister(t);
 	}
 	kstream_topics_unlock();

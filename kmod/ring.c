@@ -56,7 +56,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "kstream.h"
+#include "ring.h"
 
 int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		       u32 policy)

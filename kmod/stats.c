@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-topic statistics: counters, the delivery latency histogram, lag,
- * reset, and their sysfs view.
+ * Per-topic statistics, the reading half: sums, lag, reset, and their
+ * sysfs view (the recording half is inline in stats.h).
+ *
+ * May call: consume (a reader's lost count and sequence).  Locks: the
+ * topic lock, to read the commit-section counters and walk the readers.
  *
  * Cost on the hot paths:
  *   publish  - published/published_bytes are bumped inside the commit
@@ -21,13 +24,9 @@
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
-
-struct kstream_pcpu_stats {
-	u64 delivered;
-	u64 delivered_bytes;
-	u64 latency[KSTREAM_LAT_BUCKETS];
-};
+#include "consume.h"
+#include "stats.h"
+#include "topic.h"
 
 int kstream_stats_init(struct kstream_topic *t)
 {
@@ -39,74 +38,6 @@ int kstream_stats_init(struct kstream_topic *t)
 void kstream_stats_free(struct kstream_topic *t)
 {
 	free_percpu(t->pcpu);
-}
-
-static unsigned int kstream_lat_bucket(u64 ns)
-{
-	unsigned int b = ns > 1 ? ilog2(ns) : 0;
-
-	return min(b, KSTREAM_LAT_BUCKETS - 1);
-}
-
-/*
- * One message copied out by read(), in a local tally: the copy may still
- * turn out torn (consume.c), so nothing is counted before it is validated.
- * Latency is from the ingress timestamp to d->now_ns, both CLOCK_REALTIME;
- * a clock step backwards counts as 0.
- */
-void kstream_delivery_add(struct kstream_delivery *d, u64 ts_ns, u32 len)
-{
-	u64 lat = d->now_ns > ts_ns ? d->now_ns - ts_ns : 0;
-
-	d->msgs++;
-	d->bytes += len;
-	d->latency[kstream_lat_bucket(lat)]++;
-}
-
-/* A validated read(): count what it delivered. */
-void kstream_stats_delivered(struct kstream_topic *t, struct kstream_reader *rd,
-			     const struct kstream_delivery *d)
-{
-	unsigned int i;
-
-	rd->delivered += d->msgs;
-	this_cpu_add(t->pcpu->delivered, d->msgs);
-	this_cpu_add(t->pcpu->delivered_bytes, d->bytes);
-	for (i = 0; i < KSTREAM_LAT_BUCKETS; i++)
-		if (d->latency[i])
-			this_cpu_add(t->pcpu->latency[i], d->latency[i]);
-}
-
-/* A refused publish: count it by kind; returns @err. */
-int kstream_stats_error(struct kstream_topic *t, int err)
-{
-	enum kstream_err kind;
-
-	switch (err) {
-	case -EINVAL:
-		kind = KSTREAM_ERR_EMPTY;
-		break;
-	case -EMSGSIZE:
-		kind = KSTREAM_ERR_TOO_BIG;
-		break;
-	case -EAGAIN:
-		kind = KSTREAM_ERR_FULL;
-		break;
-	case -EINTR:
-	case -ERESTARTSYS:
-		kind = KSTREAM_ERR_INTR;
-		break;
-	case -EFAULT:
-		kind = KSTREAM_ERR_FAULT;
-		break;
-	case -ENODEV:
-		kind = KSTREAM_ERR_GONE;
-		break;
-	default:
-		return err;
-	}
-	atomic64_inc(&t->errors[kind]);
-	return err;
 }
 
 /* Lock held: how far behind the newest message is @rd? */
@@ -169,10 +100,6 @@ void kstream_topic_stats(struct kstream_topic *t,
 	spin_unlock(&t->lock);
 }
 
-/*
- * Visit the readers for the netlink reply: @fn gets a snapshot of each,
- * taken under the topic lock; it must not sleep.  Stops at an error.
- */
 int kstream_visit_readers(struct kstream_topic *t,
 			  const struct kstream_reader_visitor *v)
 {
