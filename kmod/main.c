@@ -16,6 +16,7 @@
 #include "acl.h"
 #include "bpf.h"
 #include "chardev.h"
+#include "events.h"
 #include "file.h"
 #include "netlink.h"
 #include "params.h"
@@ -32,9 +33,12 @@ static int __init kstream_init(void)
 	if (err)
 		return err;
 
-	err = kstream_chrdev_init(&kstream_fops);
+	err = kstream_events_init();
 	if (err)
 		return err;
+	err = kstream_chrdev_init(&kstream_fops);
+	if (err)
+		goto err_events;
 
 	/* Cannot fail: without eBPF support, filters are refused. */
 	kstream_bpf_init();
@@ -49,14 +53,21 @@ static int __init kstream_init(void)
 
 err_chrdev:
 	kstream_chrdev_exit();
+err_events:
+	kstream_events_exit();
 	return err;
 }
 
 static void __exit kstream_exit(void)
 {
-	/* No new requests, then no topics, then no devices. */
-	kstream_genl_exit();
+	/*
+	 * No new topics and none left (monitors get their deletion
+	 * events), then no requests, then no topic alive, then no devices.
+	 */
 	kstream_topic_delete_all();
+	kstream_genl_exit();
+	kstream_topic_wait_all();
+	kstream_events_exit();
 	kstream_chrdev_exit();
 }
 

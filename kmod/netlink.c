@@ -22,6 +22,7 @@
 
 #include "acl.h"
 #include "bpf.h"
+#include "events.h"
 #include "file.h"
 #include "netlink.h"
 #include "registry.h"
@@ -481,7 +482,6 @@ static int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 	if (!err && !t)
 		err = kstream_no_such_topic(info);
 	if (!err) {
-		kstream_notify(t, KSTREAM_EVENT_TOPIC_DEL, 0, 0);
 		kstream_topic_filter_clear(t);
 		kstream_topic_unregister(t);
 	}
@@ -548,6 +548,7 @@ static int kstream_parse_acl_entry(struct genl_info *info, bool del,
 struct kstream_applied {
 	bool acl_changed;	/* the ACL changed: enforce it */
 	bool revoked;		/* ... and took rights away */
+	bool filter_changed;	/* a filter was attached or detached */
 	bool sync;		/* a filter was replaced or detached */
 };
 
@@ -557,18 +558,24 @@ static int kstream_apply(struct kstream_topic *t,
 			 struct kstream_applied *done,
 			 struct netlink_ext_ack *extack)
 {
+	int err;
+
 	switch (c->op) {
 	case KSTREAM_CHANGE_ACL_ADD:
 	case KSTREAM_CHANGE_ACL_DEL:
 		return kstream_acl_change(t, c, &done->acl_changed,
 					  &done->revoked, extack);
 	case KSTREAM_CHANGE_FILTER_ATTACH:
-		return kstream_filter_attach(t, c->filter, &done->sync, extack);
+		err = kstream_filter_attach(t, c->filter, &done->sync, extack);
+		done->filter_changed = !err;
+		return err;
 	case KSTREAM_CHANGE_FILTER_DETACH:
-		return kstream_filter_detach(t, &done->sync, extack);
+		err = kstream_filter_detach(t, &done->sync, extack);
+		done->filter_changed = !err;
+		return err;
 	case KSTREAM_CHANGE_STATS_RESET:
 		kstream_stats_reset(t);
-		kstream_notify(t, KSTREAM_EVENT_STATS_RESET, 0, 0);
+		kstream_event(t, KSTREAM_EVENT_STATS_RESET);
 		return 0;
 	}
 	return -EINVAL;
@@ -577,7 +584,9 @@ static int kstream_apply(struct kstream_topic *t,
 /*
  * Every change of an existing topic (ACL, filter, counters) goes through
  * here: find the topic @name, ask topic_configure, apply @change, all
- * under the registry lock; then make the change bite and audit it (@a).
+ * under the registry lock; then make the change bite, tell the events
+ * group (KSTREAM_EVENT_TOPIC_CHANGED for the ACL and the filter) and
+ * audit it (@a).
  */
 static int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 			     const char *name,
@@ -587,6 +596,7 @@ static int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 	struct kstream_applied done = { };
 	struct kstream_subject subj;
 	struct kstream_topic *t;
+	bool changed;
 	int err;
 
 	kstream_subject_init(&subj, skb);
@@ -598,17 +608,20 @@ static int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 		err = kstream_no_such_topic(info);
 	if (!err)
 		err = kstream_apply(t, change, &done, info->extack);
-	if (done.acl_changed)
-		get_device(&t->dev);
+	changed = done.acl_changed || done.filter_changed;
+	if (changed)
+		kstream_topic_get(t);
 	kstream_topics_unlock();
-	if (done.acl_changed) {
-		/* Before the ack: open fds feel it once we have replied. */
+	/* Before the ack: open fds feel it once we have replied. */
+	if (done.acl_changed)
 		kstream_security_enforce(t, done.revoked);
-		kstream_topic_put(t);
-	}
 	/* Once we reply, no message is judged by the old filter. */
 	if (done.sync)
 		synchronize_rcu();
+	if (changed) {
+		kstream_event(t, KSTREAM_EVENT_TOPIC_CHANGED);
+		kstream_topic_put(t);
+	}
 	a->err = err;
 	kstream_audit(a, GFP_KERNEL);
 	return err;
@@ -924,60 +937,60 @@ static struct genl_family kstream_genl_family __ro_after_init = {
 };
 
 /*
- * Tell the "events" group about @t.  Process context; best effort: an
- * event nobody listens to costs one check, one that cannot be allocated is
- * lost (listeners see the topic's state in the next dump).
+ * The notifier of events.c: tell the "events" group.  Process context;
+ * best effort: an event nobody listens to costs one check, one that
+ * cannot be allocated is lost (listeners see the topic's state in the
+ * next dump).
  */
-void kstream_notify(struct kstream_topic *t, enum kstream_event event,
-		    u64 lost, pid_t pid)
+static int kstream_event_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
 {
+	const struct kstream_event_msg *ev = data;
 	struct sk_buff *skb;
 	void *hdr;
 
 	if (!genl_has_listeners(&kstream_genl_family, &init_net,
 				KSTREAM_MCGRP_EVENTS_ID))
-		return;
+		return NOTIFY_DONE;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
-		return;
+		return NOTIFY_DONE;
 	hdr = genlmsg_put(skb, 0, 0, &kstream_genl_family, 0, KSTREAM_CMD_EVENT);
 	if (!hdr ||
-	    nla_put_u32(skb, KSTREAM_A_EVENT, event) ||
-	    nla_put_string(skb, KSTREAM_A_TOPIC_NAME, t->name) ||
-	    nla_put_u32(skb, KSTREAM_A_TOPIC_ID, t->id) ||
-	    (event == KSTREAM_EVENT_READER_LAPPED &&
-	     (nla_put_u64_64bit(skb, KSTREAM_A_EVENT_LOST, lost, KSTREAM_A_PAD) ||
-	      nla_put_u32(skb, KSTREAM_A_EVENT_PID, pid)))) {
+	    nla_put_u32(skb, KSTREAM_A_EVENT, ev->event) ||
+	    nla_put_string(skb, KSTREAM_A_TOPIC_NAME, ev->topic) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_ID, ev->id) ||
+	    (ev->has_lost &&
+	     nla_put_u64_64bit(skb, KSTREAM_A_EVENT_LOST, ev->lost, KSTREAM_A_PAD)) ||
+	    (ev->has_pid && nla_put_u32(skb, KSTREAM_A_EVENT_PID, ev->pid))) {
 		nlmsg_free(skb);
-		return;
+		return NOTIFY_DONE;
 	}
 	genlmsg_end(skb, hdr);
 	genlmsg_multicast(&kstream_genl_family, skb, 0, KSTREAM_MCGRP_EVENTS_ID,
 			  GFP_KERNEL);
+	return NOTIFY_OK;
 }
 
-/*
- * A reader of @t lost @lost messages.  At most one event per topic per
- * second; its count covers the laps suppressed since the last one.
- */
-void kstream_notify_lapped(struct kstream_topic *t, u64 lost)
-{
-	lost += atomic64_xchg(&t->lap_pending, 0);
-	if (!__ratelimit(&t->lap_rs)) {
-		atomic64_add(lost, &t->lap_pending);
-		return;
-	}
-	kstream_notify(t, KSTREAM_EVENT_READER_LAPPED, lost,
-		       task_tgid_nr(current));
-}
+static struct notifier_block kstream_event_nb = {
+	.notifier_call = kstream_event_notify,
+};
 
 int __init kstream_genl_init(void)
 {
-	return genl_register_family(&kstream_genl_family);
+	int err = genl_register_family(&kstream_genl_family);
+
+	if (err)
+		return err;
+	err = kstream_events_register(&kstream_event_nb);
+	if (err)
+		genl_unregister_family(&kstream_genl_family);
+	return err;
 }
 
 void kstream_genl_exit(void)
 {
+	kstream_events_unregister(&kstream_event_nb);
 	genl_unregister_family(&kstream_genl_family);
 }
 

@@ -21,6 +21,7 @@
 static DEFINE_MUTEX(kstream_topics_mutex);
 static DEFINE_XARRAY_ALLOC(kstream_topics);
 static unsigned int kstream_nr_topics;		/* registered; mutex */
+static bool kstream_registry_closed;		/* module exit; mutex */
 
 void kstream_topics_lock(void)
 {
@@ -92,6 +93,10 @@ struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor)
 int kstream_registry_check(const char *name, struct netlink_ext_ack *extack)
 {
 	lockdep_assert_held(&kstream_topics_mutex);
+	if (kstream_registry_closed) {
+		NL_SET_ERR_MSG(extack, "kstream is being unloaded");
+		return -ENODEV;
+	}
 	if (kstream_topic_find(name)) {
 		NL_SET_ERR_MSG(extack, "a topic with this name exists");
 		return -EEXIST;
@@ -127,6 +132,12 @@ void kstream_registry_del(struct kstream_topic *t)
 	lockdep_assert_held(&kstream_topics_mutex);
 	xa_erase(&kstream_topics, t->id);
 	kstream_nr_topics--;
+}
+
+void kstream_registry_close(void)
+{
+	lockdep_assert_held(&kstream_topics_mutex);
+	kstream_registry_closed = true;
 }
 
 void kstream_registry_exit(void)

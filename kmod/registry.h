@@ -46,6 +46,8 @@ int kstream_registry_add(struct kstream_topic *t,
 			 struct netlink_ext_ack *extack);
 /* Registry locked: make @t unfindable (its id may be reused). */
 void kstream_registry_del(struct kstream_topic *t);
+/* Registry locked, module exit: refuse new topics from now on. */
+void kstream_registry_close(void);
 /* Module exit, nothing registered any more. */
 void kstream_registry_exit(void);
 

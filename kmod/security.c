@@ -10,7 +10,8 @@
  * dispatch takes no lock.  Adding a policy is one more struct
  * kstream_security_ops and one kstream_security_register().
  *
- * May call: the registered policies (through their ops only) and audit.
+ * May call: the registered policies (through their ops only), audit and
+ * events (every denial about a topic, rate-limited).
  * Locks: none of the module's; callers of the control-plane checks hold
  * the registry lock.  Making a decision bite on open files is file.c's
  * (kstream_security_enforce()).
@@ -24,6 +25,7 @@
 #include <linux/netlink.h>
 #include <net/sock.h>
 
+#include "events.h"
 #include "file.h"
 #include "security.h"
 #include "topic.h"
@@ -134,10 +136,13 @@ void kstream_security_topic_init(struct kstream_topic *t)
 	atomic64_set(&t->sec.denied, 0);
 }
 
+/* Every denial about an existing topic: counted, and an event. */
 static void kstream_count_denial(struct kstream_topic *t)
 {
-	if (t)
-		atomic64_inc(&t->sec.denied);
+	if (!t)
+		return;
+	atomic64_inc(&t->sec.denied);
+	kstream_event_denied(t);
 }
 
 /* ------------------------------------------------------------ audit */

@@ -10,7 +10,7 @@
  *
  * May call: registry, ring, stats, acl, security, chardev, mmap (freeing
  * the list of mapped inodes), consume (waking readers of a dying topic)
- * and netlink (the topic-created event).  Locks: the registry lock
+ * and events (created, deleted).  Locks: the registry lock
  * around registration and deletion, the topic lock to mark it dead.
  */
 
@@ -26,7 +26,7 @@
 #include "chardev.h"
 #include "consume.h"
 #include "mmap.h"
-#include "netlink.h"
+#include "events.h"
 #include "params.h"
 #include "registry.h"
 #include "security.h"
@@ -97,10 +97,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	atomic64_set(&t->lost, 0);
 	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
 		atomic64_set(&t->dropped[i], 0);
-	atomic64_set(&t->lap_pending, 0);
-	/* One lap event per topic per second (kstream_notify_lapped()). */
-	ratelimit_state_init(&t->lap_rs, HZ, 1);
-	ratelimit_set_flags(&t->lap_rs, RATELIMIT_MSG_ON_RELEASE);
+	kstream_events_topic_init(t);
 	kstream_security_topic_init(t);
 	init_rwsem(&t->map_sem);
 	INIT_LIST_HEAD(&t->map_inodes);
@@ -139,7 +136,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	/* The caller's reference; the registry keeps the initial one. */
 	kstream_topic_get(t);
 	kstream_topics_unlock();
-	kstream_notify(t, KSTREAM_EVENT_TOPIC_NEW, 0, 0);
+	kstream_event(t, KSTREAM_EVENT_TOPIC_NEW);
 	return t;
 
 err_put:
@@ -156,6 +153,7 @@ err_unlock:
 void kstream_topic_unregister(struct kstream_topic *t)
 {
 	WARN_ON_ONCE(!kstream_topics_held());
+	kstream_event_topic_del(t);
 	kstream_registry_del(t);
 
 	spin_lock(&t->lock);
@@ -169,19 +167,21 @@ void kstream_topic_unregister(struct kstream_topic *t)
 	kstream_topic_put(t);
 }
 
-/*
- * Module exit: delete every topic, then wait until all are freed.  No
- * filter is attached to any: a registered filter holds the module.
- */
+/* No filter is attached to any topic: a registered filter holds the module. */
 void kstream_topic_delete_all(void)
 {
 	struct kstream_topic *t;
 	unsigned long id = 0;
 
 	kstream_topics_lock();
+	kstream_registry_close();
 	while ((t = kstream_topic_next(&id)))
 		kstream_topic_unregister(t);
 	kstream_topics_unlock();
+}
+
+void kstream_topic_wait_all(void)
+{
 	wait_var_event(&kstream_topics_alive,
 		       !atomic_read(&kstream_topics_alive));
 	WARN_ON(atomic64_read(&kstream_ring_bytes));

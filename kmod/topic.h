@@ -45,6 +45,7 @@
 #include <linux/kstream.h>
 
 #include "compat.h"
+#include "events.h"
 #include "ring.h"
 
 /* Kinds of refused publishes, counted per topic (stats.h). */
@@ -116,8 +117,8 @@ struct kstream_topic {
 	atomic64_t lost;
 	atomic64_t errors[KSTREAM_ERR_NR];
 	struct kstream_pcpu_stats __percpu *pcpu;
-	struct ratelimit_state lap_rs;	/* lap events */
-	atomic64_t lap_pending;		/* lost in laps not yet announced */
+
+	struct kstream_topic_events events;	/* data-path events (events.h) */
 
 	u32 ring_charged;	/* bytes counted against max_ring_memory */
 };
@@ -148,10 +149,18 @@ struct netlink_ext_ack;
 struct kstream_topic *
 kstream_topic_create(const struct kstream_topic_config *cfg,
 		     struct netlink_ext_ack *extack);
-/* Registry locked: delete @t (no new opens; open fds see it dead). */
+/*
+ * Registry locked: delete @t (no new opens; open fds see it dead), with
+ * its KSTREAM_EVENT_TOPIC_DEL.
+ */
 void kstream_topic_unregister(struct kstream_topic *t);
-/* Module exit: delete every topic and wait until all are freed. */
+/*
+ * Module exit, while the netlink family is still there: refuse new
+ * topics and delete every topic (listeners get their deletion events).
+ */
 void kstream_topic_delete_all(void);
+/* Module exit, the family gone: wait until every topic is freed. */
+void kstream_topic_wait_all(void);
 
 static inline void kstream_topic_get(struct kstream_topic *t)
 {
