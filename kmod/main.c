@@ -21,6 +21,7 @@
 #include "netlink.h"
 #include "params.h"
 #include "security.h"
+#include "stats.h"
 #include "topic.h"
 
 static int __init kstream_init(void)
@@ -28,6 +29,7 @@ static int __init kstream_init(void)
 	int err;
 
 	kstream_params_init();
+	kstream_stats_setup();
 	/* The default policy; a second one would register here. */
 	err = kstream_security_register(&kstream_acl_policy);
 	if (err)

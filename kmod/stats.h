@@ -38,6 +38,27 @@ struct kstream_topic_stats {
 	u64 denied;
 };
 
+/*
+ * The counters and gauges of a topic, one table (stats.c) used by netlink
+ * (KSTREAM_A_TOPIC_STATS) and sysfs (stats/<name>); the names are also
+ * streamctl's JSON and Prometheus names.  The latency histogram (an
+ * array) is not in it.
+ */
+struct kstream_stat_desc {
+	const char *name;
+	u16 attr;		/* enum kstream_stat */
+	u16 offset;		/* of the u64 in struct kstream_topic_stats */
+};
+
+extern const struct kstream_stat_desc kstream_stat_table[];
+extern const unsigned int kstream_stat_table_len;
+
+static inline u64 kstream_stat_value(const struct kstream_topic_stats *st,
+				     const struct kstream_stat_desc *d)
+{
+	return *(const u64 *)((const char *)st + d->offset);
+}
+
 struct kstream_reader_stats {
 	pid_t pid;
 	bool mapped;
@@ -149,5 +170,7 @@ int kstream_visit_readers(struct kstream_topic *t,
 void kstream_stats_reset(struct kstream_topic *t);
 /* The sysfs attributes of a topic device (configuration, stats/). */
 extern const struct attribute_group *kstream_topic_groups[];
+/* Module init: the stats/ attributes, from the table. */
+void kstream_stats_setup(void);
 
 #endif /* _KSTREAM_STATS_H */

@@ -14,34 +14,6 @@
 int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 {
 	struct kstream_topic_stats st;
-	const struct {
-		int attr;
-		const u64 *value;
-	} stats[] = {
-		{ KSTREAM_STAT_PUBLISHED, &st.published },
-		{ KSTREAM_STAT_PUBLISHED_BYTES, &st.published_bytes },
-		{ KSTREAM_STAT_DROPPED, &st.dropped },
-		{ KSTREAM_STAT_LOST, &st.lost },
-		{ KSTREAM_STAT_READERS, &st.readers },
-		{ KSTREAM_STAT_WRITERS, &st.writers },
-		{ KSTREAM_STAT_HEAD_SEQ, &st.head_seq },
-		{ KSTREAM_STAT_TAIL_SEQ, &st.tail_seq },
-		{ KSTREAM_STAT_RING_USED, &st.ring_used },
-		{ KSTREAM_STAT_DROPPED_FILTER, &st.dropped_filter },
-		{ KSTREAM_STAT_DROPPED_SAMPLE, &st.dropped_sample },
-		{ KSTREAM_STAT_DROPPED_RATELIMIT, &st.dropped_ratelimit },
-		{ KSTREAM_STAT_DELIVERED, &st.delivered },
-		{ KSTREAM_STAT_DELIVERED_BYTES, &st.delivered_bytes },
-		{ KSTREAM_STAT_ERR_EMPTY, &st.errors[KSTREAM_ERR_EMPTY] },
-		{ KSTREAM_STAT_ERR_TOO_BIG, &st.errors[KSTREAM_ERR_TOO_BIG] },
-		{ KSTREAM_STAT_ERR_FULL, &st.errors[KSTREAM_ERR_FULL] },
-		{ KSTREAM_STAT_ERR_INTR, &st.errors[KSTREAM_ERR_INTR] },
-		{ KSTREAM_STAT_ERR_FAULT, &st.errors[KSTREAM_ERR_FAULT] },
-		{ KSTREAM_STAT_ERR_GONE, &st.errors[KSTREAM_ERR_GONE] },
-		{ KSTREAM_STAT_MAX_LAG, &st.max_lag },
-		{ KSTREAM_STAT_MAX_LAG_BYTES, &st.max_lag_bytes },
-		{ KSTREAM_STAT_DENIED, &st.denied },
-	};
 	struct nlattr *nest;
 	unsigned int i;
 
@@ -49,8 +21,10 @@ int kstream_fill_stats(struct sk_buff *skb, struct kstream_topic *t)
 	nest = nla_nest_start(skb, KSTREAM_A_TOPIC_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < ARRAY_SIZE(stats); i++) {
-		if (nla_put_u64_64bit(skb, stats[i].attr, *stats[i].value,
+	for (i = 0; i < kstream_stat_table_len; i++) {
+		const struct kstream_stat_desc *d = &kstream_stat_table[i];
+
+		if (nla_put_u64_64bit(skb, d->attr, kstream_stat_value(&st, d),
 				      KSTREAM_STAT_PAD))
 			goto cancel;
 	}
