@@ -25,6 +25,7 @@
 #include <linux/netlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "events.h"
 #include "file.h"
 #include "security.h"
@@ -225,13 +226,6 @@ void kstream_subject_init(struct kstream_subject *subj,
 	subj->skb = skb;
 }
 
-static void kstream_default_msg(struct netlink_ext_ack *extack,
-				const char *msg)
-{
-	if (extack && !extack->_msg)
-		extack->_msg = msg;
-}
-
 /*
  * Control-plane checks.  Operations on an existing topic run them under
  * the registry lock, so the decision and the operation are atomic; the
@@ -239,16 +233,19 @@ static void kstream_default_msg(struct netlink_ext_ack *extack,
  * and the error) with the operation's outcome once it has unlocked.
  */
 
-/* A refusal about @t (NULL: no such topic) is counted and says why. */
-static int kstream_decided(struct kstream_audit *a, struct kstream_topic *t,
-			   struct netlink_ext_ack *extack, const char *msg)
-{
-	if (a->err) {
-		kstream_default_msg(extack, msg);
-		kstream_count_denial(t);
-	}
-	return a->err;
-}
+/*
+ * A refusal about @t (NULL: no such topic) is counted and says why: the
+ * refusing policy's message, else @msg.
+ */
+#define kstream_decided(a, t, extack, msg) ({				\
+	struct kstream_audit *__a = (a);				\
+									\
+	if (__a->err) {							\
+		NL_SET_ERR_MSG_WEAK(extack, msg);			\
+		kstream_count_denial(t);				\
+	}								\
+	__a->err;							\
+})
 
 int kstream_security_topic_create(const struct kstream_subject *subj,
 				  struct kstream_topic_config *cfg,
