@@ -31,7 +31,10 @@ struct kstream_ring {
 	u64 mask;		/* size - 1 */
 };
 
-/* Process context, no lock held: up to 1 GiB of pages.  0 or -ENOMEM. */
+/*
+ * Process context, no lock held: up to 1 GiB of pages.  0, -ENOMEM, or
+ * -EINTR when a fatal signal arrives while allocating.
+ */
 int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		       u32 policy);
 void kstream_ring_free(struct kstream_ring *ring);

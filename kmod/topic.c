@@ -10,8 +10,9 @@
  *
  * May call: registry, ring, stats, acl, security, chardev, mmap (freeing
  * the list of mapped inodes), consume (waking readers of a dying topic)
- * and events (created, deleted).  Locks: the registry lock
- * around registration and deletion, the topic lock to mark it dead.
+ * and events (created, deleted).  Locks: the registry lock around
+ * registration and deletion (never across the ring allocation), the
+ * topic lock to mark it dead.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -65,6 +66,12 @@ static int kstream_charge_ring(struct kstream_topic *t, u32 size,
 	return 0;
 }
 
+/*
+ * The ring (up to 1 GiB) is allocated without the registry lock, so that
+ * one big topic does not stall every open, create and delete meanwhile;
+ * the name and the topic limit are checked before (a cheap refusal) and
+ * again when the topic is registered.
+ */
 struct kstream_topic *
 kstream_topic_create(const struct kstream_topic_config *cfg,
 		     struct netlink_ext_ack *extack)
@@ -75,14 +82,13 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 
 	kstream_topics_lock();
 	err = kstream_registry_check(cfg->name, extack);
+	kstream_topics_unlock();
 	if (err)
-		goto err_unlock;
+		return ERR_PTR(err);
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
-	if (!t) {
-		err = -ENOMEM;
-		goto err_unlock;
-	}
+	if (!t)
+		return ERR_PTR(-ENOMEM);
 	atomic_inc(&kstream_topics_alive);
 	strscpy(t->name, cfg->name, sizeof(t->name));
 	t->msg_max = cfg->msg_max;
@@ -117,13 +123,18 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 		goto err_put;
 	err = kstream_ring_alloc(&t->ring, cfg->ring_size, cfg->msg_max,
 				 cfg->policy);
-	if (err) {
+	if (err == -EINTR) {
+		NL_SET_ERR_MSG(extack, "fatal signal while allocating the ring");
+		goto err_put;
+	} else if (err) {
 		NL_SET_ERR_MSG(extack, "cannot allocate the ring");
 		goto err_put;
 	}
+
+	kstream_topics_lock();
 	err = kstream_registry_add(t, extack);
 	if (err)
-		goto err_put;
+		goto err_unlock;
 	t->dev.devt = kstream_topic_devt(t->id);
 	err = dev_set_name(&t->dev, "%s", t->name);
 	if (!err)
@@ -131,7 +142,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the topic device");
 		kstream_registry_del(t);
-		goto err_put;
+		goto err_unlock;
 	}
 	/* The caller's reference; the registry keeps the initial one. */
 	kstream_topic_get(t);
@@ -139,10 +150,10 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	kstream_event(t, KSTREAM_EVENT_TOPIC_NEW);
 	return t;
 
-err_put:
-	kstream_topic_put(t);
 err_unlock:
 	kstream_topics_unlock();
+err_put:
+	kstream_topic_put(t);
 	return ERR_PTR(err);
 }
 
