@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The generic netlink family "kstream" (netlink.c): the control plane.
+ * The generic netlink family "kstream" (netlink/): the control plane.
  * The top of the module: only main.c calls it.  It delivers events
  * through the notifier it registers with events.c.
  */
