@@ -45,8 +45,15 @@ mod_dir = $(B)/kmod/$(1)
 define kbuild
 	@test -n "$(1)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(2)
-	@find $(2) -maxdepth 1 -type l -delete
+	@find $(2) -maxdepth 2 -type l -delete
 	@for f in $(3)/*.[ch] $(3)/Kbuild; do ln -sfn $$f $(2)/; done
+	@# Subdirectories (kmod/netlink/): real directories of symlinks, so
+	@# that their objects stay in the object tree.
+	@for d in $(3)/*/; do \
+		[ -d "$$d" ] || continue; \
+		mkdir -p $(2)/$$(basename $$d); \
+		for f in $$d*.[ch]; do ln -sfn $$f $(2)/$$(basename $$d)/; done; \
+	done
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(1) $(B)/kernels) \
 		M=$(2) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
 endef
@@ -278,7 +285,7 @@ demo:
 # compat.h is the one place allowed to test LINUX_VERSION_CODE.
 CHECKPATCH = $(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict -f
 checkpatch: $(KSFT)/.stamp
-	$(CHECKPATCH) $(filter-out kmod/compat.h kmod/trace.h,$(wildcard kmod/*.[ch] tests/vm/warn/*.c)) \
+	$(CHECKPATCH) $(filter-out kmod/compat.h kmod/trace.h,$(wildcard kmod/*.[ch] kmod/*/*.[ch] tests/vm/warn/*.c)) \
 		uapi/linux/kstream.h
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h
 	@# TRACE_EVENT() has a layout of its own, as in the kernel's headers.

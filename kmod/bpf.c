@@ -25,13 +25,19 @@
  * sleep (sleepable programs are refused).  They see the message through
  * the kfuncs below and cannot write it: the payload kfunc returns
  * read-only memory the verifier bounds.
+ *
+ * May call: the registry (its lock, the topics).  Locks: the registry
+ * lock for everything but the verdict, which runs under RCU only.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netlink.h>
 
-#include "kstream.h"
+#include "bpf.h"
+#include "file.h"
+#include "registry.h"
+#include "topic.h"
 
 #define KSTREAM_BPF_UNSUPPORTED \
 	"eBPF ingress filters need Linux 6.9 or later (struct_ops from modules)"

@@ -17,7 +17,13 @@
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
+#include "events.h"
+#include "file.h"
+#include "params.h"
+#include "publish.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 #include "trace.h"
 
 /*
@@ -206,7 +212,7 @@ static void kstream_reader_advance(struct kstream_topic *t,
 		rd->lost += lost;
 		atomic64_add(lost, &t->lost);
 		trace_kstream_lap(t, rd->pid, lost);
-		kstream_notify_lapped(t, lost);
+		kstream_event_lapped(t, lost);
 	}
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */

@@ -12,10 +12,17 @@
  * open mode needs; afterwards every operation that reads the topic checks
  * the fd's consume decision, writes check publish (at the ingress verdict,
  * publish.c) and mmap checks mmap, each against the credentials the fd
- * was opened with.  poll() reports a lost right as EPOLLERR.
+ * was opened with.  poll() reports a lost right as EPOLLERR.  After a
+ * policy change, kstream_security_enforce() makes it bite on the open
+ * files of the topic.
+ *
+ * May call: registry (open finds its topic), consume, publish, mmap and
+ * security.  Locks: the fd's lock (flags, info), the topic lock (info,
+ * the readers walk of kstream_security_enforce()), map_sem through mmap.
  */
 
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -23,7 +30,14 @@
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
 
-#include "kstream.h"
+#include "compat.h"
+#include "consume.h"
+#include "file.h"
+#include "mmap.h"
+#include "publish.h"
+#include "registry.h"
+#include "security.h"
+#include "topic.h"
 
 static int kstream_open(struct inode *inode, struct file *file)
 {
@@ -273,3 +287,88 @@ const struct file_operations kstream_fops = {
 	.llseek = kstream_llseek,
 	.mmap = kstream_mmap_op,
 };
+
+/* ------------------------------------------- policy changes on open fds */
+
+/*
+ * Decide again, for every reader of @t, whether it may subscribe, and
+ * mark those that may not as revoked: kstream_min_reader_pos() skips
+ * them, so a reader that lost its right cannot stall a block topic.  The
+ * hooks run outside the topic lock, on references to the readers' files;
+ * a decision older than the one recorded is dropped.
+ */
+static void kstream_recheck_readers(struct kstream_topic *t)
+{
+	struct kstream_reader *rd;
+	struct file **files;
+	unsigned int i, n = 0, max;
+	unsigned long gen;
+	bool *allowed;
+
+	max = READ_ONCE(t->nr_readers);
+	if (!max)
+		return;
+	files = kmalloc_array(max, sizeof(*files), GFP_KERNEL);
+	allowed = kmalloc_array(max, sizeof(*allowed), GFP_KERNEL);
+	if (!files || !allowed)
+		goto out;
+
+	/*
+	 * A reader on the list has its file: closing it detaches the reader
+	 * under the lock first.  Its last reference may be gone though.
+	 */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node) {
+		struct file *file = container_of(rd, struct kstream_file,
+						 reader)->file;
+
+		if (n == max)
+			break;	/* new readers start allowed, at this gen */
+		if (kstream_get_file_unless_zero(file))
+			files[n++] = file;
+	}
+	spin_unlock(&t->lock);
+
+	gen = atomic_long_read_acquire(&t->sec.gen);
+	for (i = 0; i < n; i++)
+		allowed[i] = kstream_security_may(files[i]->private_data,
+						  KSTREAM_ACCESS_CONSUME);
+
+	spin_lock(&t->lock);
+	for (i = 0; i < n; i++) {
+		struct kstream_file *kf = files[i]->private_data;
+
+		rd = &kf->reader;
+		if (gen < rd->revoked_gen)
+			continue;
+		rd->revoked_gen = gen;
+		rd->revoked = !allowed[i];
+	}
+	spin_unlock(&t->lock);
+	for (i = 0; i < n; i++)
+		fput(files[i]);
+out:
+	kfree(allowed);
+	kfree(files);
+}
+
+void kstream_security_enforce(struct kstream_topic *t, bool revoked)
+{
+	struct kstream_reader *rd;
+
+	kstream_recheck_readers(t);
+	if (!revoked)
+		return;
+	/* Blocked readers and pollers re-check (see kstream_consume()). */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node)
+		wake_up_interruptible_poll(&rd->wq, EPOLLERR);
+	spin_unlock(&t->lock);
+	/*
+	 * Producers waiting for room re-check too (kstream_commit()), and
+	 * may find room that revoked readers no longer hold.
+	 */
+	wake_up_interruptible_poll(&t->wwq, EPOLLERR | EPOLLOUT);
+	/* Ring mappings refault through the file_mmap check. */
+	kstream_ring_unmap_all(t);
+}

@@ -21,7 +21,13 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
+#include "bpf.h"
+#include "consume.h"
+#include "file.h"
+#include "publish.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 #include "trace.h"
 
 /* Messages up to this size are staged on the stack. */

@@ -28,7 +28,7 @@
 
 #include <linux/tracepoint.h>
 
-#include "kstream.h"
+#include "topic.h"
 
 TRACE_EVENT(kstream_publish,
 	TP_PROTO(const struct kstream_topic *t, u64 seq, u32 len, u64 ts_ns),

@@ -199,7 +199,13 @@
  *   KSTREAM_A_EVENT, KSTREAM_A_TOPIC_NAME, KSTREAM_A_TOPIC_ID, and for
  *   READER_LAPPED KSTREAM_A_EVENT_LOST and KSTREAM_A_EVENT_PID.  Lap events
  *   are rate-limited to one per topic per second; the lost count of a sent
- *   event covers the laps suppressed since the previous one.
+ *   event covers the laps suppressed since the previous one.  TOPIC_CHANGED
+ *   follows an ACL_ADD or ACL_DEL that changed the ACL and every
+ *   FILTER_ATTACH and FILTER_DETACH.  DENIED follows a refused open, read,
+ *   write, mmap or admin request about an existing topic, with
+ *   KSTREAM_A_EVENT_PID (the refused process), at most one per topic per
+ *   second (KSTREAM_STAT_DENIED counts them all).  When the module is
+ *   unloaded, every topic still there gets its TOPIC_DEL.
  *
  * The same statistics are readable in sysfs, read-only, one file per
  * counter: /sys/class/stream/<name>/stats/<counter> (names as in
