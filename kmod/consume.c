@@ -309,8 +309,16 @@ fail:
 	return err;
 }
 
+/*
+ * read(): @nonblock (O_NONBLOCK or IOCB_NOWAIT) never waits for data;
+ * @nowait (IOCB_NOWAIT: io_uring, which polls and retries) does not wait
+ * for the fd lock either.  An O_NONBLOCK reader does: an EAGAIN because
+ * another thread of the fd held the lock (FIONREAD, KSTREAM_IOC_INFO, a
+ * second reader) would leave an edge-triggered epoll reader unarmed with
+ * records there, and no wakeup to come.
+ */
 ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
-			bool nonblock)
+			bool nonblock, bool nowait)
 {
 	struct kstream_reader *rd = &kf->reader;
 	struct kstream_topic *t = kf->topic;
@@ -328,7 +336,7 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 		 * see every message committed before it died.
 		 */
 		dead = smp_load_acquire(&t->dead);
-		if (nonblock) {
+		if (nowait) {
 			if (!mutex_trylock(&kf->lock))
 				return -EAGAIN;
 		} else if (mutex_lock_interruptible(&kf->lock)) {
@@ -341,8 +349,16 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 		if (dead)
 			return 0;	/* drained: end of file */
 		if (nonblock) {
-			/* Edge-triggered pollers wait after EAGAIN: arm. */
-			kstream_reader_arm(t, rd);
+			/*
+			 * Edge-triggered pollers wait after EAGAIN: arm, so
+			 * that the next commit wakes them.  A commit between
+			 * our read and the arm finds us unarmed: then the
+			 * arm finds the record, and we read again instead of
+			 * answering EAGAIN with a record there and no wakeup
+			 * to come.
+			 */
+			if (kstream_reader_arm(t, rd))
+				continue;
 			return -EAGAIN;
 		}
 		/* A revocation wakes us too (kstream_security_enforce()). */

@@ -67,7 +67,7 @@ struct kstream_reader {
 int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd);
 void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd);
 ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
-			bool nonblock);
+			bool nonblock, bool nowait);
 loff_t kstream_seek(struct kstream_file *kf, loff_t off, int whence);
 int kstream_next_len(struct kstream_file *kf, u32 *len);
 int kstream_set_wakeup(struct kstream_file *kf, u32 bytes, u32 delay_us);

@@ -118,7 +118,8 @@ static ssize_t kstream_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!(iocb->ki_filp->f_mode & FMODE_READ))
 		return -EBADF;
-	return kstream_consume(kf, to, kstream_nonblock(iocb));
+	return kstream_consume(kf, to, kstream_nonblock(iocb),
+			       iocb->ki_flags & IOCB_NOWAIT);
 }
 
 static ssize_t kstream_write_iter(struct kiocb *iocb, struct iov_iter *from)
