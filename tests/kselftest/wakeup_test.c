@@ -58,6 +58,14 @@ static const char *const kind_name[K_NKINDS] = {
 struct waiter {
 	_Atomic __u64 since_ns;	/* when the current wait began; 0: not waiting */
 	const char *what;
+	_Atomic pid_t tid;	/* the waiting thread */
+	/*
+	 * The watchdog's: since when the waiter has been seen asleep (not
+	 * runnable: a starved thread is no stall) while what it waits for
+	 * was there (a record pending; for the producer, every reader
+	 * caught up, so room).  0: not seen so.
+	 */
+	__u64 stuck_since_ns;
 };
 
 struct run;
@@ -116,6 +124,8 @@ static void fill(unsigned char *buf, __u64 i, size_t len)
 static void wait_begin(struct waiter *w, const char *what)
 {
 	w->what = what;
+	if (!atomic_load(&w->tid))
+		atomic_store(&w->tid, gettid());
 	atomic_store(&w->since_ns, kst_now_ns(CLOCK_MONOTONIC));
 }
 
@@ -254,6 +264,11 @@ static void *producer_thread(void *arg)
 	return NULL;
 }
 
+static int reader_fd(const struct rdr *r)
+{
+	return r->c ? ks_consumer_fd(r->c) : r->fd;
+}
+
 static void dump_file(const char *path)
 {
 	char buf[4096];
@@ -286,11 +301,11 @@ static void dump_state(struct run *run)
 		struct rdr *r = &run->r[i];
 		__u64 since = atomic_load(&r->w.since_ns);
 
-		fd = r->c ? ks_consumer_fd(r->c) : r->fd;
+		fd = reader_fd(r);
 		memset(&info, 0, sizeof(info));
 		ioctl(fd, KSTREAM_IOC_INFO, &info);
-		fprintf(stderr, "# reader %d %-18s got %llu next %llu lost %llu; fd next_seq %llu head_seq %llu tail_seq %llu%s%s %llu ms\n",
-			i, kind_name[r->kind], r->got, r->next, r->lost,
+		fprintf(stderr, "# reader %d tid %d %-18s got %llu next %llu lost %llu; fd next_seq %llu head_seq %llu tail_seq %llu%s%s %llu ms\n",
+			i, atomic_load(&r->w.tid), kind_name[r->kind], r->got, r->next, r->lost,
 			info.next_seq, info.head_seq, info.tail_seq,
 			since ? "; in " : "", since ? r->w.what : "",
 			since ? (kst_now_ns(CLOCK_MONOTONIC) - since) / 1000000 : 0);
@@ -306,41 +321,117 @@ static void dump_state(struct run *run)
 	}
 	if (dir)
 		closedir(dir);
+	/* The protocol's tracepoints, when someone enabled them: the tail. */
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	if (fd >= 0) {
+		static char win[2 * 32768 + 1];
+		size_t len = 0;
+		ssize_t n;
+		char *p;
+
+		while ((n = read(fd, win + len, 32768)) > 0) {
+			len += n;
+			if (len > 32768) {
+				memmove(win, win + len - 32768, 32768);
+				len = 32768;
+			}
+		}
+		close(fd);
+		win[len] = 0;
+		p = strchr(win, '\n');
+		if (len && p)
+			fprintf(stderr, "# last trace events:\n%s\n", p + 1);
+	}
+}
+
+/* Is thread @tid asleep (S or D), rather than running or runnable? */
+static bool asleep(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && (p[2] == 'S' || p[2] == 'D');
+}
+
+/* Does a record wait at @r's cursor (and head_seq, for the caller)? */
+static bool pending(const struct rdr *r, __u64 *head_seq)
+{
+	struct kstream_fd_info info;
+
+	if (ioctl(reader_fd(r), KSTREAM_IOC_INFO, &info))
+		return false;
+	*head_seq = info.head_seq;
+	return info.next_seq < info.head_seq;
+}
+
+/* One look at @w: is it stuck, and since when?  true once past @limit. */
+static bool stuck(struct waiter *w, bool cond, __u64 now, __u64 limit)
+{
+	__u64 since = atomic_load(&w->since_ns);
+
+	if (!since || !cond || !asleep(atomic_load(&w->tid))) {
+		w->stuck_since_ns = 0;
+		return false;
+	}
+	if (!w->stuck_since_ns)
+		w->stuck_since_ns = now;
+	return now - w->stuck_since_ns > limit && now - since > limit;
 }
 
 /*
- * The watchdog, until the producer and every reader are done: any wait
- * past its bound + SLACK_MS fails the run.
+ * The watchdog, until the producer and every reader are done.  A stall is
+ * a waiter asleep while what it waits for is there: a reader with a
+ * record pending, for longer than its bound (the wakeup delay) + SLACK_MS;
+ * the producer while every reader has caught up (so there is room), for
+ * longer than that + its RECHECK_MS.  Threads that are runnable but not
+ * running (a loaded host, TCG) do not count: that is the scheduler's.
  */
 static int watch(struct run *run, pthread_t prod)
 {
-	__u64 limit_ns = (run->bound_ms + SLACK_MS) * 1000000ull;
+	__u64 limit = (run->bound_ms + SLACK_MS) * 1000000ull;
 	bool prod_done = false, done[MAX_READERS] = { false };
 	int i, left;
 
 	for (;;) {
-		__u64 now = kst_now_ns(CLOCK_MONOTONIC), since;
+		__u64 now = kst_now_ns(CLOCK_MONOTONIC), head_seq = 0;
 		struct waiter *late = NULL;
+		bool all_caught_up = true;
 
 		if (!prod_done)
 			prod_done = pthread_tryjoin_np(prod, NULL) == 0;
 		left = !prod_done;
 		for (i = 0; i < run->nreaders; i++) {
+			struct rdr *r = &run->r[i];
+			bool p;
+
 			if (!done[i])
-				done[i] = pthread_tryjoin_np(run->r[i].thr, NULL) == 0;
+				done[i] = pthread_tryjoin_np(r->thr, NULL) == 0;
 			left += !done[i];
-			since = atomic_load(&run->r[i].w.since_ns);
-			if (!done[i] && since && now - since > limit_ns)
-				late = &run->r[i].w;
+			if (done[i])
+				continue;
+			p = pending(r, &head_seq);
+			all_caught_up &= !p;
+			if (stuck(&r->w, p, now, limit))
+				late = &r->w;
 		}
-		/* The producer may also wait for the re-check. */
-		since = atomic_load(&run->pw.since_ns);
-		if (!prod_done && since &&
-		    now - since > limit_ns + RECHECK_MS * 1000000ull)
+		if (!prod_done && stuck(&run->pw, all_caught_up, now,
+					limit + RECHECK_MS * 1000000ull))
 			late = &run->pw;
 		if (late) {
-			fprintf(stderr, "# STALL: a wait in %s passed its bound of %llu ms by more than %d ms\n",
-				late->what, run->bound_ms, SLACK_MS);
+			fprintf(stderr, "# STALL: asleep in %s for %llu ms with what it waits for there (bound %llu ms + %d ms)\n",
+				late->what, (now - late->stuck_since_ns) / 1000000,
+				run->bound_ms, SLACK_MS);
 			dump_state(run);
 			atomic_store(&run->stop, 1);
 			return -1;
