@@ -10,7 +10,19 @@
  *
  * Wakeups are self-paced: a reader that finds nothing to read (blocking
  * read, poll, or a non-blocking read failing with EAGAIN) arms itself under
- * the topic lock; the next commit wakes the armed readers only.
+ * the topic lock; the next commit wakes the armed readers only.  Every
+ * waiter, its condition, its wakers and the pairing that makes its
+ * check-then-sleep safe are in Documentation/design.rst, "The wakeup
+ * protocol"; the rules, in short:
+ *
+ *  - a reader checks for records and arms under t->lock, where commits
+ *    publish head and wake (so one sees the other); it is queued on its
+ *    wait queue before its last check (wait_event, poll_wait);
+ *  - EAGAIN is never answered without the reader armed (edge-triggered
+ *    pollers get no other wakeup);
+ *  - a threshold is judged under t->lock; its delay timer only wakes;
+ *  - a reader's advance release-stores its position and then, through
+ *    wq_has_sleeper()'s full barrier, looks for waiting producers.
  */
 
 #include <linux/poll.h>
