@@ -12,6 +12,7 @@
 #include <linux/uidgid.h>
 
 #include "consume.h"
+#include "dedup.h"
 
 struct kstream_topic;
 
@@ -67,6 +68,7 @@ struct kstream_file {
 	u32 flags;			/* KSTREAM_FD_*, under lock */
 	struct kstream_reader reader;	/* when opened for reading */
 	struct kstream_producer_cred producer;	/* set at open, then constant */
+	struct kstream_prod prod;	/* producer id (topic lock) */
 	struct kstream_stage stage;
 };
 
