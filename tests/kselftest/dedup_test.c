@@ -724,6 +724,71 @@ TEST_F(dd, query_ioctl_and_netlink)
 	}
 }
 
+/* Output of a shell command (stdout), at most @len - 1 bytes; its status. */
+static int run(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	/* Drain the rest: a writer must not die of SIGPIPE. */
+	while (fgetc(f) != EOF)
+		;
+	return pclose(f);
+}
+
+/* streamctl shows the table, and the counters, in text and JSON. */
+TEST_F(dd, streamctl_producers)
+{
+	static char out[1 << 16];
+	int w, i;
+
+	KST_MK("sc", 0, 0, KSTREAM_POLICY_OVERWRITE);
+	w = KST_OPEN("sc", O_WRONLY);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, set_prod(w, 0x100 * i, 10 * i));
+		ASSERT_EQ(8, wr_msg(w, 8, 0x100 * i, 10 * i));
+	}
+	ASSERT_EQ(0, set_prod(w, 0x100, 10));
+	ASSERT_EQ(8, wr_msg(w, 8, 0x100, 10));		/* duplicate */
+	ASSERT_EQ(0, set_prod(w, 0x300, 35));
+	ASSERT_EQ(8, wr_msg(w, 8, 0x300, 35));		/* gap */
+
+	ASSERT_EQ(0, run("streamctl topic show sc producers", out, sizeof(out)));
+	EXPECT_STREQ("sc: 3 producer ids\n"
+		     "    PRODUCER_ID         LAST_SEQ\n"
+		     "    0x0000000000000100  10\n"
+		     "    0x0000000000000200  20\n"
+		     "    0x0000000000000300  35\n", out);
+	ASSERT_EQ(0, run("streamctl -j topic show sc producers 0x200", out,
+			 sizeof(out)));
+	EXPECT_STREQ("{\"topic\":\"sc\",\"producers\":[{\"id\":512,"
+		     "\"id_hex\":\"0x0000000000000200\",\"known\":true,"
+		     "\"last_seq\":20}]}\n", out);
+	ASSERT_EQ(0, run("streamctl topic show sc producers 5", out, sizeof(out)));
+	EXPECT_STREQ("sc: producer 0x0000000000000005 unknown\n", out);
+	EXPECT_NE(0, run("streamctl topic show sc producers 0 2>/dev/null", out,
+			 sizeof(out)));
+	EXPECT_NE(0, run("streamctl topic show nope producers 2>/dev/null", out,
+			 sizeof(out)));
+	ASSERT_EQ(0, run("streamctl -j topic show sc", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"producers_max\":1024"));
+	EXPECT_NE(NULL, strstr(out, "\"dropped_duplicate\":1,\"producer_gaps\":1,"
+			       "\"producers_evicted\":0,\"producers\":3"));
+	ASSERT_EQ(0, run("streamctl stats sc", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "producers 3 duplicates 1 gaps 1 evicted 0"));
+	ASSERT_EQ(0, run("streamctl stats --prometheus", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "kstream_duplicate_messages_total{topic=\"sc\"} 1\n"));
+	EXPECT_NE(NULL, strstr(out, "kstream_producer_gaps_total{topic=\"sc\"} 1\n"));
+	EXPECT_NE(NULL, strstr(out, "kstream_producers{topic=\"sc\"} 3\n"));
+	ASSERT_EQ(0, run("streamctl topic add sc2 producers 7 && cat /sys/class/stream/sc2/producers_max",
+			 out, sizeof(out)));
+	EXPECT_STREQ("7\n", out);
+}
+
 /* ------------------------------------------------------------- origin */
 
 /*
