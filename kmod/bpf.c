@@ -62,7 +62,7 @@
  */
 struct kstream_ingress_ctx {
 	struct kstream_topic *topic;
-	const struct kstream_producer *producer;
+	const struct kstream_producer_cred *producer;
 	const void *data;
 	u32 len;
 	u64 ingress_ns;		/* CLOCK_REALTIME; 0 until a program asks */
@@ -101,7 +101,7 @@ kstream_topic_filter(struct kstream_topic *t)
 
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
-		   const struct kstream_producer *producer,
+		   const struct kstream_producer_cred *producer,
 		   const void *data, u32 len)
 {
 	struct kstream_ingress_ctx ctx = {
@@ -551,7 +551,7 @@ void kstream_topic_filter_clear(struct kstream_topic *t)
 
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
-		   const struct kstream_producer *producer,
+		   const struct kstream_producer_cred *producer,
 		   const void *data, u32 len)
 {
 	return KSTREAM_INGRESS_PASS;

@@ -17,7 +17,7 @@
 #include "topic.h"
 
 struct kstream_filter;
-struct kstream_producer;
+struct kstream_producer_cred;
 struct netlink_ext_ack;
 
 void kstream_bpf_init(void);
@@ -49,7 +49,7 @@ bool kstream_topic_filter_name(struct kstream_topic *t,
 void kstream_topic_filter_clear(struct kstream_topic *t);
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
-		   const struct kstream_producer *producer,
+		   const struct kstream_producer_cred *producer,
 		   const void *data, u32 len);
 
 /* The whole cost of ingress filtering for a topic without one. */

@@ -117,4 +117,22 @@ static inline int kstream_set_access_acl(struct dentry *dentry,
 } while (0)
 #endif
 
+/*
+ * The attributes of a dump request, parsed by the family's policy.  6.6
+ * moved them into a struct genl_info inside struct genl_dumpit_info.
+ */
+#include <net/genetlink.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static inline struct nlattr **kstream_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+#else
+static inline struct nlattr **kstream_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#endif
+
 #endif /* _KSTREAM_COMPAT_H */

@@ -172,7 +172,8 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
  * Copy the header of the record at @pos (tail <= pos < head) and validate
  * it.  -ESTALE: producers evicted the record (the reader was lapped).
  * -EIO: not a record; only a mapped reader page can point there.  Records
- * start on the 8-byte grid, have no flags, and a sequence number below
+ * start on the 8-byte grid, have only flags the kernel sets and a body
+ * that fits them (kstream_hdr_valid()), and a sequence number below
  * head_seq (assigned before the head covering them was published, and
  * our callers saw that head): a cursor inside a record, say on its seq or
  * ts_ns field, fails these checks.
@@ -186,7 +187,7 @@ static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 	smp_rmb();
 	if (READ_ONCE(t->ring.ctl->tail) > pos)
 		return -ESTALE;
-	if (!hdr->len || hdr->len > t->msg_max || hdr->flags ||
+	if (!kstream_hdr_valid(hdr, t->msg_max) ||
 	    (pos & (KSTREAM_REC_ALIGN - 1)) ||
 	    hdr->seq >= READ_ONCE(t->ring.ctl->head_seq)) {
 		/* The kernel's own cursors only point at records. */
@@ -234,6 +235,56 @@ static void kstream_reader_advance(struct kstream_topic *t,
 }
 
 /*
+ * What one message is to a reader with fd flags @flags (uapi: Idempotent
+ * producers): the payload, or with KSTREAM_FD_ORIGIN a struct
+ * kstream_msg_origin (zero for a message without one) and the payload;
+ * in records mode the record, stripped of its origin block unless
+ * KSTREAM_FD_ORIGIN, so that readers that predate origins read what they
+ * always read.  @hdr is the validated copy of the header of @rec.
+ */
+static size_t kstream_out_size(const struct kstream_msg_hdr *hdr, u32 flags)
+{
+	bool origin = flags & KSTREAM_FD_ORIGIN;
+	u32 plen = kstream_msg_payload_len(hdr);
+
+	if (flags & KSTREAM_FD_RECORDS)
+		return KSTREAM_REC_SIZE(origin ? hdr->len : plen);
+	return plen + (origin ? sizeof(struct kstream_msg_origin) : 0);
+}
+
+/* Copy it out: as many bytes as kstream_out_size() says, or fewer. */
+static size_t kstream_copy_out(const void *rec, const struct kstream_msg_hdr *hdr,
+			       u32 flags, struct iov_iter *to)
+{
+	static const struct kstream_msg_origin none;
+	u32 blocks = KSTREAM_MSG_BLOCKS(hdr->flags);
+	const void *payload = rec + KSTREAM_HDR_SIZE + blocks;
+	struct kstream_msg_hdr h;
+	size_t n = 0;
+
+	if (flags & KSTREAM_FD_RECORDS) {
+		if (!blocks || (flags & KSTREAM_FD_ORIGIN))
+			return copy_to_iter(rec, KSTREAM_REC_SIZE(hdr->len), to);
+		/* The record as it would be without the origin block. */
+		h = *hdr;
+		h.flags &= ~KSTREAM_MSG_ORIGIN;
+		h.len -= blocks;
+		n = copy_to_iter(&h, sizeof(h), to);
+		if (n == sizeof(h))
+			n += copy_to_iter(payload, KSTREAM_REC_SIZE(h.len) -
+					  KSTREAM_HDR_SIZE, to);
+		return n;
+	}
+	if (flags & KSTREAM_FD_ORIGIN) {
+		n = copy_to_iter(blocks ? rec + KSTREAM_HDR_SIZE : (const void *)&none,
+				 sizeof(none), to);
+		if (n != sizeof(none))
+			return n;
+	}
+	return n + copy_to_iter(payload, hdr->len - blocks, to);
+}
+
+/*
  * Copy the next message (or, in records mode, as many whole records as
  * fit) to @to.  -EAGAIN: nothing to read.  File lock held.
  */
@@ -268,15 +319,13 @@ retry:
 			goto lapped;
 		if (err)
 			goto fail;
-		size = records ? KSTREAM_REC_SIZE(hdr.len) : hdr.len;
+		size = kstream_out_size(&hdr, kf->flags);
 		if (size > iov_iter_count(to)) {
 			if (copied)
 				break;
 			return -EMSGSIZE;
 		}
 		src = kstream_ring_ptr(ring, pos);
-		if (!records)
-			src += KSTREAM_HDR_SIZE;
 		/*
 		 * A lapped reader copies bytes a producer may be overwriting
 		 * (overwrite topics): a data race by design, as in a seqlock
@@ -285,7 +334,7 @@ retry:
 		 * reuse the space (ring.c); otherwise the copy is discarded.
 		 * data_race(): KCSAN is right that it races, and it is benign.
 		 */
-		n = data_race(copy_to_iter(src, size, to));
+		n = data_race(kstream_copy_out(src, &hdr, kf->flags, to));
 		copied += n;
 		if (n != size) {
 			err = -EFAULT;
@@ -294,8 +343,9 @@ retry:
 		if (pos == start)
 			first_seq = hdr.seq;
 		last_seq = hdr.seq;
-		kstream_delivery_add(&d, hdr.ts_ns, hdr.len);
-		trace_kstream_deliver(t, hdr.seq, hdr.len, hdr.ts_ns, d.now_ns);
+		kstream_delivery_add(&d, hdr.ts_ns, kstream_msg_payload_len(&hdr));
+		trace_kstream_deliver(t, hdr.seq, kstream_msg_payload_len(&hdr),
+				      hdr.ts_ns, d.now_ns);
 		pos += KSTREAM_REC_SIZE(hdr.len);
 		if (!records)
 			break;
@@ -401,7 +451,8 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
 		err = pos < head ? kstream_peek(t, rd, pos, &hdr) : 0;
 	} while (err == -ESTALE);
 	mutex_unlock(&kf->lock);
-	*len = hdr.len;
+	/* The payload, whatever blocks precede it. */
+	*len = !err && hdr.len ? kstream_msg_payload_len(&hdr) : 0;
 	return err;
 }
 

@@ -16,8 +16,8 @@
  * policy change, kstream_security_enforce() makes it bite on the open
  * files of the topic.
  *
- * May call: registry (open finds its topic), consume, publish, mmap and
- * security.  Locks: the fd's lock (flags, info), the topic lock (info,
+ * May call: registry (open finds its topic), consume, publish, mmap,
+ * dedup (producer ids) and security.  Locks: the fd's lock (flags, info), the topic lock (info,
  * the readers walk of kstream_security_enforce()), map_sem through mmap.
  */
 
@@ -152,8 +152,11 @@ static __poll_t kstream_poll(struct file *file, poll_table *wait)
 	 */
 	if ((file->f_mode & FMODE_READ) && kstream_reader_arm(t, &kf->reader))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	/* An idempotent producer's records carry their origin too. */
 	if ((file->f_mode & FMODE_WRITE) && !dead &&
-	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max)))
+	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max +
+						 (READ_ONCE(kf->prod.id) ?
+						  sizeof(struct kstream_msg_origin) : 0))))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	/* A right the fd was opened with was revoked: its calls fail. */
 	if (((file->f_mode & FMODE_READ) &&
@@ -184,6 +187,45 @@ static long kstream_info(struct kstream_file *kf, void __user *arg)
 	info.tail_seq = t->ring.ctl->tail_seq;
 	spin_unlock(&t->lock);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/* KSTREAM_IOC_SET_PRODUCER: writers whose opener may publish. */
+static long kstream_ioc_set_producer(struct kstream_file *kf, void __user *arg)
+{
+	struct kstream_producer p;
+	int err;
+
+	if (!(kf->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
+	return kstream_dedup_set_producer(kf, &p);
+}
+
+/*
+ * KSTREAM_IOC_PRODUCER_SEQ: any fd whose opener still has the right it
+ * was opened with (subscribe for readers, publish for writers).
+ */
+static long kstream_ioc_producer_seq(struct kstream_file *kf, void __user *arg)
+{
+	struct kstream_producer_query q;
+	int err;
+
+	if (copy_from_user(&q, arg, sizeof(q)))
+		return -EFAULT;
+	if (!q.id || q.flags || q.pad)
+		return -EINVAL;
+	err = kstream_security_access(kf, kf->file->f_mode & FMODE_READ ?
+				      KSTREAM_ACCESS_CONSUME :
+				      KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
+	q.flags = kstream_dedup_query(kf->topic, q.id, &q.last_seq) ?
+		  KSTREAM_PRODUCER_KNOWN : 0;
+	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
 static long kstream_ioctl(struct file *file, unsigned int cmd,
@@ -250,6 +292,10 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 	}
 	case KSTREAM_IOC_CURSOR_FD:
 		return kstream_cursor_fd(file);
+	case KSTREAM_IOC_SET_PRODUCER:
+		return kstream_ioc_set_producer(kf, uarg);
+	case KSTREAM_IOC_PRODUCER_SEQ:
+		return kstream_ioc_producer_seq(kf, uarg);
 	default:
 		return -ENOTTY;
 	}

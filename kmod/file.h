@@ -12,6 +12,7 @@
 #include <linux/uidgid.h>
 
 #include "consume.h"
+#include "dedup.h"
 
 struct kstream_topic;
 
@@ -36,7 +37,7 @@ struct kstream_file_sec {
  * Who opened a file for writing, as the ingress verdict sees its
  * messages: the file's credentials (f_cred) and the opener's process.
  */
-struct kstream_producer {
+struct kstream_producer_cred {
 	kuid_t uid;		/* f_cred->euid */
 	kgid_t gid;		/* f_cred->egid */
 	pid_t tgid;		/* opener's thread group, initial pid namespace */
@@ -66,7 +67,8 @@ struct kstream_file {
 	struct mutex lock;
 	u32 flags;			/* KSTREAM_FD_*, under lock */
 	struct kstream_reader reader;	/* when opened for reading */
-	struct kstream_producer producer;	/* set at open, then constant */
+	struct kstream_producer_cred producer;	/* set at open, then constant */
+	struct kstream_prod prod;	/* producer id (topic lock) */
 	struct kstream_stage stage;
 };
 

@@ -8,6 +8,7 @@
 
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/kstream.h>
 
 #include "params.h"
 
@@ -24,6 +25,11 @@ unsigned int kstream_max_readers = 1024;
 module_param_named(max_readers, kstream_max_readers, uint, 0644);
 MODULE_PARM_DESC(max_readers,
 		 "Maximum reader fds per topic (default 1024)");
+
+unsigned int kstream_max_producers = KSTREAM_PRODUCERS_MAX_DEFAULT;
+module_param_named(max_producers, kstream_max_producers, uint, 0644);
+MODULE_PARM_DESC(max_producers,
+		 "Producer ids a topic's deduplication table holds, for topics created without their own setting (default 1024, at most 65536)");
 
 int kstream_creator_gid = -1;
 module_param_named(creator_gid, kstream_creator_gid, int, 0644);

@@ -9,6 +9,7 @@
 extern unsigned int kstream_max_topics;
 extern unsigned long kstream_max_ring_memory;
 extern unsigned int kstream_max_readers;
+extern unsigned int kstream_max_producers;
 extern int kstream_creator_gid;
 
 void kstream_params_init(void);

@@ -46,4 +46,19 @@ static inline void *kstream_ring_ptr(const struct kstream_ring *ring, u64 pos)
 
 #define KSTREAM_HDR_SIZE sizeof(struct kstream_msg_hdr)
 
+/*
+ * Could @hdr head a record of a topic whose payloads are at most @msg_max
+ * bytes: only flags the kernel sets, and 1 to msg_max bytes of payload
+ * after the blocks the flags announce?  (For headers read from the ring,
+ * where a mapped reader's cursor may point anywhere.)
+ */
+static inline bool kstream_hdr_valid(const struct kstream_msg_hdr *hdr,
+				     u32 msg_max)
+{
+	u32 blocks = KSTREAM_MSG_BLOCKS(hdr->flags);
+
+	return !(hdr->flags & ~KSTREAM_MSG_FLAGS_ALL) && hdr->len > blocks &&
+	       hdr->len - blocks <= msg_max;
+}
+
 #endif /* _KSTREAM_RING_H */

@@ -3,12 +3,14 @@
  * Per-topic statistics, the reading half: sums, lag, reset, and their
  * sysfs view (the recording half is inline in stats.h).
  *
- * May call: consume (a reader's lost count and sequence).  Locks: the
- * topic lock, to read the commit-section counters and walk the readers.
+ * May call: consume (a reader's lost count and sequence), dedup (ids
+ * held).  Locks: the topic lock, to read the commit-section counters and
+ * walk the readers.
  *
  * Cost on the hot paths:
- *   publish  - published/published_bytes are bumped inside the commit
- *              section, under the topic lock the commit holds anyway;
+ *   publish  - published/published_bytes, and an idempotent producer's
+ *              duplicates, gaps and evictions, are bumped inside the
+ *              commit section, under the topic lock it holds anyway;
  *   read     - deliveries and the latency histogram are per-CPU counters
  *              (this_cpu_add: no shared cache line, no lock, preemption
  *              safe on PREEMPT_RT), plus the reader's own counters under
@@ -25,6 +27,7 @@
 #include <linux/timekeeping.h>
 
 #include "consume.h"
+#include "dedup.h"
 #include "stats.h"
 #include "topic.h"
 
@@ -84,6 +87,10 @@ void kstream_topic_stats(struct kstream_topic *t,
 	spin_lock(&t->lock);
 	st->published = t->published;
 	st->published_bytes = t->published_bytes;
+	st->dropped_duplicate = t->dropped_duplicate;
+	st->producer_gaps = t->producer_gaps;
+	st->producers_evicted = t->producers_evicted;
+	st->producers = kstream_dedup_count(t);
 	st->readers = t->nr_readers;
 	st->head_seq = ctl->head_seq;
 	st->tail_seq = ctl->tail_seq;
@@ -139,6 +146,9 @@ void kstream_stats_reset(struct kstream_topic *t)
 	spin_lock(&t->lock);
 	t->published = 0;
 	t->published_bytes = 0;
+	t->dropped_duplicate = 0;
+	t->producer_gaps = 0;
+	t->producers_evicted = 0;
 	/* What mapped readers reported so far is not counted from now on. */
 	list_for_each_entry(rd, &t->readers, node)
 		if (rd->page)
@@ -165,6 +175,13 @@ const struct kstream_stat_desc kstream_stat_table[] = {
 	{ "dropped_ratelimit", KSTREAM_STAT_DROPPED_RATELIMIT,
 	  KSTREAM_OFF(dropped_ratelimit) },
 	{ "denied", KSTREAM_STAT_DENIED, KSTREAM_OFF(denied) },
+	{ "dropped_duplicate", KSTREAM_STAT_DROPPED_DUPLICATE,
+	  KSTREAM_OFF(dropped_duplicate) },
+	{ "producer_gaps", KSTREAM_STAT_PRODUCER_GAPS,
+	  KSTREAM_OFF(producer_gaps) },
+	{ "producers_evicted", KSTREAM_STAT_PRODUCERS_EVICTED,
+	  KSTREAM_OFF(producers_evicted) },
+	{ "producers", KSTREAM_STAT_PRODUCERS, KSTREAM_OFF(producers) },
 	{ "lost", KSTREAM_STAT_LOST, KSTREAM_OFF(lost) },
 	{ "readers", KSTREAM_STAT_READERS, KSTREAM_OFF(readers) },
 	{ "writers", KSTREAM_STAT_WRITERS, KSTREAM_OFF(writers) },
@@ -271,10 +288,18 @@ static ssize_t policy_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(policy);
 
+static ssize_t producers_max_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_topic(dev)->producers_max);
+}
+static DEVICE_ATTR_RO(producers_max);
+
 static struct attribute *kstream_topic_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_msg_max.attr,
 	&dev_attr_policy.attr,
+	&dev_attr_producers_max.attr,
 	NULL
 };
 

@@ -36,6 +36,7 @@ struct kstream_topic_stats {
 	u64 max_lag, max_lag_bytes;
 	u64 latency[KSTREAM_LAT_BUCKETS];
 	u64 denied;
+	u64 dropped_duplicate, producer_gaps, producers_evicted, producers;
 };
 
 /*

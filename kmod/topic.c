@@ -9,8 +9,8 @@
  * deletes every topic and waits until all are freed.
  *
  * May call: registry, ring, stats, acl, security, chardev, mmap (freeing
- * the list of mapped inodes), consume (waking readers of a dying topic)
- * and events (created, deleted).  Locks: the registry lock around
+ * the list of mapped inodes), consume (waking readers of a dying topic),
+ * dedup (the producer table) and events (created, deleted).  Locks: the registry lock around
  * registration and deletion (never across the ring allocation), the
  * topic lock to mark it dead.
  */
@@ -26,6 +26,7 @@
 #include "acl.h"
 #include "chardev.h"
 #include "consume.h"
+#include "dedup.h"
 #include "mmap.h"
 #include "events.h"
 #include "params.h"
@@ -43,6 +44,7 @@ static void kstream_topic_release(struct device *dev)
 	struct kstream_topic *t = to_topic(dev);
 
 	kstream_stats_free(t);
+	kstream_dedup_topic_free(t);
 	kstream_ring_maps_free(t);
 	kstream_acl_free(t);
 	kstream_ring_free(&t->ring);
@@ -105,6 +107,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 		atomic64_set(&t->dropped[i], 0);
 	kstream_events_topic_init(t);
 	kstream_security_topic_init(t);
+	kstream_dedup_topic_init(t, cfg->producers_max);
 	init_rwsem(&t->map_sem);
 	INIT_LIST_HEAD(&t->map_inodes);
 	kstream_topic_device_init(t);

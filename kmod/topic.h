@@ -11,7 +11,8 @@
  *   kstream_topic.lock (spinlock_t)
  *     Producers' commit section (room, eviction, sequence, timestamp, copy
  *     of at most msg_max bytes from kernel memory, publication of head),
- *     the readers list and the dead flag.  Never taken from interrupt
+ *     the readers list, the dead flag, the producer table and every fd's
+ *     producer identity (dedup.h).  Never taken from interrupt
  *     context, never held across anything that sleeps on !PREEMPT_RT.  On
  *     PREEMPT_RT it is a sleeping lock: nothing in kstream runs with
  *     preemption or interrupts disabled, and there are no raw spinlocks.
@@ -104,6 +105,10 @@ struct kstream_topic {
 
 	wait_queue_head_t wwq;	/* block-policy producers waiting for room */
 
+	/* Idempotent producers (dedup.h): set once under lock, then fixed. */
+	struct kstream_dedup *dedup;	/* lock; NULL until a producer id */
+	u32 producers_max;		/* ids the table holds */
+
 #ifdef KSTREAM_HAVE_BPF_INGRESS
 	/* Ingress filter (bpf.c); set under the registry lock. */
 	struct kstream_filter __rcu *filter;
@@ -112,6 +117,9 @@ struct kstream_topic {
 	/* Statistics (stats.h). */
 	u64 published;		/* lock */
 	u64 published_bytes;	/* lock */
+	u64 dropped_duplicate;	/* lock */
+	u64 producer_gaps;	/* lock */
+	u64 producers_evicted;	/* lock */
 	/* Dropped by the ingress verdict, by enum kstream_ingress_verdict. */
 	atomic64_t dropped[KSTREAM_INGRESS_MAX + 1];
 	atomic64_t lost;
@@ -138,6 +146,7 @@ struct kstream_topic_config {
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t admin_uid;	/* an initial ACL admin entry, or INVALID_UID */
+	u32 producers_max;	/* producer table size (dedup.h) */
 };
 
 struct netlink_ext_ack;

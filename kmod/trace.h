@@ -4,6 +4,7 @@
  *
  *   kstream:kstream_publish  a message was committed (seq, len, ts)
  *   kstream:kstream_drop     the ingress verdict dropped a message
+ *   kstream:kstream_duplicate  an idempotent producer's repeat was discarded
  *   kstream:kstream_deliver  read() copied a message out (with latency)
  *   kstream:kstream_lap      a reader lost messages to overwrite
  *
@@ -64,6 +65,25 @@ TRACE_EVENT(kstream_drop,
 	),
 	TP_printk("topic=%s len=%u reason=%u", __entry->topic, __entry->len,
 		  __entry->reason)
+);
+
+TRACE_EVENT(kstream_duplicate,
+	TP_PROTO(const struct kstream_topic *t, u64 id, u64 seq, u32 len),
+	TP_ARGS(t, id, seq, len),
+	TP_STRUCT__entry(
+		__array(char, topic, KSTREAM_NAME_MAX)
+		__field(u64, id)
+		__field(u64, seq)
+		__field(u32, len)
+	),
+	TP_fast_assign(
+		strscpy(__entry->topic, t->name, KSTREAM_NAME_MAX);
+		__entry->id = id;
+		__entry->seq = seq;
+		__entry->len = len;
+	),
+	TP_printk("topic=%s producer=%llx seq=%llu len=%u", __entry->topic,
+		  __entry->id, __entry->seq, __entry->len)
 );
 
 TRACE_EVENT(kstream_deliver,

@@ -2,8 +2,8 @@
 /*
  * The generic netlink family "kstream": the family, its policies, its
  * operations and multicast group, and what every command shares (names,
- * errors, dumps).  The commands are in topic.c, acl.c, filter.c and
- * stats.c of this directory, events in events.c.
+ * errors, dumps).  The commands are in topic.c, acl.c, filter.c,
+ * stats.c and producer.c of this directory, events in events.c.
  *
  * Attribute validation is strict and done by the policy where it can be
  * (types, exact lengths, ranges); what the policy cannot express (names,
@@ -46,6 +46,11 @@ const struct nla_policy kstream_acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
 	[KSTREAM_ACL_A_RIGHTS] = NLA_POLICY_MASK(NLA_U32, KSTREAM_ACL_RIGHTS_ALL),
 };
 
+static struct netlink_range_validation kstream_producers_range = {
+	.min = 1,
+	.max = KSTREAM_PRODUCERS_MAX_LIMIT,
+};
+
 static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_NAME] = { .type = NLA_NUL_STRING,
 				   .len = KSTREAM_NAME_MAX - 1 },
@@ -70,6 +75,11 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_EVENT_PID] = { .type = NLA_REJECT },
 	[KSTREAM_A_TOPIC_ACL] = { .type = NLA_REJECT },
 	[KSTREAM_A_ACL_ENTRY] = NLA_POLICY_NESTED(kstream_acl_entry_policy),
+	[KSTREAM_A_TOPIC_PRODUCERS_MAX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_producers_range),
+	[KSTREAM_A_PRODUCER_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[KSTREAM_A_PRODUCER_LAST_SEQ] = { .type = NLA_REJECT },
+	[KSTREAM_A_PRODUCER_FLAGS] = { .type = NLA_REJECT },
 };
 
 static const struct genl_multicast_group kstream_mcgrps[] = {
@@ -193,6 +203,11 @@ static const struct genl_ops kstream_genl_ops[] = {
 	{
 		.cmd = KSTREAM_CMD_ACL_DEL,
 		.doit = kstream_cmd_acl,
+	},
+	{
+		.cmd = KSTREAM_CMD_PRODUCER_GET,
+		.doit = kstream_cmd_producer_get,
+		.dumpit = kstream_dump_producers,
 	},
 };
 

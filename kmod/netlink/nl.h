@@ -59,6 +59,8 @@ int kstream_cmd_filter_attach(struct sk_buff *skb, struct genl_info *info);
 int kstream_cmd_filter_detach(struct sk_buff *skb, struct genl_info *info);
 int kstream_cmd_filter_get(struct sk_buff *skb, struct genl_info *info);
 int kstream_dump_filters(struct sk_buff *skb, struct netlink_callback *cb);
+int kstream_cmd_producer_get(struct sk_buff *skb, struct genl_info *info);
+int kstream_dump_producers(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* events.c: the notifier that multicasts events. */
 int kstream_nl_events_init(void);

@@ -12,6 +12,7 @@
 #include "../bpf.h"
 #include "../events.h"
 #include "../file.h"
+#include "../params.h"
 #include "../registry.h"
 #include "../security.h"
 #include "../stats.h"
@@ -38,6 +39,7 @@ int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, t->mode) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID, from_kuid_munged(ns, t->uid)) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_PRODUCERS_MAX, t->producers_max) ||
 	    kstream_fill_stats(skb, t) || kstream_fill_acl(skb, t, ns) ||
 	    (kstream_topic_filter_name(t, filter) &&
 	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter)) ||
@@ -148,6 +150,12 @@ static int kstream_parse_config(struct genl_info *info,
 		}
 	}
 	cfg->admin_uid = INVALID_UID;
+
+	/* Clamped to the limit (dedup.c): root may set anything. */
+	cfg->producers_max = READ_ONCE(kstream_max_producers);
+	if (a[KSTREAM_A_TOPIC_PRODUCERS_MAX])
+		cfg->producers_max =
+			nla_get_u32(a[KSTREAM_A_TOPIC_PRODUCERS_MAX]);
 	return 0;
 }
 

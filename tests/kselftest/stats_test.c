@@ -1372,8 +1372,11 @@ TEST_F(st, sysfs_agrees_with_netlink)
 					    (unsigned long long)v,
 					    (unsigned long long)f.s[i]);
 	}
-	/* 19 of observability, 3 drop reasons, the denial counter */
-	EXPECT_EQ(23, names);
+	/*
+	 * 19 of observability, 3 drop reasons, the denial counter, 4 of
+	 * idempotent producers
+	 */
+	EXPECT_EQ(27, names);
 	EXPECT_LT(0, f.s[KSTREAM_STAT_LOST]);
 	EXPECT_EQ(1, f.s[KSTREAM_STAT_ERR_TOO_BIG]);
 

@@ -79,7 +79,7 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 {
 	struct kstream_fd_info info;
 	struct ks_consumer *c;
-	__u32 fdflags = KSTREAM_FD_RECORDS;
+	__u32 fdflags = KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN;
 	int err;
 
 	if (flags & ~(KS_NONBLOCK | KS_ZEROCOPY))
@@ -104,11 +104,17 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 		if (err)
 			goto fail;
 	} else {
+		/* Records with their origin (a kernel before origins: without). */
 		if (ioctl(c->fd, KSTREAM_IOC_SET_FLAGS, &fdflags)) {
-			err = -errno;
-			goto fail;
+			fdflags = KSTREAM_FD_RECORDS;
+			if (errno != EINVAL ||
+			    ioctl(c->fd, KSTREAM_IOC_SET_FLAGS, &fdflags)) {
+				err = -errno;
+				goto fail;
+			}
 		}
-		c->buf_size = KSTREAM_REC_SIZE(info.msg_max);
+		c->buf_size = KSTREAM_REC_SIZE(info.msg_max +
+					       sizeof(struct kstream_msg_origin));
 		if (c->buf_size < KS_COPY_BUF_MIN)
 			c->buf_size = KS_COPY_BUF_MIN;
 		c->buf = malloc(c->buf_size);
@@ -233,10 +239,18 @@ static int ks_next_copy(struct ks_consumer *c, struct ks_msg *m)
 	if (h->seq > c->expect)
 		c->lost += h->seq - c->expect;
 	c->expect = h->seq + 1;
-	m->data = h + 1;
-	m->len = h->len;
+	m->data = kstream_msg_payload(h);
+	m->len = kstream_msg_payload_len(h);
 	m->seq = h->seq;
 	m->ts_ns = h->ts_ns;
+	m->producer_id = 0;
+	m->producer_seq = 0;
+	if (h->flags & KSTREAM_MSG_ORIGIN) {
+		const struct kstream_msg_origin *o = (const void *)(h + 1);
+
+		m->producer_id = o->producer_id;
+		m->producer_seq = o->producer_seq;
+	}
 	return 1;
 }
 

@@ -44,6 +44,27 @@ int ks_publish_batch(struct ks_producer *p, const struct iovec *msgs,
 int ks_producer_fd(const struct ks_producer *p);
 void ks_producer_close(struct ks_producer *p);
 
+/*
+ * Idempotent producers (uapi/linux/kstream.h explains them).  Give the
+ * producer an id (not 0; the same across restarts of the same logical
+ * producer) and the producer sequence of its next message: every message
+ * published from then on carries (id, seq), seq + 1 for the next, and the
+ * topic discards a message whose seq is not above the last it accepted
+ * from id (the publish still succeeds).  A failed publish does not move
+ * the sequence on: retrying it retries the same sequence.  id 0 clears it.
+ * 0 or -errno (-EBADF, -EACCES, -ENOMEM, -ENOTTY on a kernel without
+ * idempotent producers).
+ */
+int ks_producer_set_id(struct ks_producer *p, uint64_t id, uint64_t next_seq);
+/*
+ * The last producer sequence the topic accepted from id (not 0; any id,
+ * not only this producer's): 1 and *seq if the topic knows id, 0 if it
+ * does not (never seen, or evicted from its table: then its next message
+ * is accepted whatever its sequence), or -errno.  Where a restarted
+ * producer resumes: ks_producer_set_id(p, id, *seq + 1).
+ */
+int ks_producer_last_seq(struct ks_producer *p, uint64_t id, uint64_t *seq);
+
 /* ---- consumers ---- */
 
 struct ks_consumer;
@@ -54,6 +75,12 @@ struct ks_msg {
 	uint32_t len;		/* payload bytes */
 	uint64_t seq;		/* sequence number */
 	uint64_t ts_ns;		/* ingress time, CLOCK_REALTIME ns */
+	/*
+	 * Origin: the producer id and producer sequence of a message an
+	 * idempotent producer published; both 0 for other messages.
+	 */
+	uint64_t producer_id;
+	uint64_t producer_seq;
 };
 
 enum ks_whence {
