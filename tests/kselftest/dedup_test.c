@@ -741,7 +741,8 @@ static int run(const char *cmd, char *out, size_t len)
 }
 
 /* streamctl shows the table, and the counters, in text and JSON. */
-TEST_F(dd, streamctl_producers)
+/* Eight streamctl runs: about 30 s on the KASAN kernel under TCG. */
+TEST_F_TIMEOUT(dd, streamctl_producers, 180)
 {
 	static char out[1 << 16];
 	int w, i;
