@@ -12,6 +12,8 @@
 BRIDGE_MAIN := userspace/bridge/main.c
 BRIDGE_SRCS := $(filter-out $(BRIDGE_MAIN),$(wildcard userspace/bridge/*.c))
 BRIDGE_HDRS := $(wildcard userspace/bridge/*.h)
+# The JSON writer streamctl uses too (unit tests also get prom_check()).
+BRIDGE_COMMON := userspace/common/json.c
 # The codec alone: what the fuzzer and the frame tests need.
 BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c
 BRIDGE_CODEC_LIBS := $(shell pkg-config --libs liblz4 libzstd 2>/dev/null || echo -llz4 -lzstd)
@@ -27,14 +29,14 @@ $(B)/bin/streambridge: $(BRIDGE_MAIN) $(BRIDGE_SRCS) $(BRIDGE_HDRS) $(B)/lib/lib
 		userspace/lib/libkstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) -o $@ $(BRIDGE_MAIN) $(BRIDGE_SRCS) \
-		$(B)/lib/libkstream.a $(BRIDGE_LIBS)
+		$(BRIDGE_COMMON) $(B)/lib/libkstream.a $(BRIDGE_LIBS)
 
 # More specific than the generic $(B)/tests/unit/% rule: links the bridge.
 $(B)/tests/unit/test_bridge_%: tests/unit/test_bridge_%.c $(BRIDGE_SRCS) $(BRIDGE_HDRS) \
-		$(LIB_SRCS) $(LIB_HDRS)
+		$(LIB_SRCS) $(LIB_HDRS) $(COMMON_SRCS) $(COMMON_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) $(SAN) -o $@ $< $(BRIDGE_SRCS) $(LIB_SRCS) \
-		$(BRIDGE_LIBS) -lcmocka
+	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) $(SAN) -o $@ $< $(BRIDGE_SRCS) $(COMMON_SRCS) \
+		$(LIB_SRCS) $(BRIDGE_LIBS) -lcmocka
 
 # libFuzzer targets (clang 14), more specific than $(B)/tests/fuzz/%.
 BRIDGE_FUZZ_CC ?= clang-14
