@@ -196,6 +196,9 @@ static void test_errors(void **state)
 	expect_err("[node]\nname=x\nkeepalive_ms=1000\ndead_ms=1000\ninsecure=1\n",
 		   "t.conf:1: [node] dead_ms: must be above keepalive_ms (1000)");
 	expect_err("[node]\nid=5\n", "t.conf:1: [node] name: required");
+	expect_err("[node]\nname=x\ninsecure=1\n[route a]\nsource=s\ndestination=kstream://h:1/t\n"
+		   "[route b]\nsource=s\ndestination=kstream://h:1/t\n",
+		   "t.conf:7: [route b] destination: route a already carries s there");
 	expect_err("[node]\nname=x\n", "t.conf:1: no [route NAME] and no [listener NAME]: nothing to do");
 	expect_err("[node]\nname=x\nthis is not ini\n",
 		   "t.conf:3: syntax error (expected [section], key = value or a comment)");

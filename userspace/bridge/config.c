@@ -669,7 +669,7 @@ static void finish(struct parse *p)
 	struct bc_config *c = p->cfg;
 	struct bc_node *n = &c->node;
 	char sec[BC_SECTION_MAX + 16];
-	int i;
+	int i, j;
 
 	if (!n->name[0]) {
 		perr(p, 1, "node", "name", "required");
@@ -725,6 +725,14 @@ static void finish(struct parse *p)
 			r->spool_size = 64ULL << 20;
 		inherit_tls(&r->tls, &n->tls);
 		check_tls(p, &r->tls, r->line, sec, false);
+		for (j = 0; j < i && !p->failed; j++) {
+			const struct bc_route *o = &c->routes[j];
+
+			if (!strcmp(o->source, r->source) && !strcmp(o->host, r->host) &&
+			    !strcmp(o->port, r->port) && !strcmp(o->topic, r->topic))
+				perr(p, r->line, sec, "destination",
+				     "route %s already carries %s there", o->name, r->source);
+		}
 	}
 	for (i = 0; i < c->nlisteners && !p->failed; i++) {
 		struct bc_listener *l = &c->listeners[i];

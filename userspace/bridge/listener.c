@@ -208,8 +208,12 @@ static struct pstream *find_stream(struct peer *p, uint32_t id)
 	return NULL;
 }
 
-/* Another peer holds this producer id: it is a dead connection the sender replaced. */
-static void fence(struct listener *l, struct peer *self, uint64_t producer_id)
+/*
+ * Another peer publishes as this producer into this topic: a connection
+ * the sender gave up on and replaced.  Close it (fencing), so two
+ * connections never interleave one producer's sequence.
+ */
+static void fence(struct listener *l, struct peer *self, uint64_t producer_id, const char *topic)
 {
 	struct peer *p, *next;
 	int i;
@@ -219,7 +223,8 @@ static void fence(struct listener *l, struct peer *self, uint64_t producer_id)
 		if (p == self)
 			continue;
 		for (i = 0; i < PEER_STREAMS_MAX; i++)
-			if (p->streams[i].id && p->streams[i].producer_id == producer_id) {
+			if (p->streams[i].id && p->streams[i].producer_id == producer_id &&
+			    !strcmp(p->streams[i].topic, topic)) {
 				peer_close(p, "replaced by a new connection of the same producer",
 					   true);
 				break;
@@ -263,7 +268,7 @@ static int on_open(struct peer *p, const struct bf_frame *f, char *err, size_t e
 		snprintf(err, errlen, "more than %d streams", PEER_STREAMS_MAX);
 		return -1;
 	}
-	fence(l, p, o.producer_id);
+	fence(l, p, o.producer_id, o.topic);
 	memset(s, 0, sizeof(*s));
 	x = bsink_open(&s->sink, o.topic, o.producer_id);
 	if (x) {

@@ -5,6 +5,7 @@
  * this process (bounded: BSINK_TABLE ids, least recently used evicted).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,23 +17,26 @@
 struct bsink {
 	struct ks_producer *p;
 	uint64_t id;
+	char topic[64];
 	enum bsink_mode mode;
 	uint64_t dups;
 	int slot;		/* process mode: table index cache (-1: none) */
 };
 
+/* Keyed like the kernel's table: producer id within one topic. */
 static struct {
 	uint64_t id, last, used;
 	bool set;
+	char topic[64];
 } table[BSINK_TABLE];
 static uint64_t table_clock;
 
-static int table_find(uint64_t id, bool create)
+static int table_find(uint64_t id, const char *topic, bool create)
 {
 	int i, free_i = -1, lru = 0;
 
 	for (i = 0; i < BSINK_TABLE; i++) {
-		if (table[i].set && table[i].id == id) {
+		if (table[i].set && table[i].id == id && !strcmp(table[i].topic, topic)) {
 			table[i].used = ++table_clock;
 			return i;
 		}
@@ -46,6 +50,7 @@ static int table_find(uint64_t id, bool create)
 	i = free_i >= 0 ? free_i : lru;
 	table[i].set = true;
 	table[i].id = id;
+	snprintf(table[i].topic, sizeof(table[i].topic), "%s", topic);
 	table[i].used = ++table_clock;
 	return i;
 }
@@ -69,6 +74,7 @@ int bsink_open(struct bsink **sp, const char *topic, uint64_t id)
 		return err;
 	}
 	s->id = id;
+	snprintf(s->topic, sizeof(s->topic), "%s", topic);
 	s->mode = BSINK_PROCESS;
 	s->slot = -1;
 	*sp = s;
@@ -86,8 +92,9 @@ void bsink_close(struct bsink *s)
 /* The table entry of this sink's producer, if the table has one. */
 static int slot(struct bsink *s, bool create)
 {
-	if (s->slot < 0 || !table[s->slot].set || table[s->slot].id != s->id)
-		s->slot = table_find(s->id, create);
+	if (s->slot < 0 || !table[s->slot].set || table[s->slot].id != s->id ||
+	    strcmp(table[s->slot].topic, s->topic))
+		s->slot = table_find(s->id, s->topic, create);
 	return s->slot;
 }
 
