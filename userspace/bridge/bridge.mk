@@ -49,3 +49,10 @@ $(B)/tests/fuzz/bridge_%: tests/fuzz/bridge_%.c $(BRIDGE_CODEC_SRCS) $(BRIDGE_HD
 FUZZ_BRIDGE_SECS ?= 600
 fuzz-bridge: $(B)/tests/fuzz/bridge_frame
 	$(SRC)/tests/bridge/fuzz $(FUZZ_BRIDGE_SECS)
+
+# The VM tests (tests/bridge/): the short one is also part of make check.
+check-bridge: module userspace tests
+	$(SRC)/tests/vm/run --kernel 6.12 --timeout 900 -- $(SRC)/tests/bridge/smoke
+
+check-bridge-faults: module userspace tests
+	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 5400 -- $(SRC)/tests/bridge/faults
