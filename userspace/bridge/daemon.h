@@ -24,6 +24,7 @@
 #include "frame.h"
 
 struct daemon;
+struct spool;
 
 enum ev_kind { EV_ROUTE_SOCK, EV_ROUTE_SRC, EV_LISTEN, EV_PEER_SOCK, EV_PEER_SINK,
 	       EV_CONTROL, EV_SIGNAL };
@@ -82,6 +83,9 @@ struct route {
 	struct { uint64_t last_seq; uint32_t msgs, bytes, frame; } infl[ROUTE_INFLIGHT_MAX];
 	uint32_t infl_head, infl_n;
 	uint64_t infl_bytes;
+	struct spool *spool;		/* NULL: no spool configured */
+	uint8_t *bounce;		/* a message copied out of the ring for the spool */
+	uint64_t spool_synced_ms;
 	struct route_stats st;
 	char state_msg[256];		/* last error or state change */
 	bool draining;			/* SIGTERM: flush, wait for acks, close */

@@ -29,11 +29,14 @@
 
 #include "daemon.h"
 #include "libkstream.h"
+#include "spool.h"
 #include "tls.h"
 
 #define STREAM_ID 1
 
 static void route_close_conn(struct route *r, const char *why, bool failure);
+static void spool_position(struct route *r);
+static void pump(struct route *r);
 
 static uint32_t batch_cap(const struct route *r)
 {
@@ -73,9 +76,23 @@ int route_start(struct daemon *d, const struct bc_route *cfg, struct route **rp)
 		r->src = NULL;
 	}
 	if (cfg->spool_dir[0]) {
-		blog("route %s: spool_dir: the disk spool is not implemented yet", cfg->name);
-		route_stop(r, false);
-		return -EOPNOTSUPP;
+		r->bounce = malloc(KSTREAM_MSG_MAX_LIMIT);
+		e = r->bounce ? spool_open(&r->spool, cfg->spool_dir, cfg->name, cfg->spool_size,
+					   cfg->spool_fsync, err, sizeof(err)) : -ENOMEM;
+		if (e) {
+			blog("route %s: spool: %s", cfg->name, r->bounce ? err : "out of memory");
+			route_stop(r, false);
+			return e;
+		}
+		if (spool_has_records(r->spool))
+			blog("route %s: spool %s/%s holds %llu messages (%llu-%llu) to replay",
+			     cfg->name, cfg->spool_dir, cfg->name,
+			     (unsigned long long)spool_records(r->spool),
+			     (unsigned long long)spool_first_seq(r->spool),
+			     (unsigned long long)spool_last_seq(r->spool));
+		/* Spool from now on, until a connection streams. */
+		spool_position(r);
+		pump(r);
 	}
 	r->retry_at_ms = 0;	/* connect at the first tick */
 	snprintf(r->state_msg, sizeof(r->state_msg), "starting");
@@ -87,6 +104,7 @@ void route_stop(struct route *r, bool graceful)
 {
 	if (!r)
 		return;
+	r->draining = true;	/* no spooling on the way out */
 	if (r->have_conn) {
 		if (graceful && r->conn.state == CONN_READY) {
 			conn_send_error(&r->conn, BF_CLOSE, BF_C_OK, "route stopped");
@@ -101,6 +119,8 @@ void route_stop(struct route *r, bool graceful)
 		ks_consumer_close(r->src);
 	if (r->ctx)
 		SSL_CTX_free(r->ctx);
+	spool_close(r->spool);
+	free(r->bounce);
 	bf_batch_free(&r->batch);
 	r->d->freed = true;
 	free(r);
@@ -137,6 +157,11 @@ static void route_close_conn(struct route *r, const char *why, bool failure)
 	bf_batch_reset(&r->batch);
 	ev_del(r->d, &r->ev_src);
 	schedule_retry(r);
+	if (r->spool && !r->draining) {
+		/* What is unacknowledged goes to the spool, then what comes next. */
+		spool_position(r);
+		pump(r);
+	}
 }
 
 static void route_connect(struct route *r)
@@ -214,6 +239,63 @@ static int position(struct route *r, enum ks_whence how, uint64_t seq)
 	return 0;
 }
 
+static int start_position(struct route *r)
+{
+	switch (r->cfg.start) {
+	case BC_START_OLDEST:
+		return position(r, KS_SEEK_OLDEST, 0);
+	case BC_START_SEQ:
+		return position(r, KS_SEEK_SEQ, r->cfg.start_seq);
+	default:
+		return position(r, KS_SEEK_LIVE, 0);
+	}
+}
+
+/* With a spool: the consumer goes right after what the spool holds or what is unacknowledged. */
+static void spool_position(struct route *r)
+{
+	uint64_t at;
+
+	if (!r->src)
+		return;
+	if (spool_has_records(r->spool)) {
+		at = spool_last_seq(r->spool) + 1;
+		if (r->have_pos && r->pos > at)
+			at = r->pos;
+		position(r, KS_SEEK_SEQ, at);
+	} else if (r->have_pos) {
+		position(r, KS_SEEK_SEQ, r->pos);
+	} else if (!r->positioned) {
+		start_position(r);
+	}
+}
+
+/* RESUME with a spool: replay what it holds above the receiver's last sequence. */
+static int resume_spool(struct route *r, const struct bf_resume *rs)
+{
+	bool known = rs->flags & BF_RESUME_KNOWN;
+
+	if (known) {
+		spool_ack(r->spool, rs->last_seq);
+		spool_rewind(r->spool, rs->last_seq);
+	} else if (r->have_pos && r->pos) {
+		spool_rewind(r->spool, r->pos - 1);
+	} else {
+		spool_rewind_all(r->spool);
+	}
+	if (!spool_reader_at_end(r->spool)) {
+		/* Replay; the consumer keeps appending after the spool. */
+		if (!r->positioned)
+			position(r, KS_SEEK_SEQ, spool_last_seq(r->spool) + 1);
+		return 0;
+	}
+	if (known)
+		return position(r, KS_SEEK_SEQ, rs->last_seq + 1);
+	if (r->have_pos)
+		return position(r, KS_SEEK_SEQ, r->pos);
+	return r->positioned ? 0 : start_position(r);
+}
+
 static int resume(struct route *r, const struct bf_resume *rs)
 {
 	if (!r->src) {
@@ -231,18 +313,14 @@ static int resume(struct route *r, const struct bf_resume *rs)
 		r->acked = rs->last_seq;
 		r->have_pos = true;
 		r->pos = rs->last_seq + 1;
-		return position(r, KS_SEEK_SEQ, rs->last_seq + 1);
 	}
+	if (r->spool)
+		return resume_spool(r, rs);
+	if (rs->flags & BF_RESUME_KNOWN)
+		return position(r, KS_SEEK_SEQ, rs->last_seq + 1);
 	if (r->have_pos)
 		return position(r, KS_SEEK_SEQ, r->pos);
-	switch (r->cfg.start) {
-	case BC_START_OLDEST:
-		return position(r, KS_SEEK_OLDEST, 0);
-	case BC_START_SEQ:
-		return position(r, KS_SEEK_SEQ, r->cfg.start_seq);
-	default:
-		return position(r, KS_SEEK_LIVE, 0);
-	}
+	return start_position(r);
 }
 
 static bool can_send(const struct route *r)
@@ -294,85 +372,177 @@ static void flush_batch(struct route *r)
 	bf_batch_reset(bt);
 }
 
-/* Consume from the source into batches while the connection can take them. */
-static void pump(struct route *r)
+/*
+ * The next message of the source, with loss accounting: 1 (*m valid until
+ * ks_release), 0 none now, -errno (the consumer is closed on a deleted
+ * topic or a revoked right, and reopened at the next connection).
+ */
+static int take(struct route *r, struct ks_msg *m)
 {
-	struct ks_msg m;
-	char err[256];
-	bool more = true;
-	int e;
+	int e = ks_next(r->src, m);
 
-	while (r->positioned && r->src && can_send(r)) {
-		e = ks_next(r->src, &m);
-		if (e == 0) {
-			more = false;
-			break;
-		}
+	if (e <= 0) {
 		if (e < 0) {
 			blog("route %s: reading %s: %s", r->cfg.name, r->cfg.source, strerror(-e));
 			snprintf(r->state_msg, sizeof(r->state_msg), "source: %s", strerror(-e));
-			if (e == -EPIPE || e == -EACCES) {	/* topic deleted, right revoked */
+			if (e == -EPIPE || e == -EACCES) {
 				ev_del(r->d, &r->ev_src);
 				ks_consumer_close(r->src);
 				r->src = NULL;
 				r->positioned = false;
 			}
-			more = false;
-			break;
 		}
-		if (r->have_expect && m.seq > r->expect) {
-			r->st.loss += m.seq - r->expect;
-			blog("route %s: %llu messages of %s overwritten before they were sent (lost)",
-			     r->cfg.name, (unsigned long long)(m.seq - r->expect), r->cfg.source);
-		}
-		r->have_expect = true;
-		r->expect = m.seq + 1;
-		if ((size_t)m.len + BF_REC_HDR_LEN > batch_cap(r) ||
-		    (size_t)m.len + BF_REC_HDR_LEN + BF_DATA_HDR_LEN > r->conn.peer_max) {
-			r->st.loss++;
-			blog("route %s: message %llu (%u bytes) exceeds the frame size: dropped (lost)",
-			     r->cfg.name, (unsigned long long)m.seq, m.len);
+		return e;
+	}
+	if (r->have_expect && m->seq > r->expect) {
+		r->st.loss += m->seq - r->expect;
+		blog("route %s: %llu messages of %s overwritten before they were read (lost)",
+		     r->cfg.name, (unsigned long long)(m->seq - r->expect), r->cfg.source);
+	}
+	r->have_expect = true;
+	r->expect = m->seq + 1;
+	return 1;
+}
+
+/* Room in the batch for one more record of @len; 0, or -1 if it can never be sent. */
+static int make_room(struct route *r, uint64_t seq, uint32_t len)
+{
+	if ((size_t)len + BF_REC_HDR_LEN > batch_cap(r) ||
+	    (size_t)len + BF_REC_HDR_LEN + BF_DATA_HDR_LEN > r->conn.peer_max) {
+		r->st.loss++;
+		blog("route %s: message %llu (%u bytes) exceeds the frame size: dropped (lost)",
+		     r->cfg.name, (unsigned long long)seq, len);
+		return -1;
+	}
+	if (r->batch.count &&
+	    (r->batch.len + BF_REC_HDR_LEN + len > batch_cap(r) ||
+	     r->batch.len + BF_REC_HDR_LEN + len + BF_DATA_HDR_LEN > r->conn.peer_max))
+		flush_batch(r);
+	if (!r->batch.count)
+		r->batch_started_ms = now_ms();
+	return 0;
+}
+
+/* Source -> batches, while the connection can take them.  Returns false when the source is empty. */
+static bool direct(struct route *r)
+{
+	struct ks_msg m;
+	int e;
+
+	while (r->positioned && r->src && can_send(r)) {
+		if (take(r, &m) <= 0)
+			return false;
+		if (make_room(r, m.seq, m.len)) {
 			ks_release(r->src);
 			continue;
 		}
-		if (r->batch.count &&
-		    (r->batch.len + BF_REC_HDR_LEN + m.len > batch_cap(r) ||
-		     r->batch.len + BF_REC_HDR_LEN + m.len + BF_DATA_HDR_LEN > r->conn.peer_max))
-			flush_batch(r);
-		if (!r->batch.count)
-			r->batch_started_ms = now_ms();
 		e = bf_batch_add(&r->batch, r->d->cfg->node.id, m.seq, m.ts_ns, m.data, m.len);
 		if (ks_release(r->src) == -ESTALE) {
 			/* Lapped while we copied: the bytes may be torn; the kernel counted it. */
-			r->batch.len -= BF_REC_HDR_LEN + m.len;
-			r->batch.count--;
-			r->batch.payload_bytes -= m.len;
+			if (!e) {
+				r->batch.len -= BF_REC_HDR_LEN + m.len;
+				r->batch.count--;
+				r->batch.payload_bytes -= m.len;
+				if (!r->batch.count)
+					bf_batch_reset(&r->batch);
+			}
 			r->st.loss++;
-			if (!r->batch.count)
-				bf_batch_reset(&r->batch);
 			continue;
 		}
 		if (e) {
 			blog("route %s: batch: %s", r->cfg.name, bf_strerror(e));
 			route_close_conn(r, "internal error", true);
-			return;
+			return false;
 		}
 		if (r->batch.len >= r->cfg.batch_bytes)
 			flush_batch(r);
 	}
-	if (r->state != R_STREAMING)
-		return;
-	if (r->batch.count && (!more || r->draining) &&
-	    (r->cfg.linger_ms == 0 || r->draining ||
-	     now_ms() - r->batch_started_ms >= r->cfg.linger_ms) &&
-	    conn_room(&r->conn) >= BF_HDR_LEN + (size_t)r->conn.peer_max)
-		flush_batch(r);
-	if (r->have_conn && conn_flush(&r->conn, err, sizeof(err))) {
-		route_close_conn(r, err, true);
-		return;
+	return true;
+}
+
+/* Spooling: no connection to send on, or the spool is being replayed. */
+static bool spooling(const struct route *r)
+{
+	return r->spool && (r->state != R_STREAMING || !spool_reader_at_end(r->spool));
+}
+
+/* Source -> spool (bounded: the spool drops its oldest when full, counted). */
+static void spool_in(struct route *r)
+{
+	struct ks_msg m;
+	int n = 0, e;
+
+	while (r->positioned && r->src && n < 4096 && take(r, &m) > 0) {
+		n++;
+		/* Copy out first: an overwrite source may lap a zero-copy reader. */
+		memcpy(r->bounce, m.data, m.len);
+		if (ks_release(r->src) == -ESTALE) {
+			r->st.loss++;
+			continue;
+		}
+		e = spool_append(r->spool, m.seq, m.ts_ns, r->bounce, m.len);
+		if (e) {
+			r->st.loss++;
+			blog("route %s: spool: message %llu: %s (lost)", r->cfg.name,
+			     (unsigned long long)m.seq, strerror(-e));
+		}
+	}
+	if (n && r->cfg.spool_fsync == BC_FSYNC_BATCH && now_ms() - r->spool_synced_ms >= 100) {
+		spool_sync(r->spool);
+		r->spool_synced_ms = now_ms();
+	}
+}
+
+/* Spool -> batches while the connection can take them. */
+static void spool_out(struct route *r)
+{
+	struct spool_rec rec;
+	int x = 0;
+
+	while (can_send(r) && (x = spool_read(r->spool, &rec)) == 1) {
+		if (make_room(r, rec.seq, rec.len))
+			continue;
+		if (bf_batch_add(&r->batch, r->d->cfg->node.id, rec.seq, rec.ts_ns, rec.data,
+				 rec.len)) {
+			r->st.loss++;	/* not increasing: a record the receiver has already */
+			continue;
+		}
+		if (r->batch.len >= r->cfg.batch_bytes)
+			flush_batch(r);
+	}
+	if (x < 0) {
+		blog("route %s: spool read: %s", r->cfg.name, strerror(-x));
+		spool_rewind(r->spool, spool_last_seq(r->spool));	/* skip what cannot be read */
+	}
+}
+
+/* Move messages: source -> spool -> connection, or source -> connection. */
+static void pump(struct route *r)
+{
+	char err[256];
+	bool more = true;
+
+	if (spooling(r))
+		spool_in(r);
+	if (r->state == R_STREAMING) {
+		if (r->spool && !spool_reader_at_end(r->spool))
+			spool_out(r);
+		if (!r->spool || spool_reader_at_end(r->spool))
+			more = direct(r);
+		if (!r->have_conn)
+			return;
+		if (r->batch.count && (!more || r->draining) &&
+		    (r->cfg.linger_ms == 0 || r->draining ||
+		     now_ms() - r->batch_started_ms >= r->cfg.linger_ms) &&
+		    conn_room(&r->conn) >= BF_HDR_LEN + (size_t)r->conn.peer_max)
+			flush_batch(r);
+		if (conn_flush(&r->conn, err, sizeof(err))) {
+			route_close_conn(r, err, true);
+			return;
+		}
 	}
 	/* Wait on the source only when we could take what it has. */
-	if (r->src && r->positioned && can_send(r))
+	if (r->src && r->positioned && !r->draining && (spooling(r) || can_send(r)))
 		ev_set(r->d, &r->ev_src, ks_consumer_fd(r->src), EPOLLIN);
 	else
 		ev_del(r->d, &r->ev_src);
@@ -398,6 +568,8 @@ static void on_ack(struct route *r, uint64_t seq)
 		r->infl_head = (r->infl_head + 1) % ROUTE_INFLIGHT_MAX;
 		r->infl_n--;
 	}
+	if (r->spool)
+		spool_ack(r->spool, seq);
 	/* A working connection: the next failure starts the backoff again. */
 	r->backoff_ms = r->d->cfg->node.reconnect_min_ms;
 }
@@ -564,6 +736,10 @@ uint64_t route_tick(struct route *r, uint64_t now)
 	const struct bc_node *n = &r->d->cfg->node;
 	uint64_t next = 1000, dead;
 
+	if (r->spool && r->cfg.spool_fsync == BC_FSYNC_BATCH && now - r->spool_synced_ms >= 100) {
+		spool_sync(r->spool);
+		r->spool_synced_ms = now;
+	}
 	if (!r->have_conn) {
 		if (r->draining)
 			return next;

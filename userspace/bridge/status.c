@@ -24,6 +24,13 @@
 #include "daemon.h"
 #include "json.h"
 #include "sink.h"
+#include "spool.h"
+
+/* Messages lost by the route: at its source, and dropped from a full spool. */
+static uint64_t route_loss(const struct route *r)
+{
+	return r->st.loss + (r->spool ? spool_lost(r->spool) : 0);
+}
 
 static const char *const route_states[] = {
 	[R_IDLE] = "idle", [R_CONNECTING] = "connecting", [R_OPENING] = "opening",
@@ -191,8 +198,12 @@ static void write_text(FILE *f, const struct daemon *d)
 		fprintf(f, "    reconnects %" PRIu64 " resumes %" PRIu64 " loss %" PRIu64
 			" tls_failures %" PRIu64 " protocol_errors %" PRIu64 " refused %" PRIu64
 			"\n",
-			r->st.reconnects, r->st.resumes, r->st.loss, r->st.tls_failures,
+			r->st.reconnects, r->st.resumes, route_loss(r), r->st.tls_failures,
 			r->st.protocol_errors, r->st.refused);
+		if (r->spool)
+			fprintf(f, "    spool %s/%s bytes %" PRIu64 " messages %" PRIu64 " lost %" PRIu64
+				"\n", r->cfg.spool_dir, r->cfg.name, spool_bytes(r->spool),
+				spool_records(r->spool), spool_lost(r->spool));
 	}
 	for (l = d->listeners; l; l = l->next) {
 		fprintf(f, "listener %s %s:%s peers %u accepted %" PRIu64 " tls_failures %" PRIu64
@@ -264,7 +275,16 @@ static void write_json(FILE *f, const struct daemon *d)
 		json_kv_u64(&j, "connects", r->st.connects);
 		json_kv_u64(&j, "reconnects", r->st.reconnects);
 		json_kv_u64(&j, "resumes", r->st.resumes);
-		json_kv_u64(&j, "loss", r->st.loss);
+		json_kv_u64(&j, "loss", route_loss(r));
+		if (r->spool) {
+			json_key(&j, "spool");
+			json_obj_start(&j);
+			json_kv_u64(&j, "bytes", spool_bytes(r->spool));
+			json_kv_u64(&j, "messages", spool_records(r->spool));
+			json_kv_u64(&j, "lost", spool_lost(r->spool));
+			json_kv_u64(&j, "capacity", r->cfg.spool_size);
+			json_obj_end(&j);
+		}
 		json_kv_u64(&j, "tls_failures", r->st.tls_failures);
 		json_kv_u64(&j, "protocol_errors", r->st.protocol_errors);
 		json_kv_u64(&j, "refused", r->st.refused);
@@ -384,25 +404,25 @@ static void listener_sample(FILE *f, const char *name, const struct listener *l,
 }
 
 #define ROUTE_METRICS(X) \
-	X(messages, "streambridge_route_messages_total", "counter", \
+	X(r->st.messages, "streambridge_route_messages_total", "counter", \
 	  "Messages acknowledged by the receiver.") \
-	X(bytes, "streambridge_route_bytes_total", "counter", \
+	X(r->st.bytes, "streambridge_route_bytes_total", "counter", \
 	  "Payload bytes acknowledged by the receiver.") \
-	X(batches, "streambridge_route_batches_total", "counter", "DATA frames sent.") \
-	X(raw_bytes, "streambridge_route_raw_bytes_total", "counter", \
+	X(r->st.batches, "streambridge_route_batches_total", "counter", "DATA frames sent.") \
+	X(r->st.raw_bytes, "streambridge_route_raw_bytes_total", "counter", \
 	  "DATA bodies before compression.") \
-	X(wire_bytes, "streambridge_route_wire_bytes_total", "counter", \
+	X(r->st.wire_bytes, "streambridge_route_wire_bytes_total", "counter", \
 	  "DATA bodies as sent.") \
-	X(reconnects, "streambridge_route_reconnects_total", "counter", \
+	X(r->st.reconnects, "streambridge_route_reconnects_total", "counter", \
 	  "Connections after the first.") \
-	X(resumes, "streambridge_route_resumes_total", "counter", "RESUME frames received.") \
-	X(loss, "streambridge_route_lost_messages_total", "counter", \
+	X(r->st.resumes, "streambridge_route_resumes_total", "counter", "RESUME frames received.") \
+	X(route_loss(r), "streambridge_route_lost_messages_total", "counter", \
 	  "Messages the source no longer had when they were due, or dropped.") \
-	X(tls_failures, "streambridge_route_tls_failures_total", "counter", \
+	X(r->st.tls_failures, "streambridge_route_tls_failures_total", "counter", \
 	  "Failed TLS handshakes and pin mismatches.") \
-	X(protocol_errors, "streambridge_route_protocol_errors_total", "counter", \
+	X(r->st.protocol_errors, "streambridge_route_protocol_errors_total", "counter", \
 	  "Connections closed for malformed or unexpected input.") \
-	X(refused, "streambridge_route_refused_total", "counter", \
+	X(r->st.refused, "streambridge_route_refused_total", "counter", \
 	  "OPENs the receiver refused (not granted, no such topic).")
 
 #define LISTENER_METRICS(X) \
@@ -428,7 +448,7 @@ static void write_prom(FILE *f, const struct daemon *d)
 			break; \
 		family(f, &m); \
 		for (r = d->routes; r; r = r->next) \
-			route_sample(f, name, r, (double)r->st.field); \
+			route_sample(f, name, r, (double)(field)); \
 	} while (0);
 	ROUTE_METRICS(X)
 #undef X
@@ -437,6 +457,8 @@ static void write_prom(FILE *f, const struct daemon *d)
 			"Source head minus the last acknowledged sequence." };
 		static const struct metric up = { "streambridge_route_up", "gauge",
 			"1 while the route is streaming." };
+		static const struct metric spool = { "streambridge_route_spool_bytes", "gauge",
+			"Bytes in the route's disk spool." };
 
 		family(f, &lag);
 		for (r = d->routes; r; r = r->next)
@@ -444,6 +466,9 @@ static void write_prom(FILE *f, const struct daemon *d)
 		family(f, &up);
 		for (r = d->routes; r; r = r->next)
 			route_sample(f, up.name, r, r->state == R_STREAMING);
+		family(f, &spool);
+		for (r = d->routes; r; r = r->next)
+			route_sample(f, spool.name, r, r->spool ? (double)spool_bytes(r->spool) : 0);
 	}
 #define X(field, name, type, help) \
 	do { \
