@@ -184,12 +184,11 @@ static void write_text(FILE *f, const struct daemon *d)
 		(unsigned long long)((now_ms() - d->started_ms) / 1000),
 		(unsigned long long)d->reloads, (unsigned long long)d->reload_failures);
 	for (r = d->routes; r; r = r->next) {
-		fprintf(f, "route %s %s -> %s:%s/%s state %s%s%s\n", r->cfg.name, r->cfg.source,
-			r->cfg.host, r->cfg.port, r->cfg.topic, route_states[r->state],
-			r->state != R_STREAMING ? " (" : "",
-			r->state != R_STREAMING ? r->state_msg : "");
-		if (r->state != R_STREAMING)
-			fputs(")\n", f);
+		fprintf(f, "route %s %s -> %s:%s/%s state %s", r->cfg.name, r->cfg.source,
+			r->cfg.host, r->cfg.port, r->cfg.topic, route_states[r->state]);
+		if (r->state != R_STREAMING && r->state_msg[0])
+			fprintf(f, " (%s)", r->state_msg);
+		fputc('\n', f);
 		fprintf(f, "    messages %" PRIu64 " bytes %" PRIu64 " batches %" PRIu64
 			" ratio %.2f lag %" PRIu64 " acked %s%" PRIu64 "\n",
 			r->st.messages, r->st.bytes, r->st.batches,
