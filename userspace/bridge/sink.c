@@ -3,6 +3,15 @@
  * Receiver sink (sink.h).  Uses: libkstream's producer.  Process mode
  * keeps the last committed sequence per producer id in a small table of
  * this process (bounded: BSINK_TABLE ids, least recently used evicted).
+ *
+ * Kernel mode is compiled in once uapi/linux/kstream.h has the
+ * idempotent-producer ioctls (issue 15) and used when the running module
+ * answers them: the sink declares the producer id and each record's
+ * producer sequence (ks_producer_set_id() only when the sequence is not
+ * the kernel's auto-incremented next one), so the kernel itself discards
+ * repeats, also after this daemon restarts.  Records at or below the last
+ * committed sequence are still skipped here first (counted), so the
+ * kernel's discard is the safety net, not the common path.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +30,11 @@ struct bsink {
 	enum bsink_mode mode;
 	uint64_t dups;
 	int slot;		/* process mode: table index cache (-1: none) */
+	/* kernel mode */
+	bool known;		/* last is the kernel's last committed sequence */
+	uint64_t last;
+	bool next_valid;	/* the kernel's next producer sequence is next */
+	uint64_t next;
 };
 
 /* Keyed like the kernel's table: producer id within one topic. */
@@ -77,6 +91,17 @@ int bsink_open(struct bsink **sp, const char *topic, uint64_t id)
 	snprintf(s->topic, sizeof(s->topic), "%s", topic);
 	s->mode = BSINK_PROCESS;
 	s->slot = -1;
+#ifdef KSTREAM_IOC_PRODUCER_SEQ
+	err = ks_producer_last_seq(s->p, id, &s->last);
+	if (err >= 0) {
+		s->mode = BSINK_KERNEL;
+		s->known = err == 1;
+	} else if (err != -ENOTTY && err != -EOPNOTSUPP && err != -EINVAL) {
+		ks_producer_close(s->p);
+		free(s);
+		return err;
+	}
+#endif
 	*sp = s;
 	return 0;
 }
@@ -100,7 +125,15 @@ static int slot(struct bsink *s, bool create)
 
 int bsink_last_seq(struct bsink *s, uint64_t *seq)
 {
-	int i = slot(s, false);
+	int i;
+
+	if (s->mode == BSINK_KERNEL) {
+		if (!s->known)
+			return 0;
+		*seq = s->last;
+		return 1;
+	}
+	i = slot(s, false);
 
 	if (i < 0 || !table[i].set)
 		return 0;
@@ -117,6 +150,25 @@ int bsink_publish(struct bsink *s, uint64_t seq, const void *data, uint32_t len)
 		s->dups++;
 		return 1;
 	}
+#ifdef KSTREAM_IOC_PRODUCER_SEQ
+	if (s->mode == BSINK_KERNEL) {
+		if (!s->next_valid || s->next != seq) {
+			err = ks_producer_set_id(s->p, s->id, seq);
+			if (err)
+				return err;
+		}
+		err = ks_publish(s->p, data, len);
+		if (err) {
+			s->next_valid = false;	/* -EAGAIN: set again on the retry */
+			return err;
+		}
+		s->next_valid = true;
+		s->next = seq + 1;
+		s->known = true;
+		s->last = seq;
+		return 0;
+	}
+#endif
 	err = ks_publish(s->p, data, len);
 	if (err)
 		return err;
