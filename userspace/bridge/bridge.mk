@@ -5,7 +5,7 @@
 # (tests/fuzz/bridge_*.c).  Included by the top-level Makefile.
 #
 #   make streambridge      build/bin/streambridge
-#   make fuzz-bridge       the frame decoder fuzzer, long run (FUZZ_BRIDGE_SECS, default 600)
+#   make fuzz-bridge       the frame decoder and config fuzzers, long runs (FUZZ_BRIDGE_SECS each, default 600)
 #   make check-bridge      the bridge's VM tests, short version (also in make check)
 #   make check-bridge-faults  the long fault-injection version
 
@@ -14,9 +14,10 @@ BRIDGE_SRCS := $(filter-out $(BRIDGE_MAIN),$(wildcard userspace/bridge/*.c))
 BRIDGE_HDRS := $(wildcard userspace/bridge/*.h)
 # The JSON writer streamctl uses too (unit tests also get prom_check()).
 BRIDGE_COMMON := userspace/common/json.c
-# The codec alone: what the fuzzer and the frame tests need.
-BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c
-BRIDGE_CODEC_LIBS := $(shell pkg-config --libs liblz4 libzstd 2>/dev/null || echo -llz4 -lzstd)
+# What the fuzzers need: the codec and the config parser.
+BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c userspace/bridge/config.c
+BRIDGE_CODEC_LIBS := $(shell pkg-config --libs liblz4 libzstd inih libcrypto 2>/dev/null || \
+	echo -llz4 -lzstd -linih -lcrypto)
 BRIDGE_LIBS := $(shell pkg-config --libs openssl liblz4 libzstd inih 2>/dev/null || \
 	echo -lssl -lcrypto -llz4 -lzstd -linih) $(CAP_LIBS)
 BRIDGE_CFLAGS := -Iuserspace/lib -Iuserspace/bridge
@@ -47,7 +48,7 @@ $(B)/tests/fuzz/bridge_%: tests/fuzz/bridge_%.c $(BRIDGE_CODEC_SRCS) $(BRIDGE_HD
 		$(BRIDGE_CODEC_SRCS) $(BRIDGE_CODEC_LIBS)
 
 FUZZ_BRIDGE_SECS ?= 600
-fuzz-bridge: $(B)/tests/fuzz/bridge_frame
+fuzz-bridge: $(B)/tests/fuzz/bridge_frame $(B)/tests/fuzz/bridge_config
 	$(SRC)/tests/bridge/fuzz $(FUZZ_BRIDGE_SECS)
 
 # The VM tests (tests/bridge/): the short one is also part of make check.
