@@ -162,8 +162,9 @@ static int apply(struct daemon *d, struct bc_config *c, bool initial)
 			fails++;
 			continue;
 		}
-		l->next = d->listeners;
-		d->listeners = l;
+		for (lp = &d->listeners; *lp; lp = &(*lp)->next)
+			;
+		*lp = l;
 		blog("listener %s: listening on %s:%s (%s)", l->cfg.name,
 		     l->cfg.host[0] ? l->cfg.host : "*", l->cfg.port,
 		     l->cfg.tls.insecure ? "plaintext" : "TLS 1.3, client certificates required");
@@ -175,8 +176,10 @@ static int apply(struct daemon *d, struct bc_config *c, bool initial)
 			fails++;
 			continue;
 		}
-		r->next = d->routes;
-		d->routes = r;
+		/* In file order, for status. */
+		for (rp = &d->routes; *rp; rp = &(*rp)->next)
+			;
+		*rp = r;
 	}
 	if (fails && initial)
 		return -1;

@@ -64,6 +64,9 @@ struct route {
 	enum route_state state;
 	struct ev ev_sock, ev_src;
 	struct ks_consumer *src;
+	struct ks_consumer *anchor;	/* holds a block source at the first unacknowledged */
+	bool anchor_set;
+	uint64_t anchor_at;
 	struct conn conn;
 	bool have_conn;
 	SSL_CTX *ctx;

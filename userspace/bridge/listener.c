@@ -167,11 +167,7 @@ static void accept_one(struct listener *l)
 	}
 	p->l = l;
 	p->ev = (struct ev){ .kind = EV_PEER_SOCK, .obj = p, .fd = -1 };
-	p->scratch_cap = l->d->cfg->node.max_frame;
-	p->scratch = malloc(p->scratch_cap);
-	if (!p->scratch || conn_init(&p->conn, fd, l->ctx, true, NULL, l->d->cfg->node.max_frame,
-				     64 * 1024)) {
-		free(p->scratch);
+	if (conn_init(&p->conn, fd, l->ctx, true, NULL, l->d->cfg->node.max_frame, 64 * 1024)) {
 		free(p);
 		close(fd);
 		return;
@@ -381,6 +377,15 @@ static int on_frame(struct peer *p, const struct bf_frame *f, char *err, size_t 
 			snprintf(err, errlen, "DATA on stream %u, not open", f->stream);
 			return -1;
 		}
+		/* The decompression buffer only for peers that compress. */
+		if (!p->scratch && f->len && f->payload[0] != BF_CODEC_NONE) {
+			p->scratch = malloc(p->l->d->cfg->node.max_frame);
+			if (!p->scratch) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			p->scratch_cap = p->l->d->cfg->node.max_frame;
+		}
 		x = bf_data_open(f, p->scratch, p->scratch_cap, &p->it);
 		if (x) {
 			snprintf(err, errlen, "malformed DATA: %s", bf_strerror(x));
@@ -446,7 +451,9 @@ static void peer_process(struct peer *p, uint32_t events)
 	while (!p->busy && conn_room(&p->conn) >= 1024) {
 		x = bf_dec_next(&p->conn.dec, &f);
 		if (x == 0) {
-			if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !p->conn.want_read_for_write)
+			/* Bytes OpenSSL already holds raise no epoll event: read them too. */
+			if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !p->conn.want_read_for_write &&
+			    !(p->conn.ssl && SSL_has_pending(p->conn.ssl)))
 				break;
 			x = conn_read(&p->conn, err, sizeof(err));
 			if (x < 0) {
@@ -455,7 +462,7 @@ static void peer_process(struct peer *p, uint32_t events)
 				peer_close(p, err, !p->conn.eof || p->conn.state < CONN_READY);
 				return;
 			}
-			if (x == 0 && !(p->conn.ssl && SSL_pending(p->conn.ssl)))
+			if (x == 0 && !(p->conn.ssl && SSL_has_pending(p->conn.ssl)))
 				break;
 			continue;
 		}
@@ -510,8 +517,6 @@ uint64_t listener_tick(struct listener *l, uint64_t now)
 	for (p = l->peers; p; p = next) {
 		next = p->next;
 		dead = n->dead_ms;
-		if (p->conn.state == CONN_READY && 3ULL * p->conn.peer.keepalive_ms < dead)
-			dead = 3ULL * p->conn.peer.keepalive_ms;
 		/* A peer blocked on a full topic is not read: its silence is ours. */
 		if (!p->busy && now - p->conn.last_rx_ms >= dead) {
 			if (p->conn.state == CONN_READY)

@@ -37,6 +37,9 @@
 static void route_close_conn(struct route *r, const char *why, bool failure);
 static void spool_position(struct route *r);
 static void pump(struct route *r);
+static int open_source(struct route *r);
+static void close_source(struct route *r);
+static bool spooling(const struct route *r);
 
 static uint32_t batch_cap(const struct route *r)
 {
@@ -69,12 +72,10 @@ int route_start(struct daemon *d, const struct bc_route *cfg, struct route **rp)
 			return -EINVAL;
 		}
 	}
-	e = ks_consumer_open(&r->src, cfg->source, KS_ZEROCOPY | KS_NONBLOCK);
-	if (e) {
+	e = open_source(r);
+	if (e)
 		blog("route %s: source topic %s: %s (retrying)", cfg->name, cfg->source,
 		     strerror(-e));
-		r->src = NULL;
-	}
 	if (cfg->spool_dir[0]) {
 		r->bounce = malloc(KSTREAM_MSG_MAX_LIMIT);
 		e = r->bounce ? spool_open(&r->spool, cfg->spool_dir, cfg->name, cfg->spool_size,
@@ -114,9 +115,7 @@ void route_stop(struct route *r, bool graceful)
 		}
 		route_close_conn(r, "stopped", false);
 	}
-	ev_del(r->d, &r->ev_src);
-	if (r->src)
-		ks_consumer_close(r->src);
+	close_source(r);
 	if (r->ctx)
 		SSL_CTX_free(r->ctx);
 	spool_close(r->spool);
@@ -215,6 +214,58 @@ static void route_connect(struct route *r)
 /* ---- the source ---- */
 
 /* Place the consumer at @seq (or the oldest retained after it); count what is gone. */
+/*
+ * The anchor: a second reader of the source that never reads, kept on the
+ * oldest message the route may still need (the first unacknowledged one,
+ * or, while spooling, the next one to spool).  A block source's producers
+ * then wait rather than overwrite what was sent but not acknowledged, so
+ * a resume after a reconnect finds it.  Overwrite sources ignore readers;
+ * there the spool is what bridges outages.
+ */
+static void anchor_to(struct route *r, uint64_t seq)
+{
+	int64_t at;
+
+	if (!r->anchor || (r->anchor_set && r->anchor_at == seq))
+		return;
+	at = ks_seek(r->anchor, KS_SEEK_SEQ, seq);
+	if (at < 0) {
+		blog("route %s: anchor seek in %s: %s", r->cfg.name, r->cfg.source,
+		     strerror((int)-at));
+		return;
+	}
+	r->anchor_set = true;
+	r->anchor_at = seq;
+}
+
+static int open_source(struct route *r)
+{
+	int e = ks_consumer_open(&r->src, r->cfg.source, KS_ZEROCOPY | KS_NONBLOCK);
+
+	if (e) {
+		r->src = NULL;
+		return e;
+	}
+	e = ks_consumer_open(&r->anchor, r->cfg.source, KS_NONBLOCK);
+	if (e) {
+		blog("route %s: anchor on %s: %s (a block source may overwrite unacknowledged "
+		     "messages)", r->cfg.name, r->cfg.source, strerror(-e));
+		r->anchor = NULL;
+	}
+	r->anchor_set = false;
+	return 0;
+}
+
+static void close_source(struct route *r)
+{
+	ev_del(r->d, &r->ev_src);
+	ks_consumer_close(r->src);
+	ks_consumer_close(r->anchor);
+	r->src = NULL;
+	r->anchor = NULL;
+	r->positioned = false;
+}
+
 static int position(struct route *r, enum ks_whence how, uint64_t seq)
 {
 	int64_t at = ks_seek(r->src, how, seq);
@@ -236,6 +287,7 @@ static int position(struct route *r, enum ks_whence how, uint64_t seq)
 	r->have_expect = true;
 	r->expect = (uint64_t)at;
 	r->positioned = true;
+	anchor_to(r, (uint64_t)at);
 	return 0;
 }
 
@@ -299,7 +351,7 @@ static int resume_spool(struct route *r, const struct bf_resume *rs)
 static int resume(struct route *r, const struct bf_resume *rs)
 {
 	if (!r->src) {
-		int e = ks_consumer_open(&r->src, r->cfg.source, KS_ZEROCOPY | KS_NONBLOCK);
+		int e = open_source(r);
 
 		if (e) {
 			snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s",
@@ -385,12 +437,8 @@ static int take(struct route *r, struct ks_msg *m)
 		if (e < 0) {
 			blog("route %s: reading %s: %s", r->cfg.name, r->cfg.source, strerror(-e));
 			snprintf(r->state_msg, sizeof(r->state_msg), "source: %s", strerror(-e));
-			if (e == -EPIPE || e == -EACCES) {
-				ev_del(r->d, &r->ev_src);
-				ks_consumer_close(r->src);
-				r->src = NULL;
-				r->positioned = false;
-			}
+			if (e == -EPIPE || e == -EACCES)
+				close_source(r);
 		}
 		return e;
 	}
@@ -491,6 +539,9 @@ static void spool_in(struct route *r)
 		spool_sync(r->spool);
 		r->spool_synced_ms = now_ms();
 	}
+	/* What is spooled no longer needs the source. */
+	if (n && r->have_expect)
+		anchor_to(r, r->expect);
 }
 
 /* Spool -> batches while the connection can take them. */
@@ -570,6 +621,8 @@ static void on_ack(struct route *r, uint64_t seq)
 	}
 	if (r->spool)
 		spool_ack(r->spool, seq);
+	if (!spooling(r))
+		anchor_to(r, seq + 1);
 	/* A working connection: the next failure starts the backoff again. */
 	r->backoff_ms = r->d->cfg->node.reconnect_min_ms;
 }
@@ -708,7 +761,7 @@ static void on_socket(struct route *r, uint32_t events)
 				route_close_conn(r, err, true);
 				return;
 			}
-			if (r->conn.ssl ? !SSL_pending(r->conn.ssl) : true)
+			if (r->conn.ssl ? !SSL_has_pending(r->conn.ssl) : true)
 				break;
 		}
 	}
@@ -750,8 +803,6 @@ uint64_t route_tick(struct route *r, uint64_t now)
 		return 10;
 	}
 	dead = n->dead_ms;
-	if (r->conn.state == CONN_READY && 3ULL * r->conn.peer.keepalive_ms < dead)
-		dead = 3ULL * r->conn.peer.keepalive_ms;
 	if (now - r->conn.last_rx_ms >= dead) {
 		char msg[96];
 
