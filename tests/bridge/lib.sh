@@ -100,13 +100,13 @@ status_num() {
 	"$sb" -S "$1" status -j 2>/dev/null | jq -r "$2"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds
+# wait_for SECONDS CMD...: until CMD succeeds, at most SECONDS of wall-clock time
 wait_for() {
-	local t=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < t * 5; i++)); do
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
+		[ $SECONDS -ge $end ] && return 1
 		sleep 0.2
 	done
-	return 1
 }

@@ -110,6 +110,7 @@ uint64_t route_lag(const struct route *r);
 
 struct pstream_stats {
 	uint64_t messages, bytes, batches, duplicates, gaps;
+	uint64_t too_big;		/* larger than the topic's msgmax: dropped */
 };
 
 struct pstream {
@@ -126,7 +127,7 @@ struct pstream {
 
 struct listener_stats {
 	uint64_t accepted, rejected_full, tls_failures, protocol_errors, denied;
-	uint64_t messages, bytes, batches, duplicates, gaps;	/* of closed peers */
+	uint64_t messages, bytes, batches, duplicates, gaps, too_big;	/* of closed peers */
 };
 
 struct peer {

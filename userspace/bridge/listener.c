@@ -113,6 +113,7 @@ static void stream_close(struct pstream *s)
 	ls->batches += s->st.batches;
 	ls->duplicates += s->st.duplicates;
 	ls->gaps += s->st.gaps;
+	ls->too_big += s->st.too_big;
 	ev_del(s->peer->l->d, &s->ev_sink);
 	bsink_close(s->sink);
 	memset(s, 0, sizeof(*s));
@@ -331,10 +332,24 @@ static int publish(struct peer *p, char *err, size_t errlen)
 			ev_set(p->l->d, &s->ev_sink, bsink_fd(s->sink), EPOLLOUT);
 			return 0;
 		}
+		if (x == -EMSGSIZE) {
+			/*
+			 * Larger than the destination's msgmax: it can never be
+			 * published.  Skip it, counted and logged, rather than make
+			 * the sender resend it forever.
+			 */
+			if (!s->st.too_big++)
+				blog("listener %s: %s -> %s: message %llu (%u bytes) exceeds the "
+				     "topic's msgmax: dropped (counted as too_big)", p->l->cfg.name,
+				     s->source, s->topic, (unsigned long long)p->rec.seq, p->rec.len);
+			p->rec_pending = false;
+			s->have_last = true;
+			s->last = p->rec.seq;
+			continue;
+		}
 		if (x < 0) {
 			snprintf(err, errlen, "publishing to %s: %s", s->topic, strerror(-x));
-			bf_put_error(&p->conn.out, BF_ERROR, s->id,
-				     x == -EMSGSIZE ? BF_C_TOO_BIG : BF_C_INTERNAL, strerror(-x));
+			bf_put_error(&p->conn.out, BF_ERROR, s->id, BF_C_INTERNAL, strerror(-x));
 			return -1;
 		}
 		p->rec_pending = false;

@@ -108,9 +108,9 @@ void route_stop(struct route *r, bool graceful)
 	r->draining = true;	/* no spooling on the way out */
 	if (r->have_conn) {
 		if (graceful && r->conn.state == CONN_READY) {
-			conn_send_error(&r->conn, BF_CLOSE, BF_C_OK, "route stopped");
 			char err[128];
 
+			conn_send_error(&r->conn, BF_CLOSE, BF_C_OK, "route stopped");
 			conn_flush(&r->conn, err, sizeof(err));
 		}
 		route_close_conn(r, "stopped", false);
@@ -194,7 +194,8 @@ static void route_connect(struct route *r)
 		return;
 	}
 	freeaddrinfo(ai);
-	if (conn_init(&r->conn, fd, r->ctx, false, r->cfg.host, r->d->cfg->node.max_frame,
+	/* A route only receives small frames: it announces and accepts the minimum. */
+	if (conn_init(&r->conn, fd, r->ctx, false, r->cfg.host, BF_MIN_FRAME,
 		      2 * ((size_t)r->d->cfg->node.max_frame + BF_HDR_LEN))) {
 		close(fd);
 		snprintf(r->state_msg, sizeof(r->state_msg), "out of memory");
@@ -627,6 +628,16 @@ static void on_ack(struct route *r, uint64_t seq)
 	r->backoff_ms = r->d->cfg->node.reconnect_min_ms;
 }
 
+static void send_open(struct route *r)
+{
+	struct bf_open o = { .producer_id = bc_producer_id(r->d->cfg->node.id, r->cfg.source),
+			     .origin_node = r->d->cfg->node.id };
+
+	strcpy(o.topic, r->cfg.topic);
+	strcpy(o.source, r->cfg.source);
+	bf_put_open(&r->conn.out, STREAM_ID, &o);
+}
+
 static int on_frame(struct route *r, const struct bf_frame *f, char *err, size_t errlen)
 {
 	struct bf_resume rs;
@@ -637,12 +648,7 @@ static int on_frame(struct route *r, const struct bf_frame *f, char *err, size_t
 	if (r->conn.state == CONN_HELLO) {
 		if (conn_hello(&r->conn, f, &r->d->hello, err, errlen))
 			return -1;
-		struct bf_open o = { .producer_id = bc_producer_id(r->d->cfg->node.id, r->cfg.source),
-				     .origin_node = r->d->cfg->node.id };
-
-		strcpy(o.topic, r->cfg.topic);
-		strcpy(o.source, r->cfg.source);
-		bf_put_open(&r->conn.out, STREAM_ID, &o);
+		send_open(r);
 		bf_batch_reset(&r->batch);
 		bf_batch_limit(&r->batch, r->conn.peer_max - BF_DATA_HDR_LEN);
 		r->state = R_OPENING;
@@ -708,6 +714,15 @@ proto_msg:
 	return -1;
 }
 
+/* Our HELLO: a route receives only small frames, so it accepts only the minimum. */
+static void send_hello(struct route *r)
+{
+	struct bf_hello h = r->d->hello;
+
+	h.max_frame = BF_MIN_FRAME;
+	bf_put_hello(&r->conn.out, &h);
+}
+
 static void on_socket(struct route *r, uint32_t events)
 {
 	struct bf_frame f;
@@ -732,7 +747,7 @@ static void on_socket(struct route *r, uint32_t events)
 			route_close_conn(r, "server key does not match the pin", true);
 			return;
 		}
-		bf_put_hello(&r->conn.out, &r->d->hello);
+		send_hello(r);
 	}
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP) || r->conn.want_read_for_write) {
 		for (;;) {

@@ -221,9 +221,10 @@ static void write_text(FILE *f, const struct daemon *d)
 					continue;
 				fprintf(f, "        %s -> %s messages %" PRIu64 " bytes %" PRIu64
 					" batches %" PRIu64 " duplicates %" PRIu64 " gaps %" PRIu64
-					" last %s%" PRIu64 "%s\n", s->source, s->topic,
-					s->st.messages, s->st.bytes, s->st.batches, s->st.duplicates,
-					s->st.gaps, s->have_last ? "" : "-",
+					" too_big %" PRIu64 " last %s%" PRIu64 "%s\n", s->source,
+					s->topic, s->st.messages, s->st.bytes, s->st.batches,
+					s->st.duplicates, s->st.gaps, s->st.too_big,
+					s->have_last ? "" : "-",
 					s->have_last ? s->last : 0,
 					bsink_mode(s->sink) == BSINK_KERNEL ? "" : " dedup process");
 			}
@@ -310,6 +311,7 @@ static void write_json(FILE *f, const struct daemon *d)
 		json_kv_u64(&j, "batches", l->st.batches);
 		json_kv_u64(&j, "duplicates", l->st.duplicates);
 		json_kv_u64(&j, "gaps", l->st.gaps);
+		json_kv_u64(&j, "too_big", l->st.too_big);
 		json_obj_end(&j);
 		json_key(&j, "peers");
 		json_arr_start(&j);
@@ -339,6 +341,7 @@ static void write_json(FILE *f, const struct daemon *d)
 				json_kv_u64(&j, "batches", s->st.batches);
 				json_kv_u64(&j, "duplicates", s->st.duplicates);
 				json_kv_u64(&j, "gaps", s->st.gaps);
+				json_kv_u64(&j, "too_big", s->st.too_big);
 				json_key(&j, "last");
 				if (s->have_last)
 					json_u64(&j, s->last);
