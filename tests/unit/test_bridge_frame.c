@@ -665,6 +665,79 @@ static void test_parse_lengths(void **state)
 	assert_string_equal("unknown error", bf_strerror(-1000));
 }
 
+/*
+ * Interoperability: tests/bridge/mkseeds is a second encoder, written in
+ * Python from Documentation/bridge-protocol.rst alone.  Its conversations
+ * (committed as the fuzzer's seeds; the first byte is the fuzzer's chunk
+ * size) must decode and parse here without a single error.
+ */
+static int decode_seed(const char *name, int *data_records)
+{
+	char path[256];
+	uint8_t buf[8192], scratch[65536];
+	struct bf_decoder d;
+	struct bf_frame f;
+	struct bf_data_iter it;
+	struct bf_record rec;
+	struct bf_hello h;
+	struct bf_open o;
+	struct bf_resume r;
+	struct bf_error e;
+	uint64_t v;
+	size_t n;
+	int frames = 0, x;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "tests/fuzz/bridge_frame_corpus/%s", name);
+	fp = fopen(path, "rb");
+	if (!fp)
+		fail_msg("%s: run from the source tree's top directory", path);
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	assert_true(n > 1);
+	assert_int_equal(0, bf_dec_init(&d, 65536));
+	assert_int_equal(n - 1, bf_dec_feed(&d, buf + 1, n - 1));
+	while ((x = bf_dec_next(&d, &f)) == 1) {
+		frames++;
+		switch (f.type) {
+		case BF_HELLO: assert_int_equal(0, bf_parse_hello(&f, &h)); break;
+		case BF_OPEN: assert_int_equal(0, bf_parse_open(&f, &o)); break;
+		case BF_RESUME: assert_int_equal(0, bf_parse_resume(&f, &r)); break;
+		case BF_ACK: assert_int_equal(0, bf_parse_ack(&f, &v)); break;
+		case BF_KEEPALIVE: assert_int_equal(0, bf_parse_keepalive(&f, &v)); break;
+		case BF_ERROR:
+		case BF_CLOSE: assert_int_equal(0, bf_parse_error(&f, &e)); break;
+		case BF_DATA:
+			assert_int_equal(0, bf_data_open(&f, scratch, sizeof(scratch), &it));
+			while ((x = bf_data_next(&it, &rec)) == 1)
+				(*data_records)++;
+			assert_int_equal(0, x);
+			break;
+		}
+	}
+	assert_int_equal(0, x);
+	assert_int_equal(0, bf_dec_pending(&d));
+	bf_dec_free(&d);
+	return frames;
+}
+
+static void test_interop_seeds(void **state)
+{
+	int recs = 0;
+
+	(void)state;
+	assert_int_equal(6, decode_seed("conversation", &recs));	/* HELLO OPEN DATA ACK KEEPALIVE CLOSE */
+	assert_int_equal(20, recs);
+	assert_int_equal(4, decode_seed("receiver", &recs));
+	recs = 0;
+	assert_int_equal(1, decode_seed("data-lz4", &recs));
+	assert_int_equal(20, recs);
+	recs = 0;
+	assert_int_equal(1, decode_seed("data-zstd", &recs));
+	assert_int_equal(20, recs);
+	assert_int_equal(50, decode_seed("many-small", &recs));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_decoder_bounded),
 		cmocka_unit_test(test_encoder_bounded),
 		cmocka_unit_test(test_parse_lengths),
+		cmocka_unit_test(test_interop_seeds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
