@@ -40,6 +40,7 @@ static void pump(struct route *r);
 static int open_source(struct route *r);
 static void close_source(struct route *r);
 static bool spooling(const struct route *r);
+static void ack_upto(struct route *r, uint64_t seq);
 
 static uint32_t batch_cap(const struct route *r)
 {
@@ -150,9 +151,11 @@ static void route_close_conn(struct route *r, const char *why, bool failure)
 	r->have_conn = false;
 	r->state = R_IDLE;
 	r->positioned = false;
-	/* What was sent and not acknowledged is sent again after RESUME. */
-	r->infl_head = r->infl_n = 0;
-	r->infl_bytes = 0;
+	/*
+	 * What was sent and not acknowledged is sent again after RESUME; the
+	 * in-flight list stays until then, so that what RESUME reports as
+	 * committed is counted as delivered.
+	 */
 	bf_batch_reset(&r->batch);
 	ev_del(r->d, &r->ev_src);
 	schedule_retry(r);
@@ -366,7 +369,11 @@ static int resume(struct route *r, const struct bf_resume *rs)
 		r->acked = rs->last_seq;
 		r->have_pos = true;
 		r->pos = rs->last_seq + 1;
+		ack_upto(r, rs->last_seq);
 	}
+	/* The rest of what was in flight is sent again. */
+	r->infl_head = r->infl_n = 0;
+	r->infl_bytes = 0;
 	if (r->spool)
 		return resume_spool(r, rs);
 	if (rs->flags & BF_RESUME_KNOWN)
@@ -602,6 +609,18 @@ static void pump(struct route *r)
 
 /* ---- frames from the receiver ---- */
 
+/* Whole in-flight batches up to @seq are delivered. */
+static void ack_upto(struct route *r, uint64_t seq)
+{
+	while (r->infl_n && r->infl[r->infl_head].last_seq <= seq) {
+		r->st.messages += r->infl[r->infl_head].msgs;
+		r->st.bytes += r->infl[r->infl_head].bytes;
+		r->infl_bytes -= r->infl[r->infl_head].frame;
+		r->infl_head = (r->infl_head + 1) % ROUTE_INFLIGHT_MAX;
+		r->infl_n--;
+	}
+}
+
 static void on_ack(struct route *r, uint64_t seq)
 {
 	if (r->have_acked && seq < r->acked) {
@@ -613,13 +632,7 @@ static void on_ack(struct route *r, uint64_t seq)
 	r->acked = seq;
 	r->have_pos = true;
 	r->pos = seq + 1;
-	while (r->infl_n && r->infl[r->infl_head].last_seq <= seq) {
-		r->st.messages += r->infl[r->infl_head].msgs;
-		r->st.bytes += r->infl[r->infl_head].bytes;
-		r->infl_bytes -= r->infl[r->infl_head].frame;
-		r->infl_head = (r->infl_head + 1) % ROUTE_INFLIGHT_MAX;
-		r->infl_n--;
-	}
+	ack_upto(r, seq);
 	if (r->spool)
 		spool_ack(r->spool, seq);
 	if (!spooling(r))
