@@ -15,6 +15,7 @@
  *
  * Uses: route.c, listener.c, status.c, config.c, libcap.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -215,17 +216,55 @@ static void reload(struct daemon *d)
 	blog("reloaded %s", c->path);
 }
 
-static int drop_privileges(const struct bc_node *n)
+/* Hand @path (and, for a spool, its files) to the user the daemon becomes. */
+static void give(const char *path, const struct passwd *pw)
 {
+	if (chown(path, pw->pw_uid, pw->pw_gid) && errno != ENOENT)
+		blog("chown %s to %s: %s", path, pw->pw_name, strerror(errno));
+}
+
+static void give_spool(const char *dir, const struct passwd *pw)
+{
+	struct dirent *de;
+	char path[BC_PATH_MAX * 2 + 300];
+	DIR *dd;
+
+	give(dir, pw);
+	dd = opendir(dir);
+	if (!dd)
+		return;
+	while ((de = readdir(dd)))
+		if (strstr(de->d_name, ".seg")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			give(path, pw);
+		}
+	closedir(dd);
+}
+
+static int drop_privileges(struct daemon *d)
+{
+	const struct bc_node *n = &d->cfg->node;
 	cap_t caps;
 
 	if (n->user[0]) {
 		struct passwd *pw = getpwnam(n->user);
+		struct route *r;
 
 		if (!pw) {
 			blog("user %s: no such user", n->user);
 			return -1;
 		}
+		/* What it will write after the switch: its spools, and it answers status. */
+		for (r = d->routes; r; r = r->next) {
+			char dir[BC_PATH_MAX * 2 + 2];
+
+			if (!r->cfg.spool_dir[0])
+				continue;
+			give(r->cfg.spool_dir, pw);
+			snprintf(dir, sizeof(dir), "%s/%s", r->cfg.spool_dir, r->cfg.name);
+			give_spool(dir, pw);
+		}
+		give(d->control_path, pw);
 		if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 		    setuid(pw->pw_uid)) {
 			blog("switching to user %s: %s", n->user, strerror(errno));
@@ -331,7 +370,7 @@ int daemon_run(struct bc_config *c)
 		control_close(d);
 		return 1;
 	}
-	if (drop_privileges(&c->node)) {
+	if (drop_privileges(d)) {
 		control_close(d);
 		return 1;
 	}
