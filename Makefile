@@ -25,7 +25,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug check-kcsan fuzz soak demo checkpatch install clean bpf bench
+	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench
 
 all: module userspace tests
 
@@ -45,8 +45,15 @@ mod_dir = $(B)/kmod/$(1)
 define kbuild
 	@test -n "$(1)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(2)
-	@find $(2) -maxdepth 1 -type l -delete
+	@find $(2) -maxdepth 2 -type l -delete
 	@for f in $(3)/*.[ch] $(3)/Kbuild; do ln -sfn $$f $(2)/; done
+	@# Subdirectories (kmod/netlink/): real directories of symlinks, so
+	@# that their objects stay in the object tree.
+	@for d in $(3)/*/; do \
+		[ -d "$$d" ] || continue; \
+		mkdir -p $(2)/$$(basename $$d); \
+		for f in $$d*.[ch]; do ln -sfn $$f $(2)/$$(basename $$d)/; done; \
+	done
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(1) $(B)/kernels) \
 		M=$(2) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
 endef
@@ -203,6 +210,22 @@ $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_nl.h uapi/linux/kstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -o $@ $<
 
+# The wakeup protocol under stress on each kernel of STRESS_KERNELS
+# (6.12, 6.12-rt, debug, kcsan; the debug ones are built once per machine):
+# wakeup_test with STRESS_ITERS iterations, then 1000 runs of
+# mm.wakeup_threshold_block_topic (tests/vm/stress-wakeup).
+STRESS_KERNELS ?= 6.12
+STRESS_ITERS ?= 5000
+STRESS_REPEAT ?= 1000
+stress-wakeup: userspace tests
+	@set -e; for k in $(STRESS_KERNELS); do \
+		kver=$$($(SRC)/scripts/kver $$k); \
+		$(MAKE) --no-print-directory module KVER=$$kver; \
+		echo "# stress-wakeup on $$kver"; \
+		$(SRC)/tests/vm/run --kernel $$kver --mem 2G --timeout 14400 -- \
+			$(SRC)/tests/vm/stress-wakeup $(STRESS_ITERS) $(STRESS_REPEAT); \
+	done
+
 # Soak: 1000 load/unload cycles, then 10 minutes of mixed work.
 SOAK_KERNEL ?= 6.12
 soak: userspace tests
@@ -219,7 +242,7 @@ fuzz: tests
 	$(SRC)/tests/vm/run --kernel $(FUZZ_KERNEL) --mem 2G --timeout 7200 -- \
 		$(SRC)/tests/vm/fuzz full $(FUZZ_SEED)
 
-$(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
+$(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(SAN) -o $@ $< $(COMMON_SRCS) \
 		$(LIB_SRCS) -lcmocka
@@ -263,7 +286,7 @@ demo:
 # compat.h is the one place allowed to test LINUX_VERSION_CODE.
 CHECKPATCH = $(KSFT)/checkpatch.pl --no-tree --terse --show-types --strict -f
 checkpatch: $(KSFT)/.stamp
-	$(CHECKPATCH) $(filter-out kmod/compat.h kmod/trace.h,$(wildcard kmod/*.[ch] tests/vm/warn/*.c)) \
+	$(CHECKPATCH) $(filter-out kmod/compat.h kmod/trace.h,$(wildcard kmod/*.[ch] kmod/*/*.[ch] tests/vm/warn/*.c)) \
 		uapi/linux/kstream.h
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h
 	@# TRACE_EVENT() has a layout of its own, as in the kernel's headers.

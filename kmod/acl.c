@@ -28,6 +28,9 @@
  *
  * Entries are kept in an RCU-protected array, users by uid then groups by
  * gid (the order a POSIX ACL needs).  Writers hold the registry lock.
+ *
+ * May call: security (kstream_security_changed()) and chardev (the node's
+ * POSIX ACL).  Locks: none of its own; RCU to read the entries.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -42,7 +45,12 @@
 #include <linux/stringify.h>
 #include <linux/uidgid.h>
 
-#include "kstream.h"
+#include "acl.h"
+#include "chardev.h"
+#include "params.h"
+#include "registry.h"
+#include "security.h"
+#include "topic.h"
 
 #define KSTREAM_DATA_RIGHTS (KSTREAM_ACL_PUBLISH | KSTREAM_ACL_SUBSCRIBE)
 

@@ -25,13 +25,19 @@
  * sleep (sleepable programs are refused).  They see the message through
  * the kfuncs below and cannot write it: the payload kfunc returns
  * read-only memory the verifier bounds.
+ *
+ * May call: the registry (its lock, the topics).  Locks: the registry
+ * lock for everything but the verdict, which runs under RCU only.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netlink.h>
 
-#include "kstream.h"
+#include "bpf.h"
+#include "file.h"
+#include "registry.h"
+#include "topic.h"
 
 #define KSTREAM_BPF_UNSUPPORTED \
 	"eBPF ingress filters need Linux 6.9 or later (struct_ops from modules)"
@@ -56,7 +62,7 @@
  */
 struct kstream_ingress_ctx {
 	struct kstream_topic *topic;
-	const struct kstream_producer *producer;
+	const struct kstream_producer_cred *producer;
 	const void *data;
 	u32 len;
 	u64 ingress_ns;		/* CLOCK_REALTIME; 0 until a program asks */
@@ -95,7 +101,7 @@ kstream_topic_filter(struct kstream_topic *t)
 
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
-		   const struct kstream_producer *producer,
+		   const struct kstream_producer_cred *producer,
 		   const void *data, u32 len)
 {
 	struct kstream_ingress_ctx ctx = {
@@ -545,7 +551,7 @@ void kstream_topic_filter_clear(struct kstream_topic *t)
 
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
-		   const struct kstream_producer *producer,
+		   const struct kstream_producer_cred *producer,
 		   const void *data, u32 len)
 {
 	return KSTREAM_INGRESS_PASS;

@@ -16,6 +16,9 @@
  * with kernel credentials (a topic admin need not own the node), one
  * component at a time (no symlink followed), checking that what it found
  * is the topic's char device.
+ *
+ * May call: stats (the sysfs attributes of a topic device).  Locks: none
+ * of its own; node ACLs are set under the registry lock (acl.c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -30,8 +33,10 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "chardev.h"
 #include "compat.h"
-#include "kstream.h"
+#include "stats.h"
+#include "topic.h"
 
 #define KSTREAM_MINORS (MINORMASK + 1)
 
@@ -71,24 +76,17 @@ static char *kstream_devnode(KSTREAM_DEVNODE_CONST struct device *dev,
 			 t->name);
 }
 
-static void kstream_topic_dev_release(struct device *dev)
-{
-	kstream_topic_release(to_topic(dev));
-}
-
 static const struct device_type kstream_topic_type = {
 	.name = "topic",
 	.devnode = kstream_devnode,
 };
 
-/* Make @t->dev a "stream" device; from here put_device() frees @t. */
 void kstream_topic_device_init(struct kstream_topic *t)
 {
 	device_initialize(&t->dev);
 	t->dev.class = &kstream_class;
 	t->dev.type = &kstream_topic_type;
 	t->dev.groups = kstream_topic_groups;
-	t->dev.release = kstream_topic_dev_release;
 }
 
 dev_t kstream_topic_devt(u32 id)
@@ -172,7 +170,7 @@ static void kstream_node_exit(void)
 	kstream_node_cred = NULL;
 }
 
-int __init kstream_chrdev_init(void)
+int __init kstream_chrdev_init(const struct file_operations *fops)
 {
 	int err;
 
@@ -180,7 +178,7 @@ int __init kstream_chrdev_init(void)
 	if (err)
 		return err;
 
-	cdev_init(&kstream_cdev, &kstream_fops);
+	cdev_init(&kstream_cdev, fops);
 	kstream_cdev.owner = THIS_MODULE;
 	err = cdev_add(&kstream_cdev, kstream_devt, KSTREAM_MINORS);
 	if (err)

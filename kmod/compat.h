@@ -105,4 +105,34 @@ static inline int kstream_set_access_acl(struct dentry *dentry,
 }
 #endif
 
+/* 6.2 added NL_SET_ERR_MSG_WEAK(): a message unless one is set. */
+#include <linux/netlink.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define NL_SET_ERR_MSG_WEAK(extack, msg) do {			\
+	struct netlink_ext_ack *__kst_extack = (extack);	\
+								\
+	if (__kst_extack && !__kst_extack->_msg)		\
+		NL_SET_ERR_MSG(__kst_extack, msg);		\
+} while (0)
+#endif
+
+/*
+ * The attributes of a dump request, parsed by the family's policy.  6.6
+ * moved them into a struct genl_info inside struct genl_dumpit_info.
+ */
+#include <net/genetlink.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static inline struct nlattr **kstream_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+#else
+static inline struct nlattr **kstream_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#endif
+
 #endif /* _KSTREAM_COMPAT_H */

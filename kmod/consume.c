@@ -10,14 +10,32 @@
  *
  * Wakeups are self-paced: a reader that finds nothing to read (blocking
  * read, poll, or a non-blocking read failing with EAGAIN) arms itself under
- * the topic lock; the next commit wakes the armed readers only.
+ * the topic lock; the next commit wakes the armed readers only.  Every
+ * waiter, its condition, its wakers and the pairing that makes its
+ * check-then-sleep safe are in Documentation/design.rst, "The wakeup
+ * protocol"; the rules, in short:
+ *
+ *  - a reader checks for records and arms under t->lock, where commits
+ *    publish head and wake (so one sees the other); it is queued on its
+ *    wait queue before its last check (wait_event, poll_wait);
+ *  - EAGAIN is never answered without the reader armed (edge-triggered
+ *    pollers get no other wakeup);
+ *  - a threshold is judged under t->lock; its delay timer only wakes;
+ *  - a reader's advance release-stores its position and then, through
+ *    wq_has_sleeper()'s full barrier, looks for waiting producers.
  */
 
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
+#include "events.h"
+#include "file.h"
+#include "params.h"
+#include "publish.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 #include "trace.h"
 
 /*
@@ -58,23 +76,45 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd)
 	if (!ready && !rd->armed) {
 		rd->armed = true;
 		t->nr_armed++;
+		trace_kstream_reader_arm(t, rd->pid, READ_ONCE(*rd->posp),
+					 t->ring.ctl->head, rd->wake_bytes);
 	}
 	spin_unlock(&t->lock);
 	return ready;
 }
 
-/* KSTREAM_IOC_SET_WAKEUP: the fd's wakeup threshold, in record bytes. */
-int kstream_set_wakeup(struct kstream_file *kf, u32 bytes)
+/*
+ * KSTREAM_IOC_SET_WAKEUP(_DELAY): the fd's wakeup threshold, in record
+ * bytes, and the bound on the delay it adds (0: none).
+ */
+int kstream_set_wakeup(struct kstream_file *kf, u32 bytes, u32 delay_us)
 {
 	struct kstream_topic *t = kf->topic;
 
+	if (delay_us > KSTREAM_WAKEUP_DELAY_MAX_US)
+		return -EINVAL;
 	spin_lock(&t->lock);
 	kf->reader.wake_bytes = min_t(u64, bytes, t->ring.size / 2);
+	kf->reader.wake_delay_ns = (u64)delay_us * NSEC_PER_USEC;
 	/* A reader asleep under the old threshold may be due now. */
 	if (kf->reader.armed)
 		kstream_wake_readers(t, false);
 	spin_unlock(&t->lock);
 	return 0;
+}
+
+/*
+ * The wakeup delay of a reader held back by its threshold has passed:
+ * wake it.  No lock: the woken reader (blocking read or poll) re-checks
+ * under the topic lock, finds the pending records and takes them.
+ */
+static enum hrtimer_restart kstream_wake_timer(struct hrtimer *timer)
+{
+	struct kstream_reader *rd = container_of(timer, struct kstream_reader,
+						 wake_timer);
+
+	wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM);
+	return HRTIMER_NORESTART;
 }
 
 /*
@@ -103,12 +143,26 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 
 	lockdep_assert_held(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
-		if (!all && (!rd->armed || kstream_reader_may_sleep(t, rd)))
+		if (!rd->armed && !all)
 			continue;
+		if (!all && kstream_reader_may_sleep(t, rd)) {
+			/*
+			 * Held back by its threshold: bounded by its delay,
+			 * counted from the first record it was held back for
+			 * (a running timer is not pushed out by later ones).
+			 */
+			if (rd->wake_delay_ns && !hrtimer_active(&rd->wake_timer))
+				hrtimer_start(&rd->wake_timer,
+					      ns_to_ktime(rd->wake_delay_ns),
+					      HRTIMER_MODE_REL_SOFT);
+			continue;
+		}
 		if (rd->armed) {
 			rd->armed = false;
 			t->nr_armed--;
 		}
+		trace_kstream_reader_wake(t, rd->pid, READ_ONCE(*rd->posp),
+					  t->ring.ctl->head, rd->wake_bytes);
 		wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM |
 					   (all ? EPOLLHUP : 0));
 	}
@@ -118,7 +172,8 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
  * Copy the header of the record at @pos (tail <= pos < head) and validate
  * it.  -ESTALE: producers evicted the record (the reader was lapped).
  * -EIO: not a record; only a mapped reader page can point there.  Records
- * start on the 8-byte grid, have no flags, and a sequence number below
+ * start on the 8-byte grid, have only flags the kernel sets and a body
+ * that fits them (kstream_hdr_valid()), and a sequence number below
  * head_seq (assigned before the head covering them was published, and
  * our callers saw that head): a cursor inside a record, say on its seq or
  * ts_ns field, fails these checks.
@@ -132,7 +187,7 @@ static int kstream_peek(struct kstream_topic *t, struct kstream_reader *rd,
 	smp_rmb();
 	if (READ_ONCE(t->ring.ctl->tail) > pos)
 		return -ESTALE;
-	if (!hdr->len || hdr->len > t->msg_max || hdr->flags ||
+	if (!kstream_hdr_valid(hdr, t->msg_max) ||
 	    (pos & (KSTREAM_REC_ALIGN - 1)) ||
 	    hdr->seq >= READ_ONCE(t->ring.ctl->head_seq)) {
 		/* The kernel's own cursors only point at records. */
@@ -170,13 +225,63 @@ static void kstream_reader_advance(struct kstream_topic *t,
 		rd->lost += lost;
 		atomic64_add(lost, &t->lost);
 		trace_kstream_lap(t, rd->pid, lost);
-		kstream_notify_lapped(t, lost);
+		kstream_event_lapped(t, lost);
 	}
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
 	smp_store_release(rd->posp, pos);
 	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq))
 		kstream_wake_writers(t);
+}
+
+/*
+ * What one message is to a reader with fd flags @flags (uapi: Idempotent
+ * producers): the payload, or with KSTREAM_FD_ORIGIN a struct
+ * kstream_msg_origin (zero for a message without one) and the payload;
+ * in records mode the record, stripped of its origin block unless
+ * KSTREAM_FD_ORIGIN, so that readers that predate origins read what they
+ * always read.  @hdr is the validated copy of the header of @rec.
+ */
+static size_t kstream_out_size(const struct kstream_msg_hdr *hdr, u32 flags)
+{
+	bool origin = flags & KSTREAM_FD_ORIGIN;
+	u32 plen = kstream_msg_payload_len(hdr);
+
+	if (flags & KSTREAM_FD_RECORDS)
+		return KSTREAM_REC_SIZE(origin ? hdr->len : plen);
+	return plen + (origin ? sizeof(struct kstream_msg_origin) : 0);
+}
+
+/* Copy it out: as many bytes as kstream_out_size() says, or fewer. */
+static size_t kstream_copy_out(const void *rec, const struct kstream_msg_hdr *hdr,
+			       u32 flags, struct iov_iter *to)
+{
+	static const struct kstream_msg_origin none;
+	u32 blocks = KSTREAM_MSG_BLOCKS(hdr->flags);
+	const void *payload = rec + KSTREAM_HDR_SIZE + blocks;
+	struct kstream_msg_hdr h;
+	size_t n = 0;
+
+	if (flags & KSTREAM_FD_RECORDS) {
+		if (!blocks || (flags & KSTREAM_FD_ORIGIN))
+			return copy_to_iter(rec, KSTREAM_REC_SIZE(hdr->len), to);
+		/* The record as it would be without the origin block. */
+		h = *hdr;
+		h.flags &= ~KSTREAM_MSG_ORIGIN;
+		h.len -= blocks;
+		n = copy_to_iter(&h, sizeof(h), to);
+		if (n == sizeof(h))
+			n += copy_to_iter(payload, KSTREAM_REC_SIZE(h.len) -
+					  KSTREAM_HDR_SIZE, to);
+		return n;
+	}
+	if (flags & KSTREAM_FD_ORIGIN) {
+		n = copy_to_iter(blocks ? rec + KSTREAM_HDR_SIZE : (const void *)&none,
+				 sizeof(none), to);
+		if (n != sizeof(none))
+			return n;
+	}
+	return n + copy_to_iter(payload, hdr->len - blocks, to);
 }
 
 /*
@@ -214,15 +319,13 @@ retry:
 			goto lapped;
 		if (err)
 			goto fail;
-		size = records ? KSTREAM_REC_SIZE(hdr.len) : hdr.len;
+		size = kstream_out_size(&hdr, kf->flags);
 		if (size > iov_iter_count(to)) {
 			if (copied)
 				break;
 			return -EMSGSIZE;
 		}
 		src = kstream_ring_ptr(ring, pos);
-		if (!records)
-			src += KSTREAM_HDR_SIZE;
 		/*
 		 * A lapped reader copies bytes a producer may be overwriting
 		 * (overwrite topics): a data race by design, as in a seqlock
@@ -231,7 +334,7 @@ retry:
 		 * reuse the space (ring.c); otherwise the copy is discarded.
 		 * data_race(): KCSAN is right that it races, and it is benign.
 		 */
-		n = data_race(copy_to_iter(src, size, to));
+		n = data_race(kstream_copy_out(src, &hdr, kf->flags, to));
 		copied += n;
 		if (n != size) {
 			err = -EFAULT;
@@ -240,8 +343,9 @@ retry:
 		if (pos == start)
 			first_seq = hdr.seq;
 		last_seq = hdr.seq;
-		kstream_delivery_add(&d, hdr.ts_ns, hdr.len);
-		trace_kstream_deliver(t, hdr.seq, hdr.len, hdr.ts_ns, d.now_ns);
+		kstream_delivery_add(&d, hdr.ts_ns, kstream_msg_payload_len(&hdr));
+		trace_kstream_deliver(t, hdr.seq, kstream_msg_payload_len(&hdr),
+				      hdr.ts_ns, d.now_ns);
 		pos += KSTREAM_REC_SIZE(hdr.len);
 		if (!records)
 			break;
@@ -267,8 +371,16 @@ fail:
 	return err;
 }
 
+/*
+ * read(): @nonblock (O_NONBLOCK or IOCB_NOWAIT) never waits for data;
+ * @nowait (IOCB_NOWAIT: io_uring, which polls and retries) does not wait
+ * for the fd lock either.  An O_NONBLOCK reader does: an EAGAIN because
+ * another thread of the fd held the lock (FIONREAD, KSTREAM_IOC_INFO, a
+ * second reader) would leave an edge-triggered epoll reader unarmed with
+ * records there, and no wakeup to come.
+ */
 ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
-			bool nonblock)
+			bool nonblock, bool nowait)
 {
 	struct kstream_reader *rd = &kf->reader;
 	struct kstream_topic *t = kf->topic;
@@ -286,7 +398,7 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 		 * see every message committed before it died.
 		 */
 		dead = smp_load_acquire(&t->dead);
-		if (nonblock) {
+		if (nowait) {
 			if (!mutex_trylock(&kf->lock))
 				return -EAGAIN;
 		} else if (mutex_lock_interruptible(&kf->lock)) {
@@ -299,8 +411,16 @@ ssize_t kstream_consume(struct kstream_file *kf, struct iov_iter *to,
 		if (dead)
 			return 0;	/* drained: end of file */
 		if (nonblock) {
-			/* Edge-triggered pollers wait after EAGAIN: arm. */
-			kstream_reader_arm(t, rd);
+			/*
+			 * Edge-triggered pollers wait after EAGAIN: arm, so
+			 * that the next commit wakes them.  A commit between
+			 * our read and the arm finds us unarmed: then the
+			 * arm finds the record, and we read again instead of
+			 * answering EAGAIN with a record there and no wakeup
+			 * to come.
+			 */
+			if (kstream_reader_arm(t, rd))
+				continue;
 			return -EAGAIN;
 		}
 		/* A revocation wakes us too (kstream_security_enforce()). */
@@ -331,7 +451,8 @@ int kstream_next_len(struct kstream_file *kf, u32 *len)
 		err = pos < head ? kstream_peek(t, rd, pos, &hdr) : 0;
 	} while (err == -ESTALE);
 	mutex_unlock(&kf->lock);
-	*len = hdr.len;
+	/* The payload, whatever blocks precede it. */
+	*len = !err && hdr.len ? kstream_msg_payload_len(&hdr) : 0;
 	return err;
 }
 
@@ -499,6 +620,8 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 	int err = 0;
 
 	init_waitqueue_head(&rd->wq);
+	hrtimer_init(&rd->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	rd->wake_timer.function = kstream_wake_timer;
 	rd->posp = &rd->pos;
 	spin_lock(&t->lock);
 	if (t->dead) {
@@ -530,6 +653,8 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	/* What this reader lost through its mapping stays counted. */
 	atomic64_add(kstream_reader_page_lost(rd), &t->lost);
 	spin_unlock(&t->lock);
+	/* Off the list: no commit starts it again.  Before rd is freed. */
+	hrtimer_cancel(&rd->wake_timer);
 	/* A block topic's producers may be waiting for this reader. */
 	kstream_wake_writers(t);
 }

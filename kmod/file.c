@@ -12,10 +12,17 @@
  * open mode needs; afterwards every operation that reads the topic checks
  * the fd's consume decision, writes check publish (at the ingress verdict,
  * publish.c) and mmap checks mmap, each against the credentials the fd
- * was opened with.  poll() reports a lost right as EPOLLERR.
+ * was opened with.  poll() reports a lost right as EPOLLERR.  After a
+ * policy change, kstream_security_enforce() makes it bite on the open
+ * files of the topic.
+ *
+ * May call: registry (open finds its topic), consume, publish, mmap,
+ * dedup (producer ids) and security.  Locks: the fd's lock (flags, info), the topic lock (info,
+ * the readers walk of kstream_security_enforce()), map_sem through mmap.
  */
 
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -23,7 +30,14 @@
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
 
-#include "kstream.h"
+#include "compat.h"
+#include "consume.h"
+#include "file.h"
+#include "mmap.h"
+#include "publish.h"
+#include "registry.h"
+#include "security.h"
+#include "topic.h"
 
 static int kstream_open(struct inode *inode, struct file *file)
 {
@@ -104,7 +118,8 @@ static ssize_t kstream_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!(iocb->ki_filp->f_mode & FMODE_READ))
 		return -EBADF;
-	return kstream_consume(kf, to, kstream_nonblock(iocb));
+	return kstream_consume(kf, to, kstream_nonblock(iocb),
+			       iocb->ki_flags & IOCB_NOWAIT);
 }
 
 static ssize_t kstream_write_iter(struct kiocb *iocb, struct iov_iter *from)
@@ -137,8 +152,11 @@ static __poll_t kstream_poll(struct file *file, poll_table *wait)
 	 */
 	if ((file->f_mode & FMODE_READ) && kstream_reader_arm(t, &kf->reader))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	/* An idempotent producer's records carry their origin too. */
 	if ((file->f_mode & FMODE_WRITE) && !dead &&
-	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max)))
+	    kstream_writable(t, KSTREAM_REC_SIZE(t->msg_max +
+						 (READ_ONCE(kf->prod.id) ?
+						  sizeof(struct kstream_msg_origin) : 0))))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	/* A right the fd was opened with was revoked: its calls fail. */
 	if (((file->f_mode & FMODE_READ) &&
@@ -169,6 +187,45 @@ static long kstream_info(struct kstream_file *kf, void __user *arg)
 	info.tail_seq = t->ring.ctl->tail_seq;
 	spin_unlock(&t->lock);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/* KSTREAM_IOC_SET_PRODUCER: writers whose opener may publish. */
+static long kstream_ioc_set_producer(struct kstream_file *kf, void __user *arg)
+{
+	struct kstream_producer p;
+	int err;
+
+	if (!(kf->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
+	return kstream_dedup_set_producer(kf, &p);
+}
+
+/*
+ * KSTREAM_IOC_PRODUCER_SEQ: any fd whose opener still has the right it
+ * was opened with (subscribe for readers, publish for writers).
+ */
+static long kstream_ioc_producer_seq(struct kstream_file *kf, void __user *arg)
+{
+	struct kstream_producer_query q;
+	int err;
+
+	if (copy_from_user(&q, arg, sizeof(q)))
+		return -EFAULT;
+	if (!q.id || q.flags || q.pad)
+		return -EINVAL;
+	err = kstream_security_access(kf, kf->file->f_mode & FMODE_READ ?
+				      KSTREAM_ACCESS_CONSUME :
+				      KSTREAM_ACCESS_PUBLISH);
+	if (err)
+		return err;
+	q.flags = kstream_dedup_query(kf->topic, q.id, &q.last_seq) ?
+		  KSTREAM_PRODUCER_KNOWN : 0;
+	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
 static long kstream_ioctl(struct file *file, unsigned int cmd,
@@ -223,9 +280,22 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 			return -EBADF;
 		if (get_user(len, (u32 __user *)uarg))
 			return -EFAULT;
-		return kstream_set_wakeup(kf, len);
+		return kstream_set_wakeup(kf, len, 0);
+	case KSTREAM_IOC_SET_WAKEUP_DELAY: {
+		struct kstream_wakeup w;
+
+		if (!reader)
+			return -EBADF;
+		if (copy_from_user(&w, uarg, sizeof(w)))
+			return -EFAULT;
+		return kstream_set_wakeup(kf, w.bytes, w.max_delay_us);
+	}
 	case KSTREAM_IOC_CURSOR_FD:
 		return kstream_cursor_fd(file);
+	case KSTREAM_IOC_SET_PRODUCER:
+		return kstream_ioc_set_producer(kf, uarg);
+	case KSTREAM_IOC_PRODUCER_SEQ:
+		return kstream_ioc_producer_seq(kf, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -264,3 +334,88 @@ const struct file_operations kstream_fops = {
 	.llseek = kstream_llseek,
 	.mmap = kstream_mmap_op,
 };
+
+/* ------------------------------------------- policy changes on open fds */
+
+/*
+ * Decide again, for every reader of @t, whether it may subscribe, and
+ * mark those that may not as revoked: kstream_min_reader_pos() skips
+ * them, so a reader that lost its right cannot stall a block topic.  The
+ * hooks run outside the topic lock, on references to the readers' files;
+ * a decision older than the one recorded is dropped.
+ */
+static void kstream_recheck_readers(struct kstream_topic *t)
+{
+	struct kstream_reader *rd;
+	struct file **files;
+	unsigned int i, n = 0, max;
+	unsigned long gen;
+	bool *allowed;
+
+	max = READ_ONCE(t->nr_readers);
+	if (!max)
+		return;
+	files = kmalloc_array(max, sizeof(*files), GFP_KERNEL);
+	allowed = kmalloc_array(max, sizeof(*allowed), GFP_KERNEL);
+	if (!files || !allowed)
+		goto out;
+
+	/*
+	 * A reader on the list has its file: closing it detaches the reader
+	 * under the lock first.  Its last reference may be gone though.
+	 */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node) {
+		struct file *file = container_of(rd, struct kstream_file,
+						 reader)->file;
+
+		if (n == max)
+			break;	/* new readers start allowed, at this gen */
+		if (kstream_get_file_unless_zero(file))
+			files[n++] = file;
+	}
+	spin_unlock(&t->lock);
+
+	gen = atomic_long_read_acquire(&t->sec.gen);
+	for (i = 0; i < n; i++)
+		allowed[i] = kstream_security_may(files[i]->private_data,
+						  KSTREAM_ACCESS_CONSUME);
+
+	spin_lock(&t->lock);
+	for (i = 0; i < n; i++) {
+		struct kstream_file *kf = files[i]->private_data;
+
+		rd = &kf->reader;
+		if (gen < rd->revoked_gen)
+			continue;
+		rd->revoked_gen = gen;
+		rd->revoked = !allowed[i];
+	}
+	spin_unlock(&t->lock);
+	for (i = 0; i < n; i++)
+		fput(files[i]);
+out:
+	kfree(allowed);
+	kfree(files);
+}
+
+void kstream_security_enforce(struct kstream_topic *t, bool revoked)
+{
+	struct kstream_reader *rd;
+
+	kstream_recheck_readers(t);
+	if (!revoked)
+		return;
+	/* Blocked readers and pollers re-check (see kstream_consume()). */
+	spin_lock(&t->lock);
+	list_for_each_entry(rd, &t->readers, node)
+		wake_up_interruptible_poll(&rd->wq, EPOLLERR);
+	spin_unlock(&t->lock);
+	/*
+	 * Producers waiting for room re-check too (kstream_commit()), and
+	 * may find room that revoked readers no longer hold.
+	 */
+	wake_up_interruptible_poll(&t->wwq, EPOLLERR | EPOLLOUT);
+	/* Ring mappings refault through the file_mmap check. */
+	kstream_ring_unmap_all(t);
+}

@@ -2,50 +2,45 @@
 /*
  * kstream: in-kernel publish/subscribe topics.
  *
- * Module entry points and parameters: bring the parts up in dependency
- * order and take them down in reverse.
+ * Module entry points: bring the parts up in dependency order and take
+ * them down in reverse.  The parameters are in params.c.
+ *
+ * May call: the init and exit functions of every part.  Locks: none.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/init.h>
-#include <linux/mm.h>
 
-#include "kstream.h"
-
-unsigned int kstream_max_topics = 256;
-module_param_named(max_topics, kstream_max_topics, uint, 0644);
-MODULE_PARM_DESC(max_topics, "Maximum number of topics (default 256)");
-
-unsigned long kstream_max_ring_memory;
-module_param_named(max_ring_memory, kstream_max_ring_memory, ulong, 0644);
-MODULE_PARM_DESC(max_ring_memory,
-		 "Maximum bytes of ring memory over all topics (default: a quarter of RAM)");
-
-unsigned int kstream_max_readers = 1024;
-module_param_named(max_readers, kstream_max_readers, uint, 0644);
-MODULE_PARM_DESC(max_readers,
-		 "Maximum reader fds per topic (default 1024)");
-
-int kstream_creator_gid = -1;
-module_param_named(creator_gid, kstream_creator_gid, int, 0644);
-MODULE_PARM_DESC(creator_gid,
-		 "Members of this group (initial user namespace) may create topics they own without CAP_NET_ADMIN (default -1: nobody)");
+#include "acl.h"
+#include "bpf.h"
+#include "chardev.h"
+#include "events.h"
+#include "file.h"
+#include "netlink.h"
+#include "params.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 
 static int __init kstream_init(void)
 {
 	int err;
 
-	if (!kstream_max_ring_memory)
-		kstream_max_ring_memory = (totalram_pages() << PAGE_SHIFT) / 4;
-	err = kstream_security_init();
+	kstream_params_init();
+	kstream_stats_setup();
+	/* The default policy; a second one would register here. */
+	err = kstream_security_register(&kstream_acl_policy);
 	if (err)
 		return err;
 
-	err = kstream_chrdev_init();
+	err = kstream_events_init();
 	if (err)
 		return err;
+	err = kstream_chrdev_init(&kstream_fops);
+	if (err)
+		goto err_events;
 
 	/* Cannot fail: without eBPF support, filters are refused. */
 	kstream_bpf_init();
@@ -60,14 +55,21 @@ static int __init kstream_init(void)
 
 err_chrdev:
 	kstream_chrdev_exit();
+err_events:
+	kstream_events_exit();
 	return err;
 }
 
 static void __exit kstream_exit(void)
 {
-	/* No new requests, then no topics, then no devices. */
-	kstream_genl_exit();
+	/*
+	 * No new topics and none left (monitors get their deletion
+	 * events), then no requests, then no topic alive, then no devices.
+	 */
 	kstream_topic_delete_all();
+	kstream_genl_exit();
+	kstream_topic_wait_all();
+	kstream_events_exit();
 	kstream_chrdev_exit();
 }
 

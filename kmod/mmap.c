@@ -39,7 +39,10 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "kstream.h"
+#include "file.h"
+#include "mmap.h"
+#include "security.h"
+#include "topic.h"
 
 /*
  * The reader's cursor page, allocated on first use; the cursor moves into

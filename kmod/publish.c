@@ -6,14 +6,21 @@
  *      buffer for small messages, else a kvmalloc'ed one): all of it or
  *      EFAULT, so a message is never partial;
  *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock:
- *      the fd's right to publish, then (later) eBPF ingress programs;
- *   3. commit under the topic lock: make room (evict, or wait on block
- *      topics), assign the sequence number and timestamp, copy into the
- *      ring, publish head; then wake readers.
+ *      the fd's right to publish, an idempotent producer's obvious
+ *      repeat (answered here, dedup.c), then eBPF ingress programs;
+ *   3. commit under the topic lock: an idempotent producer's sequence is
+ *      judged (dedup.c: a duplicate is discarded here), room is made
+ *      (evict, or wait on block topics), the sequence number and
+ *      timestamp assigned, the record (with its origin block, if any)
+ *      copied into the ring, head published; then readers woken.
  *
  * Only step 3 makes a message visible, so no reader can see a message the
  * verdict discarded or one that is half written.  Sequence numbers are
  * assigned in step 3, so dropped messages leave no gap.
+ *
+ * May call: security, bpf (the verdict), dedup, consume (waking readers),
+ * stats.  Locks: the topic lock (commit, room, the producer table), the
+ * fd's staging mutex (never under the topic lock).
  */
 
 #include <linux/poll.h>
@@ -21,11 +28,41 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
+#include "bpf.h"
+#include "consume.h"
+#include "dedup.h"
+#include "file.h"
+#include "publish.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 #include "trace.h"
 
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
+
+/* Not a verdict of the uapi: a duplicate, discarded and counted already. */
+#define KSTREAM_VERDICT_DUPLICATE (KSTREAM_INGRESS_MAX + 1)
+
+/*
+ * An idempotent producer's message that kstream_dedup_maybe_dup() thinks
+ * is a repeat: decide under the lock, and discard it if it is one.
+ */
+static bool kstream_discard_duplicate(struct kstream_file *kf, u32 len)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_dedup_ticket tk;
+	bool dup;
+
+	spin_lock(&t->lock);
+	dup = !t->dead && kstream_dedup_check(t, kf, &tk) == KSTREAM_DEDUP_DUP;
+	if (dup)
+		kstream_dedup_discard(t, kf, &tk);
+	spin_unlock(&t->lock);
+	if (dup)
+		trace_kstream_duplicate(t, tk.id, tk.seq, len);
+	return dup;
+}
 
 /*
  * The ingress verdict point.  Called exactly once per message, after the
@@ -34,8 +71,11 @@
  * to readers.  Runs in process context without locks held, so hooks may
  * sleep.  Returns a verdict, or a negative errno for the write to fail
  * with (authorization: -EACCES when the fd's opener may not publish, a
- * cached decision: two loads and a compare); then the topic's eBPF
- * ingress filter, if one is attached (one pointer test when none is).
+ * cached decision: two loads and a compare); then an idempotent
+ * producer's repeat is answered (KSTREAM_VERDICT_DUPLICATE; a few loads
+ * for a message that is none), so that a retry is never judged twice;
+ * then the topic's eBPF ingress filter, if one is attached (one pointer
+ * test when none is).
  */
 static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
 				   size_t len)
@@ -46,6 +86,8 @@ static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
 	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
 	if (err)
 		return err;
+	if (kstream_dedup_maybe_dup(kf) && kstream_discard_duplicate(kf, len))
+		return KSTREAM_VERDICT_DUPLICATE;
 	if (!kstream_filter_attached(t))
 		return KSTREAM_INGRESS_PASS;
 	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
@@ -170,6 +212,8 @@ void kstream_wake_writers(struct kstream_topic *t)
 		t->wpoll_armed = false;
 		kstream_update_writers_waiting(t);
 	}
+	trace_kstream_writer_wake(t, t->ring.ctl->head,
+				  kstream_min_reader_pos(t));
 	spin_unlock(&t->lock);
 	wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
 }
@@ -190,6 +234,10 @@ static bool kstream_room_or_wait(struct kstream_topic *t, u64 need,
 		kstream_update_writers_waiting(t);
 	}
 	done = t->dead || kstream_has_room(t, need);
+	if (!done)
+		trace_kstream_writer_wait(t, need, t->ring.ctl->head,
+					  kstream_min_reader_pos(t),
+					  t->nr_writers_waiting);
 	/* Readers holding out for their wakeup threshold: room is needed. */
 	if (!done && t->nr_armed)
 		kstream_wake_readers(t, false);
@@ -218,15 +266,24 @@ static bool kstream_may_go_on(struct kstream_file *kf, u64 need,
 	       kstream_room_or_wait(kf->topic, need, waiting);
 }
 
+/*
+ * Commit one message: under the topic lock, judge an idempotent
+ * producer's sequence (a duplicate is discarded and counted: 0), make
+ * room, write the record, publish it.
+ */
 static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			  bool nonblock)
 {
 	struct kstream_topic *t = kf->topic;
 	struct kstream_ring_ctl *ctl = t->ring.ctl;
-	u64 need = KSTREAM_REC_SIZE(len);
+	struct kstream_dedup_ticket tk;
 	struct kstream_msg_hdr *hdr;
 	bool waiting = false;
+	u32 blocks;
+	void *body;
 	long err;
+	u64 need;
+	int dd;
 
 	for (;;) {
 		spin_lock(&t->lock);
@@ -235,6 +292,19 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			err = -ENODEV;
 			goto out;
 		}
+		/* Again after every wait: the fd's id, another commit. */
+		dd = kstream_dedup_check(t, kf, &tk);
+		if (dd < 0 || dd == KSTREAM_DEDUP_DUP) {
+			if (dd == KSTREAM_DEDUP_DUP)
+				kstream_dedup_discard(t, kf, &tk);
+			spin_unlock(&t->lock);
+			if (dd == KSTREAM_DEDUP_DUP)
+				trace_kstream_duplicate(t, tk.id, tk.seq, len);
+			err = dd < 0 ? dd : 0;
+			goto out;
+		}
+		blocks = tk.id ? sizeof(struct kstream_msg_origin) : 0;
+		need = KSTREAM_REC_SIZE(blocks + len);
 		if (kstream_make_room(t, need))
 			break;
 		spin_unlock(&t->lock);
@@ -258,12 +328,21 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 	}
 
 	hdr = kstream_ring_ptr(&t->ring, ctl->head);
-	hdr->len = len;
+	hdr->len = blocks + len;
 	hdr->flags = 0;
 	hdr->seq = ctl->head_seq;
 	hdr->ts_ns = ktime_get_real_ns();
-	memcpy(hdr + 1, data, len);
-	memset((void *)(hdr + 1) + len, 0, need - KSTREAM_HDR_SIZE - len);
+	body = hdr + 1;
+	if (tk.id) {
+		struct kstream_msg_origin *o = body;
+
+		hdr->flags = KSTREAM_MSG_ORIGIN;
+		o->producer_id = tk.id;
+		o->producer_seq = tk.seq;
+		kstream_dedup_accept(t, kf, &tk);
+	}
+	memcpy(body + blocks, data, len);
+	memset(body + blocks + len, 0, need - KSTREAM_HDR_SIZE - blocks - len);
 	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
 	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
@@ -278,6 +357,38 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 out:
 	kstream_stop_waiting(t, waiting);
 	return err;
+}
+
+/*
+ * The ingress verdict dropped the message: count it.  An idempotent
+ * producer's sequence is taken all the same (under the topic lock), so
+ * that a retry of the message is a duplicate rather than judged again;
+ * a duplicate that got this far is counted as one.  0 or -EOVERFLOW.
+ */
+static int kstream_drop(struct kstream_file *kf, int verdict, u32 len)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_dedup_ticket tk;
+	int dd = KSTREAM_DEDUP_NONE;
+
+	if (READ_ONCE(kf->prod.id)) {
+		spin_lock(&t->lock);
+		dd = kstream_dedup_check(t, kf, &tk);
+		if (dd == KSTREAM_DEDUP_NEW)
+			kstream_dedup_accept(t, kf, &tk);
+		else if (dd == KSTREAM_DEDUP_DUP)
+			kstream_dedup_discard(t, kf, &tk);
+		spin_unlock(&t->lock);
+		if (dd < 0)
+			return dd;
+		if (dd == KSTREAM_DEDUP_DUP) {
+			trace_kstream_duplicate(t, tk.id, tk.seq, len);
+			return 0;
+		}
+	}
+	atomic64_inc(&t->dropped[verdict]);
+	trace_kstream_drop(t, len, verdict);
+	return 0;
 }
 
 /*
@@ -347,11 +458,15 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 		ret = verdict;
 		goto revert;
 	}
-	if (verdict != KSTREAM_INGRESS_PASS) {
-		atomic64_inc(&t->dropped[verdict]);
-		trace_kstream_drop(t, len, verdict);
+	if (verdict == KSTREAM_VERDICT_DUPLICATE) {
 		ret = len;
 		goto out;
+	}
+	if (verdict != KSTREAM_INGRESS_PASS) {
+		ret = kstream_drop(kf, verdict, len);
+		if (!ret)
+			ret = len;
+		goto revert;
 	}
 
 	ret = kstream_commit(kf, buf, len, nonblock);

@@ -56,7 +56,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "kstream.h"
+#include "ring.h"
 
 int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		       u32 policy)
@@ -64,6 +64,7 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 	unsigned int i, nr = size >> PAGE_SHIFT;
 	struct page **pages;
 	void *vaddr;
+	int err = -ENOMEM;
 
 	/* The control page, then nr data pages listed twice. */
 	pages = kvcalloc(1 + 2 * nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
@@ -72,8 +73,10 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 
 	for (i = 0; i < 1 + nr; i++) {
 		/* Up to 1 GiB: stay preemptible and killable. */
-		if (fatal_signal_pending(current))
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
 			goto err_pages;
+		}
 		/* Fail rather than wake the OOM killer: it is a request. */
 		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 				      __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
@@ -104,7 +107,7 @@ err_pages:
 	while (i--)
 		__free_page(pages[i]);
 	kvfree(pages);
-	return -ENOMEM;
+	return err;
 }
 
 void kstream_ring_free(struct kstream_ring *ring)

@@ -5,24 +5,31 @@
  * the hooks and where each one is called from; Documentation/security.rst
  * the model.
  *
- * Policies register at module init (kstream_security_init()); the list is
- * read-only afterwards, so dispatch takes no lock.  Adding a policy is one
- * more struct kstream_security_ops and one kstream_security_register().
+ * Policies register at module init (main.c calls
+ * kstream_security_register()); the list is read-only afterwards, so
+ * dispatch takes no lock.  Adding a policy is one more struct
+ * kstream_security_ops and one kstream_security_register().
+ *
+ * May call: the registered policies (through their ops only), audit and
+ * events (every denial about a topic, rate-limited).
+ * Locks: none of the module's; callers of the control-plane checks hold
+ * the registry lock.  Making a decision bite on open files is file.c's
+ * (kstream_security_enforce()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/audit.h>
 #include <linux/cred.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/netlink.h>
-#include <linux/poll.h>
-#include <linux/slab.h>
 #include <net/sock.h>
 
 #include "compat.h"
-#include "kstream.h"
+#include "events.h"
+#include "file.h"
+#include "security.h"
+#include "topic.h"
 
 #define KSTREAM_SECURITY_MAX 4
 
@@ -30,18 +37,13 @@ static const struct kstream_security_ops *kstream_policies[KSTREAM_SECURITY_MAX]
 	__ro_after_init;
 static unsigned int kstream_nr_policies __ro_after_init;
 
-static int __init kstream_security_register(const struct kstream_security_ops *ops)
+int __init kstream_security_register(const struct kstream_security_ops *ops)
 {
 	if (kstream_nr_policies >= ARRAY_SIZE(kstream_policies))
 		return -ENOSPC;
 	kstream_policies[kstream_nr_policies++] = ops;
 	pr_debug("security policy %s registered\n", ops->name);
 	return 0;
-}
-
-int __init kstream_security_init(void)
-{
-	return kstream_security_register(&kstream_acl_policy);
 }
 
 /* Every hook, and the arguments of one call of it. */
@@ -135,10 +137,13 @@ void kstream_security_topic_init(struct kstream_topic *t)
 	atomic64_set(&t->sec.denied, 0);
 }
 
+/* Every denial about an existing topic: counted, and an event. */
 static void kstream_count_denial(struct kstream_topic *t)
 {
-	if (t)
-		atomic64_inc(&t->sec.denied);
+	if (!t)
+		return;
+	atomic64_inc(&t->sec.denied);
+	kstream_event_denied(t);
 }
 
 /* ------------------------------------------------------------ audit */
@@ -221,13 +226,6 @@ void kstream_subject_init(struct kstream_subject *subj,
 	subj->skb = skb;
 }
 
-static void kstream_default_msg(struct netlink_ext_ack *extack,
-				const char *msg)
-{
-	if (extack && !extack->_msg)
-		extack->_msg = msg;
-}
-
 /*
  * Control-plane checks.  Operations on an existing topic run them under
  * the registry lock, so the decision and the operation are atomic; the
@@ -235,16 +233,19 @@ static void kstream_default_msg(struct netlink_ext_ack *extack,
  * and the error) with the operation's outcome once it has unlocked.
  */
 
-/* A refusal about @t (NULL: no such topic) is counted and says why. */
-static int kstream_decided(struct kstream_audit *a, struct kstream_topic *t,
-			   struct netlink_ext_ack *extack, const char *msg)
-{
-	if (a->err) {
-		kstream_default_msg(extack, msg);
-		kstream_count_denial(t);
-	}
-	return a->err;
-}
+/*
+ * A refusal about @t (NULL: no such topic) is counted and says why: the
+ * refusing policy's message, else @msg.
+ */
+#define kstream_decided(a, t, extack, msg) ({				\
+	struct kstream_audit *__a = (a);				\
+									\
+	if (__a->err) {							\
+		NL_SET_ERR_MSG_WEAK(extack, msg);			\
+		kstream_count_denial(t);				\
+	}								\
+	__a->err;							\
+})
 
 int kstream_security_topic_create(const struct kstream_subject *subj,
 				  struct kstream_topic_config *cfg,
@@ -421,87 +422,4 @@ void kstream_security_changed(struct kstream_topic *t)
 	 * the new generation (atomic_long_read_acquire() above).
 	 */
 	atomic_long_inc_return(&t->sec.gen);
-}
-
-/*
- * Decide again, for every reader of @t, whether it may subscribe, and
- * mark those that may not as revoked: kstream_min_reader_pos() skips
- * them, so a reader that lost its right cannot stall a block topic.  The
- * hooks run outside the topic lock, on references to the readers' files;
- * a decision older than the one recorded is dropped.
- */
-static void kstream_recheck_readers(struct kstream_topic *t)
-{
-	struct kstream_reader *rd;
-	struct file **files;
-	unsigned int i, n = 0, max;
-	unsigned long gen;
-	bool *allowed;
-
-	max = READ_ONCE(t->nr_readers);
-	if (!max)
-		return;
-	files = kmalloc_array(max, sizeof(*files), GFP_KERNEL);
-	allowed = kmalloc_array(max, sizeof(*allowed), GFP_KERNEL);
-	if (!files || !allowed)
-		goto out;
-
-	/*
-	 * A reader on the list has its file: closing it detaches the reader
-	 * under the lock first.  Its last reference may be gone though.
-	 */
-	spin_lock(&t->lock);
-	list_for_each_entry(rd, &t->readers, node) {
-		struct file *file = container_of(rd, struct kstream_file,
-						 reader)->file;
-
-		if (n == max)
-			break;	/* new readers start allowed, at this gen */
-		if (kstream_get_file_unless_zero(file))
-			files[n++] = file;
-	}
-	spin_unlock(&t->lock);
-
-	gen = atomic_long_read_acquire(&t->sec.gen);
-	for (i = 0; i < n; i++)
-		allowed[i] = kstream_security_may(files[i]->private_data,
-						  KSTREAM_ACCESS_CONSUME);
-
-	spin_lock(&t->lock);
-	for (i = 0; i < n; i++) {
-		struct kstream_file *kf = files[i]->private_data;
-
-		rd = &kf->reader;
-		if (gen < rd->revoked_gen)
-			continue;
-		rd->revoked_gen = gen;
-		rd->revoked = !allowed[i];
-	}
-	spin_unlock(&t->lock);
-	for (i = 0; i < n; i++)
-		fput(files[i]);
-out:
-	kfree(allowed);
-	kfree(files);
-}
-
-void kstream_security_enforce(struct kstream_topic *t, bool revoked)
-{
-	struct kstream_reader *rd;
-
-	kstream_recheck_readers(t);
-	if (!revoked)
-		return;
-	/* Blocked readers and pollers re-check (see kstream_consume()). */
-	spin_lock(&t->lock);
-	list_for_each_entry(rd, &t->readers, node)
-		wake_up_interruptible_poll(&rd->wq, EPOLLERR);
-	spin_unlock(&t->lock);
-	/*
-	 * Producers waiting for room re-check too (kstream_commit()), and
-	 * may find room that revoked readers no longer hold.
-	 */
-	wake_up_interruptible_poll(&t->wwq, EPOLLERR | EPOLLOUT);
-	/* Ring mappings refault through the file_mmap check. */
-	kstream_ring_unmap_all(t);
 }

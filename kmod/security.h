@@ -6,12 +6,12 @@
  * first that refuses decides.  Each hook is called from exactly one place:
  *
  *   hook              called from                      subject
- *   topic_create      netlink.c, KSTREAM_CMD_TOPIC_NEW  netlink sender
- *   topic_delete      netlink.c, KSTREAM_CMD_TOPIC_DEL  netlink sender
- *   topic_configure   netlink.c, kstream_configure(): every change of an
+ *   topic_create      netlink, KSTREAM_CMD_TOPIC_NEW    netlink sender
+ *   topic_delete      netlink, KSTREAM_CMD_TOPIC_DEL    netlink sender
+ *   topic_configure   netlink, kstream_configure(): every change of an
  *                     existing topic (KSTREAM_CMD_ACL_ADD/DEL,
  *                     FILTER_ATTACH/DETACH, STATS_RESET) netlink sender
- *   topic_getattr     netlink.c, KSTREAM_CMD_TOPIC_GET and dumps
+ *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps
  *   file_open         file.c, open() of a topic node    file->f_cred
  *   file_publish      publish.c, the ingress verdict    file->f_cred
  *   file_consume      file.c/consume.c, read and cursor operations
@@ -38,24 +38,16 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/cred.h>
+#include <linux/gfp.h>
 #include <linux/types.h>
 #include <linux/kstream.h>
 
+#include "file.h"
+#include "topic.h"
+
 struct file;
-struct kstream_file;
-struct kstream_topic;
-struct kstream_topic_config;
 struct netlink_ext_ack;
 struct sk_buff;
-
-/* What an open fd does with its topic; one cached decision each. */
-enum kstream_access {
-	KSTREAM_ACCESS_PUBLISH,
-	KSTREAM_ACCESS_CONSUME,
-	KSTREAM_ACCESS_MMAP,
-
-	KSTREAM_ACCESS_NR
-};
 
 /*
  * Who sent a netlink request: the sender, and the file of the socket it
@@ -129,28 +121,14 @@ struct kstream_security_ops {
 	int (*file_mmap)(struct file *file, struct kstream_topic *t);
 };
 
-/* The per-topic state of the layer; in struct kstream_topic. */
-struct kstream_topic_sec {
-	/*
-	 * The policy generation: starts at 1, incremented (fully ordered)
-	 * by kstream_security_changed() after a policy changed its state.
-	 * An fd's cached decision is valid while it was taken at the
-	 * current generation.
-	 */
-	atomic_long_t gen;
-	atomic64_t denied;		/* KSTREAM_STAT_DENIED */
-};
-
-/* The per-fd decision cache; in struct kstream_file. */
-struct kstream_file_sec {
-	/* gen << 1 | allowed, 0 before the first decision. */
-	unsigned long cache[KSTREAM_ACCESS_NR];
-};
-
-int kstream_security_init(void);
+/*
+ * Module init: add @ops to the policies asked (in order of registration).
+ * The list is read-only once the module is loaded.
+ */
+int kstream_security_register(const struct kstream_security_ops *ops);
 void kstream_security_topic_init(struct kstream_topic *t);
 
-/* Control plane (netlink.c); see security.c. */
+/* Control plane (netlink); see security.c. */
 struct kstream_audit;
 void kstream_subject_init(struct kstream_subject *subj,
 			  const struct sk_buff *skb);
@@ -177,11 +155,39 @@ int kstream_security_access_slow(struct kstream_file *kf,
 				 enum kstream_access a, gfp_t gfp);
 bool kstream_security_may(struct kstream_file *kf, enum kstream_access a);
 
+static inline unsigned long kstream_sec_gen(const struct kstream_topic *t)
+{
+	return atomic_long_read(&t->sec.gen);
+}
+
 /*
- * kstream_security_access() (the cached check of the hot paths) and
- * kstream_security_stale() are inline in kstream.h, after struct
- * kstream_file.
+ * May the fd @kf do @a?  0 or -EACCES.  The hot path: two loads and a
+ * compare while the policy of the topic has not changed since the fd's
+ * last decision.  May sleep otherwise (the policies are asked, a denial
+ * audited, with @gfp).
  */
+static inline int kstream_security_access_gfp(struct kstream_file *kf,
+					      enum kstream_access a, gfp_t gfp)
+{
+	unsigned long want = (kstream_sec_gen(kf->topic) << 1) | 1;
+
+	if (likely(READ_ONCE(kf->sec.cache[a]) == want))
+		return 0;
+	return kstream_security_access_slow(kf, a, gfp);
+}
+
+static inline int kstream_security_access(struct kstream_file *kf,
+					  enum kstream_access a)
+{
+	return kstream_security_access_gfp(kf, a, GFP_KERNEL);
+}
+
+/* Has the policy changed since the fd's last decision about @a? */
+static inline bool kstream_security_stale(struct kstream_file *kf,
+					  enum kstream_access a)
+{
+	return READ_ONCE(kf->sec.cache[a]) >> 1 != kstream_sec_gen(kf->topic);
+}
 
 /*
  * A policy changed its state for @t: invalidate every cached decision.
@@ -190,15 +196,9 @@ bool kstream_security_may(struct kstream_file *kf, enum kstream_access a);
  */
 void kstream_security_changed(struct kstream_topic *t);
 /*
- * After kstream_security_changed(), once unlocked (process context):
- * readers that lost their right to subscribe stop holding a block
- * topic's producers back (and start again when it is granted back).  If
- * @revoked (rights may have been taken away), also make that bite on open
- * fds: wake blocked readers, writers and pollers (they re-check and fail)
- * and take down every ring mapping of the topic (mmap.c; faults re-check,
- * a revoked fd's raise SIGBUS).
+ * Once unlocked, the caller makes the change bite on open fds:
+ * kstream_security_enforce() (file.h).
  */
-void kstream_security_enforce(struct kstream_topic *t, bool revoked);
 
 /* Audit records (type AUDIT_KERNEL_OTHER), see Documentation/security.rst. */
 struct kstream_audit {

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-topic statistics: counters, the delivery latency histogram, lag,
- * reset, and their sysfs view.
+ * Per-topic statistics, the reading half: sums, lag, reset, and their
+ * sysfs view (the recording half is inline in stats.h).
+ *
+ * May call: consume (a reader's lost count and sequence), dedup (ids
+ * held).  Locks: the topic lock, to read the commit-section counters and
+ * walk the readers.
  *
  * Cost on the hot paths:
- *   publish  - published/published_bytes are bumped inside the commit
- *              section, under the topic lock the commit holds anyway;
+ *   publish  - published/published_bytes, and an idempotent producer's
+ *              duplicates, gaps and evictions, are bumped inside the
+ *              commit section, under the topic lock it holds anyway;
  *   read     - deliveries and the latency histogram are per-CPU counters
  *              (this_cpu_add: no shared cache line, no lock, preemption
  *              safe on PREEMPT_RT), plus the reader's own counters under
@@ -21,13 +26,10 @@
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 
-#include "kstream.h"
-
-struct kstream_pcpu_stats {
-	u64 delivered;
-	u64 delivered_bytes;
-	u64 latency[KSTREAM_LAT_BUCKETS];
-};
+#include "consume.h"
+#include "dedup.h"
+#include "stats.h"
+#include "topic.h"
 
 int kstream_stats_init(struct kstream_topic *t)
 {
@@ -39,74 +41,6 @@ int kstream_stats_init(struct kstream_topic *t)
 void kstream_stats_free(struct kstream_topic *t)
 {
 	free_percpu(t->pcpu);
-}
-
-static unsigned int kstream_lat_bucket(u64 ns)
-{
-	unsigned int b = ns > 1 ? ilog2(ns) : 0;
-
-	return min(b, KSTREAM_LAT_BUCKETS - 1);
-}
-
-/*
- * One message copied out by read(), in a local tally: the copy may still
- * turn out torn (consume.c), so nothing is counted before it is validated.
- * Latency is from the ingress timestamp to d->now_ns, both CLOCK_REALTIME;
- * a clock step backwards counts as 0.
- */
-void kstream_delivery_add(struct kstream_delivery *d, u64 ts_ns, u32 len)
-{
-	u64 lat = d->now_ns > ts_ns ? d->now_ns - ts_ns : 0;
-
-	d->msgs++;
-	d->bytes += len;
-	d->latency[kstream_lat_bucket(lat)]++;
-}
-
-/* A validated read(): count what it delivered. */
-void kstream_stats_delivered(struct kstream_topic *t, struct kstream_reader *rd,
-			     const struct kstream_delivery *d)
-{
-	unsigned int i;
-
-	rd->delivered += d->msgs;
-	this_cpu_add(t->pcpu->delivered, d->msgs);
-	this_cpu_add(t->pcpu->delivered_bytes, d->bytes);
-	for (i = 0; i < KSTREAM_LAT_BUCKETS; i++)
-		if (d->latency[i])
-			this_cpu_add(t->pcpu->latency[i], d->latency[i]);
-}
-
-/* A refused publish: count it by kind; returns @err. */
-int kstream_stats_error(struct kstream_topic *t, int err)
-{
-	enum kstream_err kind;
-
-	switch (err) {
-	case -EINVAL:
-		kind = KSTREAM_ERR_EMPTY;
-		break;
-	case -EMSGSIZE:
-		kind = KSTREAM_ERR_TOO_BIG;
-		break;
-	case -EAGAIN:
-		kind = KSTREAM_ERR_FULL;
-		break;
-	case -EINTR:
-	case -ERESTARTSYS:
-		kind = KSTREAM_ERR_INTR;
-		break;
-	case -EFAULT:
-		kind = KSTREAM_ERR_FAULT;
-		break;
-	case -ENODEV:
-		kind = KSTREAM_ERR_GONE;
-		break;
-	default:
-		return err;
-	}
-	atomic64_inc(&t->errors[kind]);
-	return err;
 }
 
 /* Lock held: how far behind the newest message is @rd? */
@@ -153,6 +87,10 @@ void kstream_topic_stats(struct kstream_topic *t,
 	spin_lock(&t->lock);
 	st->published = t->published;
 	st->published_bytes = t->published_bytes;
+	st->dropped_duplicate = t->dropped_duplicate;
+	st->producer_gaps = t->producer_gaps;
+	st->producers_evicted = t->producers_evicted;
+	st->producers = kstream_dedup_count(t);
 	st->readers = t->nr_readers;
 	st->head_seq = ctl->head_seq;
 	st->tail_seq = ctl->tail_seq;
@@ -169,10 +107,6 @@ void kstream_topic_stats(struct kstream_topic *t,
 	spin_unlock(&t->lock);
 }
 
-/*
- * Visit the readers for the netlink reply: @fn gets a snapshot of each,
- * taken under the topic lock; it must not sleep.  Stops at an error.
- */
 int kstream_visit_readers(struct kstream_topic *t,
 			  const struct kstream_reader_visitor *v)
 {
@@ -212,6 +146,9 @@ void kstream_stats_reset(struct kstream_topic *t)
 	spin_lock(&t->lock);
 	t->published = 0;
 	t->published_bytes = 0;
+	t->dropped_duplicate = 0;
+	t->producer_gaps = 0;
+	t->producers_evicted = 0;
 	/* What mapped readers reported so far is not counted from now on. */
 	list_for_each_entry(rd, &t->readers, node)
 		if (rd->page)
@@ -219,11 +156,62 @@ void kstream_stats_reset(struct kstream_topic *t)
 	spin_unlock(&t->lock);
 }
 
+/* ---- the table ---- */
+
+#define KSTREAM_OFF(field) offsetof(struct kstream_topic_stats, field)
+
+const struct kstream_stat_desc kstream_stat_table[] = {
+	{ "published", KSTREAM_STAT_PUBLISHED, KSTREAM_OFF(published) },
+	{ "published_bytes", KSTREAM_STAT_PUBLISHED_BYTES,
+	  KSTREAM_OFF(published_bytes) },
+	{ "delivered", KSTREAM_STAT_DELIVERED, KSTREAM_OFF(delivered) },
+	{ "delivered_bytes", KSTREAM_STAT_DELIVERED_BYTES,
+	  KSTREAM_OFF(delivered_bytes) },
+	{ "dropped", KSTREAM_STAT_DROPPED, KSTREAM_OFF(dropped) },
+	{ "dropped_filter", KSTREAM_STAT_DROPPED_FILTER,
+	  KSTREAM_OFF(dropped_filter) },
+	{ "dropped_sample", KSTREAM_STAT_DROPPED_SAMPLE,
+	  KSTREAM_OFF(dropped_sample) },
+	{ "dropped_ratelimit", KSTREAM_STAT_DROPPED_RATELIMIT,
+	  KSTREAM_OFF(dropped_ratelimit) },
+	{ "denied", KSTREAM_STAT_DENIED, KSTREAM_OFF(denied) },
+	{ "dropped_duplicate", KSTREAM_STAT_DROPPED_DUPLICATE,
+	  KSTREAM_OFF(dropped_duplicate) },
+	{ "producer_gaps", KSTREAM_STAT_PRODUCER_GAPS,
+	  KSTREAM_OFF(producer_gaps) },
+	{ "producers_evicted", KSTREAM_STAT_PRODUCERS_EVICTED,
+	  KSTREAM_OFF(producers_evicted) },
+	{ "producers", KSTREAM_STAT_PRODUCERS, KSTREAM_OFF(producers) },
+	{ "lost", KSTREAM_STAT_LOST, KSTREAM_OFF(lost) },
+	{ "readers", KSTREAM_STAT_READERS, KSTREAM_OFF(readers) },
+	{ "writers", KSTREAM_STAT_WRITERS, KSTREAM_OFF(writers) },
+	{ "head_seq", KSTREAM_STAT_HEAD_SEQ, KSTREAM_OFF(head_seq) },
+	{ "tail_seq", KSTREAM_STAT_TAIL_SEQ, KSTREAM_OFF(tail_seq) },
+	{ "ring_used", KSTREAM_STAT_RING_USED, KSTREAM_OFF(ring_used) },
+	{ "max_lag", KSTREAM_STAT_MAX_LAG, KSTREAM_OFF(max_lag) },
+	{ "max_lag_bytes", KSTREAM_STAT_MAX_LAG_BYTES,
+	  KSTREAM_OFF(max_lag_bytes) },
+	{ "err_empty", KSTREAM_STAT_ERR_EMPTY,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_EMPTY]) },
+	{ "err_too_big", KSTREAM_STAT_ERR_TOO_BIG,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_TOO_BIG]) },
+	{ "err_full", KSTREAM_STAT_ERR_FULL,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_FULL]) },
+	{ "err_intr", KSTREAM_STAT_ERR_INTR,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_INTR]) },
+	{ "err_fault", KSTREAM_STAT_ERR_FAULT,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_FAULT]) },
+	{ "err_gone", KSTREAM_STAT_ERR_GONE,
+	  KSTREAM_OFF(errors[KSTREAM_ERR_GONE]) },
+};
+
+const unsigned int kstream_stat_table_len = ARRAY_SIZE(kstream_stat_table);
+
 /* ---- sysfs: /sys/class/stream/<name>/stats/<counter>, read-only ---- */
 
 struct kstream_stat_attr {
 	struct device_attribute attr;
-	size_t offset;		/* of the u64 in struct kstream_topic_stats */
+	const struct kstream_stat_desc *desc;
 };
 
 static ssize_t kstream_stat_show(struct device *dev,
@@ -234,39 +222,8 @@ static ssize_t kstream_stat_show(struct device *dev,
 	struct kstream_topic_stats st;
 
 	kstream_topic_stats(to_topic(dev), &st);
-	return sysfs_emit(buf, "%llu\n",
-			  *(u64 *)((char *)&st + sa->offset));
+	return sysfs_emit(buf, "%llu\n", kstream_stat_value(&st, sa->desc));
 }
-
-#define KSTREAM_STAT_ATTR(_name, _field)				\
-	struct kstream_stat_attr kstream_stat_attr_##_name = {		\
-		.attr = __ATTR(_name, 0444, kstream_stat_show, NULL),	\
-		.offset = offsetof(struct kstream_topic_stats, _field),	\
-	}
-
-static KSTREAM_STAT_ATTR(published, published);
-static KSTREAM_STAT_ATTR(published_bytes, published_bytes);
-static KSTREAM_STAT_ATTR(delivered, delivered);
-static KSTREAM_STAT_ATTR(delivered_bytes, delivered_bytes);
-static KSTREAM_STAT_ATTR(dropped, dropped);
-static KSTREAM_STAT_ATTR(dropped_filter, dropped_filter);
-static KSTREAM_STAT_ATTR(dropped_sample, dropped_sample);
-static KSTREAM_STAT_ATTR(dropped_ratelimit, dropped_ratelimit);
-static KSTREAM_STAT_ATTR(denied, denied);
-static KSTREAM_STAT_ATTR(lost, lost);
-static KSTREAM_STAT_ATTR(readers, readers);
-static KSTREAM_STAT_ATTR(writers, writers);
-static KSTREAM_STAT_ATTR(head_seq, head_seq);
-static KSTREAM_STAT_ATTR(tail_seq, tail_seq);
-static KSTREAM_STAT_ATTR(ring_used, ring_used);
-static KSTREAM_STAT_ATTR(max_lag, max_lag);
-static KSTREAM_STAT_ATTR(max_lag_bytes, max_lag_bytes);
-static KSTREAM_STAT_ATTR(err_empty, errors[KSTREAM_ERR_EMPTY]);
-static KSTREAM_STAT_ATTR(err_too_big, errors[KSTREAM_ERR_TOO_BIG]);
-static KSTREAM_STAT_ATTR(err_full, errors[KSTREAM_ERR_FULL]);
-static KSTREAM_STAT_ATTR(err_intr, errors[KSTREAM_ERR_INTR]);
-static KSTREAM_STAT_ATTR(err_fault, errors[KSTREAM_ERR_FAULT]);
-static KSTREAM_STAT_ATTR(err_gone, errors[KSTREAM_ERR_GONE]);
 
 static ssize_t latency_histogram_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
@@ -282,33 +239,25 @@ static ssize_t latency_histogram_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(latency_histogram);
 
-static struct attribute *kstream_stats_attrs[] = {
-	&kstream_stat_attr_published.attr.attr,
-	&kstream_stat_attr_published_bytes.attr.attr,
-	&kstream_stat_attr_delivered.attr.attr,
-	&kstream_stat_attr_delivered_bytes.attr.attr,
-	&kstream_stat_attr_dropped.attr.attr,
-	&kstream_stat_attr_dropped_filter.attr.attr,
-	&kstream_stat_attr_dropped_sample.attr.attr,
-	&kstream_stat_attr_dropped_ratelimit.attr.attr,
-	&kstream_stat_attr_denied.attr.attr,
-	&kstream_stat_attr_lost.attr.attr,
-	&kstream_stat_attr_readers.attr.attr,
-	&kstream_stat_attr_writers.attr.attr,
-	&kstream_stat_attr_head_seq.attr.attr,
-	&kstream_stat_attr_tail_seq.attr.attr,
-	&kstream_stat_attr_ring_used.attr.attr,
-	&kstream_stat_attr_max_lag.attr.attr,
-	&kstream_stat_attr_max_lag_bytes.attr.attr,
-	&kstream_stat_attr_err_empty.attr.attr,
-	&kstream_stat_attr_err_too_big.attr.attr,
-	&kstream_stat_attr_err_full.attr.attr,
-	&kstream_stat_attr_err_intr.attr.attr,
-	&kstream_stat_attr_err_fault.attr.attr,
-	&kstream_stat_attr_err_gone.attr.attr,
-	&dev_attr_latency_histogram.attr,
-	NULL
-};
+/* Filled from the table at module init, latency_histogram last. */
+static struct kstream_stat_attr kstream_stat_attrs[ARRAY_SIZE(kstream_stat_table)];
+static struct attribute *kstream_stats_attrs[ARRAY_SIZE(kstream_stat_table) + 2];
+
+void __init kstream_stats_setup(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kstream_stat_table); i++) {
+		struct kstream_stat_attr *a = &kstream_stat_attrs[i];
+
+		a->desc = &kstream_stat_table[i];
+		a->attr.attr.name = a->desc->name;
+		a->attr.attr.mode = 0444;
+		a->attr.show = kstream_stat_show;
+		kstream_stats_attrs[i] = &a->attr.attr;
+	}
+	kstream_stats_attrs[i] = &dev_attr_latency_histogram.attr;
+}
 
 static const struct attribute_group kstream_stats_group = {
 	.name = "stats",
@@ -339,10 +288,18 @@ static ssize_t policy_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(policy);
 
+static ssize_t producers_max_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_topic(dev)->producers_max);
+}
+static DEVICE_ATTR_RO(producers_max);
+
 static struct attribute *kstream_topic_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_msg_max.attr,
 	&dev_attr_policy.attr,
+	&dev_attr_producers_max.attr,
 	NULL
 };
 

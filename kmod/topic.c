@@ -1,113 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The topic registry and the lifetime of a topic.
+ * Topic objects: creation, deletion, lifetime.
  *
- * Registered topics are in kstream_topics, indexed by id (= minor), under
- * kstream_topics_mutex.  A topic's lifetime is the refcount of its embedded
- * struct device: the registry holds one reference, every open fd another.
- * Deleting a topic unregisters it (no new opens, node removed), marks it
- * dead and wakes everybody; the last reference frees it, ring included.
- * Module exit deletes every topic and waits until all are freed.
+ * A topic's lifetime is the refcount of its embedded struct device: the
+ * registry holds one reference, every open fd another.  Deleting a topic
+ * unregisters it (no new opens, node removed), marks it dead and wakes
+ * everybody; the last reference frees it, ring included.  Module exit
+ * deletes every topic and waits until all are freed.
+ *
+ * May call: registry, ring, stats, acl, security, chardev, mmap (freeing
+ * the list of mapped inodes), consume (waking readers of a dying topic),
+ * dedup (the producer table) and events (created, deleted).  Locks: the registry lock around
+ * registration and deletion (never across the ring allocation), the
+ * topic lock to mark it dead.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/ctype.h>
 #include <linux/netlink.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
-#include <linux/xarray.h>
 
-#include "kstream.h"
+#include "acl.h"
+#include "chardev.h"
+#include "consume.h"
+#include "dedup.h"
+#include "mmap.h"
+#include "events.h"
+#include "params.h"
+#include "registry.h"
+#include "security.h"
+#include "stats.h"
+#include "topic.h"
 
-static DEFINE_MUTEX(kstream_topics_mutex);
-static DEFINE_XARRAY_ALLOC(kstream_topics);
-static unsigned int kstream_nr_topics;		/* registered; mutex */
 static atomic64_t kstream_ring_bytes;		/* charged ring memory */
 static atomic_t kstream_topics_alive;		/* allocated, not freed */
 
-void kstream_topics_lock(void)
-{
-	mutex_lock(&kstream_topics_mutex);
-}
-
-void kstream_topics_unlock(void)
-{
-	mutex_unlock(&kstream_topics_mutex);
-}
-
-/* For rcu_dereference_protected() of what the registry lock protects. */
-bool kstream_topics_held(void)
-{
-#ifdef CONFIG_LOCKDEP
-	return lockdep_is_held(&kstream_topics_mutex);
-#else
-	return mutex_is_locked(&kstream_topics_mutex);
-#endif
-}
-
-bool kstream_topic_name_valid(const char *name)
-{
-	size_t len = strnlen(name, KSTREAM_NAME_MAX);
-	size_t i;
-
-	if (!len || len >= KSTREAM_NAME_MAX)
-		return false;
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
-			return false;
-	}
-	return true;
-}
-
-/* Registered topic named @name, or NULL.  Registry locked. */
-struct kstream_topic *kstream_topic_find(const char *name)
-{
-	struct kstream_topic *t;
-	unsigned long id;
-
-	lockdep_assert_held(&kstream_topics_mutex);
-	xa_for_each(&kstream_topics, id, t)
-		if (!strcmp(t->name, name))
-			return t;
-	return NULL;
-}
-
-/* First registered topic with id >= *@id, for dumps.  Registry locked. */
-struct kstream_topic *kstream_topic_next(unsigned long *id)
-{
-	lockdep_assert_held(&kstream_topics_mutex);
-	return xa_find(&kstream_topics, id, ULONG_MAX, XA_PRESENT);
-}
-
-/* The live topic with minor @minor, with a reference; NULL if none. */
-struct kstream_topic *kstream_topic_get_by_minor(unsigned int minor)
-{
-	struct kstream_topic *t;
-
-	mutex_lock(&kstream_topics_mutex);
-	t = xa_load(&kstream_topics, minor);
-	if (t)
-		get_device(&t->dev);
-	mutex_unlock(&kstream_topics_mutex);
-	return t;
-}
-
-void kstream_topic_put(struct kstream_topic *t)
-{
-	put_device(&t->dev);
-}
-
 /* Last reference gone (struct device release). */
-void kstream_topic_release(struct kstream_topic *t)
+static void kstream_topic_release(struct device *dev)
 {
+	struct kstream_topic *t = to_topic(dev);
+
 	kstream_stats_free(t);
+	kstream_dedup_topic_free(t);
 	kstream_ring_maps_free(t);
 	kstream_acl_free(t);
 	kstream_ring_free(&t->ring);
@@ -131,6 +68,12 @@ static int kstream_charge_ring(struct kstream_topic *t, u32 size,
 	return 0;
 }
 
+/*
+ * The ring (up to 1 GiB) is allocated without the registry lock, so that
+ * one big topic does not stall every open, create and delete meanwhile;
+ * the name and the topic limit are checked before (a cheap refusal) and
+ * again when the topic is registered.
+ */
 struct kstream_topic *
 kstream_topic_create(const struct kstream_topic_config *cfg,
 		     struct netlink_ext_ack *extack)
@@ -139,24 +82,15 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	unsigned int i;
 	int err;
 
-	mutex_lock(&kstream_topics_mutex);
-	if (kstream_topic_find(cfg->name)) {
-		NL_SET_ERR_MSG(extack, "a topic with this name exists");
-		err = -EEXIST;
-		goto err_unlock;
-	}
-	if (kstream_nr_topics >= READ_ONCE(kstream_max_topics)) {
-		NL_SET_ERR_MSG(extack,
-			       "topic limit reached (module parameter max_topics)");
-		err = -ENOSPC;
-		goto err_unlock;
-	}
+	kstream_topics_lock();
+	err = kstream_registry_check(cfg->name, extack);
+	kstream_topics_unlock();
+	if (err)
+		return ERR_PTR(err);
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
-	if (!t) {
-		err = -ENOMEM;
-		goto err_unlock;
-	}
+	if (!t)
+		return ERR_PTR(-ENOMEM);
 	atomic_inc(&kstream_topics_alive);
 	strscpy(t->name, cfg->name, sizeof(t->name));
 	t->msg_max = cfg->msg_max;
@@ -171,15 +105,14 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	atomic64_set(&t->lost, 0);
 	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
 		atomic64_set(&t->dropped[i], 0);
-	atomic64_set(&t->lap_pending, 0);
-	/* One lap event per topic per second (kstream_notify_lapped()). */
-	ratelimit_state_init(&t->lap_rs, HZ, 1);
-	ratelimit_set_flags(&t->lap_rs, RATELIMIT_MSG_ON_RELEASE);
+	kstream_events_topic_init(t);
 	kstream_security_topic_init(t);
+	kstream_dedup_topic_init(t, cfg->producers_max);
 	init_rwsem(&t->map_sem);
 	INIT_LIST_HEAD(&t->map_inodes);
-	/* From here on, put_device() frees everything set up so far. */
 	kstream_topic_device_init(t);
+	/* From here on, put_device() frees everything set up so far. */
+	t->dev.release = kstream_topic_release;
 
 	err = kstream_stats_init(t);
 	if (err)
@@ -193,49 +126,49 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 		goto err_put;
 	err = kstream_ring_alloc(&t->ring, cfg->ring_size, cfg->msg_max,
 				 cfg->policy);
-	if (err) {
+	if (err == -EINTR) {
+		NL_SET_ERR_MSG(extack, "fatal signal while allocating the ring");
+		goto err_put;
+	} else if (err) {
 		NL_SET_ERR_MSG(extack, "cannot allocate the ring");
 		goto err_put;
 	}
-	err = xa_alloc(&kstream_topics, &t->id, t, XA_LIMIT(0, MINORMASK),
-		       GFP_KERNEL);
-	if (err) {
-		if (err == -EBUSY) {
-			NL_SET_ERR_MSG(extack, "no free device minor");
-			err = -ENOSPC;
-		}
-		goto err_put;
-	}
+
+	kstream_topics_lock();
+	err = kstream_registry_add(t, extack);
+	if (err)
+		goto err_unlock;
 	t->dev.devt = kstream_topic_devt(t->id);
 	err = dev_set_name(&t->dev, "%s", t->name);
 	if (!err)
 		err = device_add(&t->dev);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the topic device");
-		xa_erase(&kstream_topics, t->id);
-		goto err_put;
+		kstream_registry_del(t);
+		goto err_unlock;
 	}
-	kstream_nr_topics++;
 	/* The caller's reference; the registry keeps the initial one. */
-	get_device(&t->dev);
-	mutex_unlock(&kstream_topics_mutex);
-	kstream_notify(t, KSTREAM_EVENT_TOPIC_NEW, 0, 0);
+	kstream_topic_get(t);
+	kstream_topics_unlock();
+	kstream_event(t, KSTREAM_EVENT_TOPIC_NEW);
 	return t;
 
-err_put:
-	put_device(&t->dev);
 err_unlock:
-	mutex_unlock(&kstream_topics_mutex);
+	kstream_topics_unlock();
+err_put:
+	kstream_topic_put(t);
 	return ERR_PTR(err);
 }
 
-/* Unregister @t and drop the registry's reference.  Registry locked. */
+/*
+ * Unregister @t and drop the registry's reference.  Registry locked.  The
+ * caller has detached @t's ingress filter (kstream_topic_filter_clear()).
+ */
 void kstream_topic_unregister(struct kstream_topic *t)
 {
-	lockdep_assert_held(&kstream_topics_mutex);
-	xa_erase(&kstream_topics, t->id);
-	kstream_nr_topics--;
-	kstream_topic_filter_clear(t);
+	WARN_ON_ONCE(!kstream_topics_held());
+	kstream_event_topic_del(t);
+	kstream_registry_del(t);
 
 	spin_lock(&t->lock);
 	/* Pairs with smp_load_acquire() of dead in kstream_consume(). */
@@ -245,21 +178,26 @@ void kstream_topic_unregister(struct kstream_topic *t)
 	wake_up_interruptible_poll(&t->wwq, EPOLLHUP);
 
 	device_del(&t->dev);
-	put_device(&t->dev);
+	kstream_topic_put(t);
 }
 
-/* Module exit: delete every topic, then wait until all are freed. */
+/* No filter is attached to any topic: a registered filter holds the module. */
 void kstream_topic_delete_all(void)
 {
 	struct kstream_topic *t;
-	unsigned long id;
+	unsigned long id = 0;
 
-	mutex_lock(&kstream_topics_mutex);
-	xa_for_each(&kstream_topics, id, t)
+	kstream_topics_lock();
+	kstream_registry_close();
+	while ((t = kstream_topic_next(&id)))
 		kstream_topic_unregister(t);
-	mutex_unlock(&kstream_topics_mutex);
+	kstream_topics_unlock();
+}
+
+void kstream_topic_wait_all(void)
+{
 	wait_var_event(&kstream_topics_alive,
 		       !atomic_read(&kstream_topics_alive));
 	WARN_ON(atomic64_read(&kstream_ring_bytes));
-	xa_destroy(&kstream_topics);
+	kstream_registry_exit();
 }

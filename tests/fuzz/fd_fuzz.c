@@ -71,6 +71,7 @@ static void check(const char *op, long r)
 	case EFAULT: case EBADF: case ESPIPE: case ENOTTY: case EACCES:
 	case EPERM: case EIO: case ENOENT: case ENOMEM: case EUSERS:
 	case ENXIO: case EMFILE: case ENFILE: case EPIPE: case ENOSPC:
+	case EOVERFLOW:	/* an idempotent producer at 2^64 - 1 */
 		return;
 	}
 	fprintf(stderr, "fd_fuzz[%d]: %s: unexpected errno %d (%s)\n", getpid(),
@@ -117,6 +118,15 @@ static void op_write(struct slot *s)
 	size_t len = lens[pick(sizeof(lens) / sizeof(lens[0]))];
 	struct iovec iov[3];
 
+	/* Idempotent producers: few ids, sequences that collide. */
+	if (!pick(8)) {
+		struct kstream_producer p = {
+			.id = pick(4), .next_seq = pick(3) ? pick(32) : frand(&rng),
+		};
+
+		check("set_producer", ioctl(s->fd, KSTREAM_IOC_SET_PRODUCER,
+					    pick(16) ? (void *)&p : bad_ptr));
+	}
 	switch (pick(6)) {
 	case 0:
 		check("write(bad)", write(s->fd, bad_ptr, 1 + pick(64)));
@@ -136,7 +146,8 @@ static void op_read(struct slot *s)
 {
 	static const size_t lens[] = { 0, 1, 8, 24, 31, 32, 100, 4096, BUF_SIZE };
 	size_t len = lens[pick(sizeof(lens) / sizeof(lens[0]))];
-	__u32 flags = pick(2) ? KSTREAM_FD_RECORDS : 0;
+	__u32 flags = (pick(2) ? KSTREAM_FD_RECORDS : 0) |
+		      (pick(2) ? KSTREAM_FD_ORIGIN : 0);
 	struct iovec iov[2] = { { buf, len / 2 }, { buf + len / 2, len - len / 2 } };
 
 	if (!pick(4))
@@ -154,7 +165,7 @@ static void op_misc(struct slot *s)
 	__u32 flags = frand(&rng);
 	int n;
 
-	switch (pick(9)) {
+	switch (pick(10)) {
 	case 0:
 		check("lseek", lseek(s->fd, (off_t)(frand(&rng) % 1000) - 500,
 				     pick(6)));
@@ -183,6 +194,14 @@ static void op_misc(struct slot *s)
 	case 7:
 		check("poll", poll(&p, 1, pick(3)));
 		break;
+	case 8: {
+		struct kstream_producer_query q = {
+			.id = pick(5), .flags = !pick(8), .pad = !pick(8),
+		};
+
+		check("producer_seq", ioctl(s->fd, KSTREAM_IOC_PRODUCER_SEQ, &q));
+		break;
+	}
 	default:
 		check("info(bad)", ioctl(s->fd, KSTREAM_IOC_INFO, bad_ptr));
 	}

@@ -533,7 +533,7 @@ TEST_F(dp, records_mode)
 	/* flags */
 	ASSERT_EQ(0, ioctl(rfd, KSTREAM_IOC_GET_FLAGS, &flags));
 	EXPECT_EQ(0, flags);
-	EXPECT_EQ(-EINVAL, kst_set_flags(rfd, 2));
+	EXPECT_EQ(-EINVAL, kst_set_flags(rfd, KSTREAM_FD_FLAGS_ALL + 1));
 	EXPECT_EQ(-EINVAL, kst_set_flags(rfd, ~0U));
 	EXPECT_EQ(-EINVAL, kst_set_flags(rfd, KSTREAM_FD_RECORDS | (1U << 31)));
 	ASSERT_EQ(0, ioctl(rfd, KSTREAM_IOC_GET_FLAGS, &flags));

@@ -1435,13 +1435,25 @@ static void *produce_thread(void *arg)
  * A threshold larger than the ring (clamped to half of it) on a block
  * topic: the producer fills the ring and waits; it must never wait for a
  * reader that waits for more data.  Both a blocking read() reader and
- * libkstream's zero-copy consumer get every message, in order.
+ * libkstream's zero-copy consumer get every message, in order, and no
+ * wait outlasts its documented bound: the read() reader's is its delay
+ * (KSTREAM_IOC_SET_WAKEUP_DELAY), for the last records below the
+ * threshold once the producer is done; the zero-copy consumer never
+ * waits, the read() before it having seen the message.  (With the
+ * unbounded KSTREAM_IOC_SET_WAKEUP, a read() that caught up within the
+ * last half ring of the stream slept for good: issue 21.)
  */
+#define KST_BLOCK_DELAY_MS	200
+#define KST_SLACK_MS		1000	/* scheduling, TCG, a loaded host */
+
 TEST_F_TIMEOUT(mm, wakeup_threshold_block_topic, 120)
 {
+	struct kstream_wakeup wk = {
+		.bytes = 1U << 30, .max_delay_us = KST_BLOCK_DELAY_MS * 1000,
+	};
 	struct producer w = { .n = 3000, .len = 500 };
+	__u64 t0, ms, max_read = 0, max_zc = 0;
 	struct ks_consumer *zc;
-	__u32 huge = 1U << 30;
 	struct ks_msg m;
 	char buf[1024];
 	pthread_t thr;
@@ -1449,17 +1461,23 @@ TEST_F_TIMEOUT(mm, wakeup_threshold_block_topic, 120)
 
 	KST_MK("cwb", 16 * 1024, 1024, KSTREAM_POLICY_BLOCK);
 	fd = KST_OPEN("cwb", O_RDONLY);
-	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP, &huge));
+	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP_DELAY, &wk));
 	ASSERT_EQ(0, ks_consumer_open(&zc, "cwb", KS_ZEROCOPY));
 	/* A delay long enough that only the kernel's wakeups count. */
-	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, huge, 60000));
+	ASSERT_EQ(0, ks_consumer_set_wakeup(zc, 1U << 30, 60000));
 	w.fd = KST_OPEN("cwb", O_WRONLY);
 	pthread_create(&thr, NULL, produce_thread, &w);
 	for (i = 0; i < w.n; i++) {
+		t0 = kst_now_ns(CLOCK_MONOTONIC);
 		ASSERT_EQ((ssize_t)w.len, read(fd, buf, sizeof(buf)));
+		ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+		max_read = ms > max_read ? ms : max_read;
 		memcpy(&got, buf, sizeof(got));
 		ASSERT_EQ(i, got);
+		t0 = kst_now_ns(CLOCK_MONOTONIC);
 		ASSERT_EQ(1, ks_next(zc, &m));
+		ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+		max_zc = ms > max_zc ? ms : max_zc;
 		ASSERT_EQ(w.len, m.len);
 		memcpy(&got, m.data, sizeof(got));
 		ASSERT_EQ(i, got);
@@ -1467,9 +1485,78 @@ TEST_F_TIMEOUT(mm, wakeup_threshold_block_topic, 120)
 	}
 	pthread_join(thr, NULL);
 	EXPECT_EQ(0, w.err);
+	EXPECT_GE(KST_BLOCK_DELAY_MS + KST_SLACK_MS, max_read)
+		TH_LOG("a read() waited %llu ms (bound %d ms)", max_read,
+		       KST_BLOCK_DELAY_MS);
+	EXPECT_GE(KST_SLACK_MS, max_zc)
+		TH_LOG("the zero-copy consumer waited %llu ms", max_zc);
 	ks_consumer_close(zc);
 	close(fd);
 	close(w.fd);
+}
+
+/*
+ * KSTREAM_IOC_SET_WAKEUP_DELAY: the kernel bounds the delay a threshold
+ * adds, for a blocking read() and for poll() alike; the bound counts from
+ * the first record held back (later ones do not push it out); the
+ * argument is checked.
+ */
+TEST_F_TIMEOUT(mm, wakeup_delay_kernel_bound, 60)
+{
+	struct kstream_wakeup wk = { .bytes = 60000, .max_delay_us = 300000 };
+	struct pollfd pfd;
+	__u64 t0, ms;
+	char buf[1024];
+	int fd, wfd, i;
+
+	KST_MK("cwk", 128 * 1024, 1024, KSTREAM_POLICY_BLOCK);
+	fd = KST_OPEN("cwk", O_RDONLY);
+	wfd = KST_OPEN("cwk", O_WRONLY);
+	ASSERT_EQ(0, ioctl(fd, KSTREAM_IOC_SET_WAKEUP_DELAY, &wk));
+
+	/* A blocking read(): one record far below the threshold. */
+	if (fork() == 0) {
+		usleep(100000);
+		_exit(write(wfd, "x", 1) != 1);
+	}
+	t0 = kst_now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(1, read(fd, buf, sizeof(buf)));
+	ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	EXPECT_LE(100 + 250, ms) TH_LOG("woken after %llu ms: before the delay", ms);
+	EXPECT_GE(100 + 300 + KST_SLACK_MS, ms) TH_LOG("woken after %llu ms", ms);
+	wait(NULL);
+
+	/* poll(), with a record every 50 ms: woken by the first's bound. */
+	if (fork() == 0) {
+		usleep(100000);
+		for (i = 0; i < 40; i++) {
+			if (write(wfd, "y", 1) != 1)
+				_exit(1);
+			usleep(50000);
+		}
+		_exit(0);
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	t0 = kst_now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ms = (kst_now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	EXPECT_EQ(POLLIN, pfd.revents);
+	EXPECT_LE(100 + 250, ms) TH_LOG("woken after %llu ms: before the delay", ms);
+	EXPECT_GE(100 + 300 + KST_SLACK_MS, ms)
+		TH_LOG("woken after %llu ms: later records pushed the bound out", ms);
+	wait(NULL);
+
+	/* The argument: readers only, readable, at most 60 s. */
+	wk.max_delay_us = KSTREAM_WAKEUP_DELAY_MAX_US + 1;
+	EXPECT_EQ(-1, ioctl(fd, KSTREAM_IOC_SET_WAKEUP_DELAY, &wk));
+	EXPECT_EQ(EINVAL, errno);
+	wk.max_delay_us = 1000;
+	EXPECT_EQ(-1, ioctl(wfd, KSTREAM_IOC_SET_WAKEUP_DELAY, &wk));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(fd, KSTREAM_IOC_SET_WAKEUP_DELAY, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+	close(wfd);
 }
 
 /*

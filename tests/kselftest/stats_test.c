@@ -1047,6 +1047,154 @@ TEST_F_TIMEOUT(st, lap_events_rate_limited_without_losing_counts, 30)
 	ev_close(&es);
 }
 
+/* Events of type @event among those received; the last in *@last. */
+static int ev_count(const struct evsock *es, __u32 event, const struct ev **last)
+{
+	int i, n = 0;
+
+	for (i = 0; i < es->n; i++) {
+		if (es->ev[i].event != event)
+			continue;
+		n++;
+		if (last)
+			*last = &es->ev[i];
+	}
+	return n;
+}
+
+TEST_F_TIMEOUT(st, events_topic_changed_by_acl_changes, 30)
+{
+	struct evsock es;
+	const struct ev *e = NULL;
+	struct full f;
+
+	KST_MK("chg", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	GET("chg", &f);
+	ASSERT_EQ(0, ev_open(&es));
+
+	ASSERT_EQ(0, kst_acl_add(&self->nl, "chg", KSTREAM_ACL_USER, NOBODY,
+				 KSTREAM_ACL_SUBSCRIBE)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(1, ev_wait(&es, 1, 5000));
+	EXPECT_EQ(1, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, &e));
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("chg", e->topic);
+	EXPECT_TRUE(e->have_id);
+	EXPECT_EQ(f.id, e->id);
+	EXPECT_FALSE(e->have_lost);
+	EXPECT_FALSE(e->have_pid);
+
+	/* the same grant again changes nothing: no event */
+	ASSERT_EQ(0, kst_acl_add(&self->nl, "chg", KSTREAM_ACL_USER, NOBODY,
+				 KSTREAM_ACL_SUBSCRIBE));
+	EXPECT_EQ(1, ev_wait(&es, 2, 300));
+
+	ASSERT_EQ(0, kst_acl_del(&self->nl, "chg", KSTREAM_ACL_USER, NOBODY, -1))
+		TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(2, ev_wait(&es, 2, 5000));
+	EXPECT_EQ(2, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, &e));
+	EXPECT_STREQ("chg", e->topic);
+
+	/* a refused change changes nothing */
+	EXPECT_EQ(-ENOENT, kst_acl_del(&self->nl, "chg", KSTREAM_ACL_USER, NOBODY, -1));
+	EXPECT_EQ(2, ev_wait(&es, 3, 300));
+	ev_close(&es);
+}
+
+/* As nobody: a stats reset of @topic, refused; or, @path, an open. */
+static pid_t denied_child(const char *topic, const char *path)
+{
+	pid_t pid = fork();
+	struct kst_nl nl;
+	int fd;
+
+	if (pid)
+		return pid;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		_exit(2);
+	if (path) {
+		fd = open(path, O_RDONLY);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	if (kst_nl_open(&nl))
+		_exit(2);
+	_exit(kst_stats_reset(&nl, topic) == -EPERM &&
+	      kst_stats_reset(&nl, topic) == -EPERM ? 0 : 1);
+}
+
+TEST_F_TIMEOUT(st, events_denied_rate_limited, 30)
+{
+	char path[128];
+	struct evsock es;
+	const struct ev *e = NULL;
+	struct full f;
+	pid_t pid;
+	int s;
+
+	/* owner root, mode 0600 */
+	KST_MK("dn", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	GET("dn", &f);
+	ASSERT_EQ(0, ev_open(&es));
+
+	/* two refused admin requests within a second: one event */
+	pid = denied_child("dn", NULL);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &s, 0));
+	ASSERT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) TH_LOG("status %#x", s);
+	ASSERT_EQ(1, ev_wait(&es, 1, 5000));
+	EXPECT_EQ(1, ev_wait(&es, 2, 500));
+	EXPECT_EQ(1, ev_count(&es, KSTREAM_EVENT_DENIED, &e));
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("dn", e->topic);
+	EXPECT_EQ(f.id, e->id);
+	EXPECT_TRUE(e->have_pid);
+	EXPECT_EQ(pid, e->pid);
+	EXPECT_FALSE(e->have_lost);
+	GET("dn", &f);
+	EXPECT_EQ(2, f.s[KSTREAM_STAT_DENIED]);
+
+	/*
+	 * A second later, an open the node lets through (chmod'ed 0644)
+	 * but the topic's policy (mode 0600) refuses: the next event.
+	 */
+	usleep(1100000);
+	kst_dev_path(path, sizeof(path), "dn");
+	ASSERT_EQ(0, chmod(path, 0644));
+	pid = denied_child("dn", path);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &s, 0));
+	ASSERT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) TH_LOG("status %#x", s);
+	ASSERT_EQ(2, ev_wait(&es, 2, 5000));
+	EXPECT_EQ(2, ev_count(&es, KSTREAM_EVENT_DENIED, &e));
+	EXPECT_EQ(pid, e->pid);
+	GET("dn", &f);
+	EXPECT_EQ(3, f.s[KSTREAM_STAT_DENIED]);
+	ev_close(&es);
+}
+
+TEST_F_TIMEOUT(st, events_topic_del_for_every_topic_at_unload, 60)
+{
+	const char *names[] = { "u0", "u1", "u2" };
+	struct evsock es;
+	int i, j, seen;
+
+	ASSERT_EQ(0, ev_open(&es));
+	for (i = 0; i < 3; i++)
+		KST_MK(names[i], 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(3, ev_wait(&es, 3, 5000));
+	ASSERT_EQ(0, kst_unload());
+	ASSERT_EQ(6, ev_wait(&es, 6, 5000));
+	EXPECT_EQ(3, ev_count(&es, KSTREAM_EVENT_TOPIC_DEL, NULL));
+	for (i = 0; i < 3; i++) {
+		seen = 0;
+		for (j = 3; j < es.n; j++)
+			seen += es.ev[j].event == KSTREAM_EVENT_TOPIC_DEL &&
+				!strcmp(es.ev[j].topic, names[i]);
+		EXPECT_EQ(1, seen) TH_LOG("deletion events of %s", names[i]);
+	}
+	ev_close(&es);
+}
+
 /* -------------------------------------------------------- tracepoints */
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -1224,8 +1372,11 @@ TEST_F(st, sysfs_agrees_with_netlink)
 					    (unsigned long long)v,
 					    (unsigned long long)f.s[i]);
 	}
-	/* 19 of observability, 3 drop reasons, the denial counter */
-	EXPECT_EQ(23, names);
+	/*
+	 * 19 of observability, 3 drop reasons, the denial counter, 4 of
+	 * idempotent producers
+	 */
+	EXPECT_EQ(27, names);
 	EXPECT_LT(0, f.s[KSTREAM_STAT_LOST]);
 	EXPECT_EQ(1, f.s[KSTREAM_STAT_ERR_TOO_BIG]);
 

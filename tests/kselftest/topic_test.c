@@ -9,6 +9,7 @@
  */
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -194,6 +195,55 @@ TEST_F(topic, create_get_delete)
 	/* the name is free again */
 	ASSERT_EQ(0, kst_topic_create(&self->nl, &o, NULL));
 	EXPECT_TRUE(kst_path_exists(KST_DEV_DIR "/lifecycle"));
+}
+
+/*
+ * A creator killed while its ring is allocated: the request fails with
+ * EINTR (audited as errno=4), never ENOMEM, and nothing is left.  The
+ * kill lands at a delay that grows until one falls inside the allocation.
+ */
+TEST_F_TIMEOUT(topic, fatal_signal_interrupts_ring_allocation, 180)
+{
+	int afd = kst_audit_open(), intr = 0, nomem = 0, tries, s;
+	useconds_t delay = 500;
+	struct kst_topic t;
+	pid_t pid;
+
+	if (afd < 0)
+		SKIP(return, "no audit multicast group: %d", afd);
+	for (tries = 0; tries < 40 && !intr; tries++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct kst_nl nl;
+
+			if (kst_nl_open(&nl))
+				_exit(2);
+			kst_create(&nl, "big", 128 << 20, 0,
+				   KSTREAM_POLICY_OVERWRITE);
+			_exit(0);
+		}
+		usleep(delay);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &s, 0));
+		intr = kst_audit_count(afd, 1000, 1, "op=create", "topic=big",
+				       "errno=4", NULL);
+		nomem += kst_audit_count(afd, 10, 0, "op=create", "topic=big",
+					 "errno=12", NULL);
+		if (kst_topic_get(&self->nl, "big", &t) == 0) {
+			/* too late: created; kill sooner next time */
+			ASSERT_EQ(0, kst_topic_delete(&self->nl, "big"));
+			delay = delay > 1000 ? delay / 2 : delay;
+		} else {
+			delay += delay / 2;
+		}
+	}
+	EXPECT_EQ(0, nomem);
+	ASSERT_TRUE(intr) TH_LOG("no kill landed in %d tries (last delay %u us)",
+				 tries, delay);
+	/* nothing left behind: the whole ring memory can be had again */
+	EXPECT_EQ(-ENOENT, kst_topic_get(&self->nl, "big", &t));
+	close(afd);
 }
 
 TEST_F(topic, create_with_attributes)

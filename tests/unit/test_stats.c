@@ -209,14 +209,14 @@ static void format_durations(void **state)
 	 (1U << KSTREAM_A_TOPIC_UID) | (1U << KSTREAM_A_TOPIC_GID) | \
 	 (1U << KSTREAM_A_TOPIC_STATS))
 
-static uint32_t all_stats(void)
+static uint64_t all_stats(void)
 {
-	uint32_t m = 0;
+	uint64_t m = 0;
 	int i;
 
 	for (i = 1; i <= KSTREAM_STAT_MAX; i++)
 		if (i != KSTREAM_STAT_PAD && i != KSTREAM_STAT_LATENCY)
-			m |= 1U << i;
+			m |= 1ULL << i;
 	return m;
 }
 
@@ -242,6 +242,9 @@ static void imu(struct topic_stats *s)
 	t->stats[KSTREAM_STAT_ERR_EMPTY] = 1;
 	t->stats[KSTREAM_STAT_ERR_TOO_BIG] = 2;
 	t->stats[KSTREAM_STAT_ERR_GONE] = 4;
+	t->stats[KSTREAM_STAT_DROPPED_DUPLICATE] = 5;
+	t->stats[KSTREAM_STAT_PRODUCER_GAPS] = 1;
+	t->stats[KSTREAM_STAT_PRODUCERS] = 3;
 	t->stats[KSTREAM_STAT_READERS] = 2;
 	t->stats[KSTREAM_STAT_WRITERS] = 1;
 	t->stats[KSTREAM_STAT_HEAD_SEQ] = 10;
@@ -271,6 +274,7 @@ static void text_full(void **state)
 		"    published 10 (640 bytes) delivered 20 (1280 bytes)\n"
 		"    dropped 0 lost 3 errors 7 (empty 1 too_big 2 full 0 intr 0 fault 0 gone 4)\n"
 		"    readers 2 writers 1 seq 2..9 ring 1024/4096 bytes (25.0%)\n"
+		"    producers 3 duplicates 5 gaps 1 evicted 0\n"
 		"    max lag 5 (440 bytes)\n"
 		"    latency p50 1.54us p99 2.04us p999 2.05us (20 samples)\n",
 		out_str(&o));
@@ -373,6 +377,7 @@ static void json_full(void **state)
 		 "\"ring_used\":1024,\"dropped_filter\":0,\"dropped_sample\":0,\"dropped_ratelimit\":0,\"delivered\":20,\"delivered_bytes\":1280,"
 		 "\"err_empty\":1,\"err_too_big\":2,\"err_full\":0,\"err_intr\":0,"
 		 "\"err_fault\":0,\"err_gone\":4,\"max_lag\":5,\"max_lag_bytes\":440,\"denied\":0,"
+		 "\"dropped_duplicate\":5,\"producer_gaps\":1,\"producers_evicted\":0,\"producers\":3,"
 		 "\"latency_histogram\":%s},"
 		 "\"latency_ns\":{\"p50\":1536,\"p99\":2038,\"p999\":2047,\"samples\":20},"
 		 "\"readers\":[{\"pid\":1234,\"mapped\":false,\"delivered\":20,\"lost\":3,"

@@ -29,12 +29,15 @@
  *   One call publishes one message made of all the bytes of the call,
  *   atomically: the whole message is committed or the call fails and
  *   nothing is.  Errors: EINVAL (zero length), EMSGSIZE (longer than the
- *   topic's msg_max), EAGAIN (block policy, O_NONBLOCK and no room),
+ *   topic's msg_max), EOVERFLOW (the fd's producer sequences are used up:
+ *   Idempotent producers), EAGAIN (block policy, O_NONBLOCK and no room),
  *   EINTR/ERESTARTSYS (block policy, signal while waiting), ENODEV (the
  *   topic was deleted), EACCES (the fd's opener may no longer publish:
  *   see Authorization), EFAULT.  Returns the number of bytes written.  A
  *   message the ingress verdict drops (a filter) is not an error: the call
- *   succeeds and the message is counted in KSTREAM_STAT_DROPPED.
+ *   succeeds and the message is counted in KSTREAM_STAT_DROPPED.  Nor is
+ *   a duplicate of an idempotent producer, counted in
+ *   KSTREAM_STAT_DROPPED_DUPLICATE.
  *
  * read(2), readv(2), io_uring/aio reads:
  *   Every reader fd receives every message, with a cursor of its own.  A
@@ -45,6 +48,8 @@
  *   KSTREAM_FD_RECORDS set (KSTREAM_IOC_SET_FLAGS) a call returns as many
  *   whole records (struct kstream_msg_hdr + payload, padded to 8 bytes) as
  *   fit, and fails with EMSGSIZE only when not even the next one fits.
+ *   With KSTREAM_FD_ORIGIN also set, messages published by an idempotent
+ *   producer come with their origin (Idempotent producers, below).
  *   No data: blocks, or EAGAIN with O_NONBLOCK.  After the topic is
  *   deleted, readers drain what is left and then read 0 (end of file).
  *   EACCES: the fd's opener may no longer subscribe (Authorization).
@@ -108,9 +113,11 @@
  *     head = smp_load_acquire(&ctl->head);        // pairs with the kernel's
  *     if (pos == head) -> nothing new;            // release of head
  *     if (pos < READ_ONCE(ctl->tail)) -> lapped: pos = tail
- *     hdr = data + (pos & (ctl->size - 1));       // copy len and seq out
+ *     hdr = data + (pos & (ctl->size - 1));       // copy len, flags, seq
  *     smp_rmb(); if (READ_ONCE(ctl->tail) > pos) -> lapped, start again
- *     ... use the payload at hdr + 1, hdr->len bytes, in place ...
+ *     ... use the payload in place: kstream_msg_payload(hdr),
+ *         kstream_msg_payload_len(hdr) bytes (from the copied len and
+ *         flags); the origin, if flagged, at hdr + 1 ...
  *     smp_rmb(); if (READ_ONCE(ctl->tail) > pos) -> the payload may have
  *         been overwritten while in use: discard what was computed from
  *         it and count the message as lost
@@ -128,7 +135,91 @@
  *   topic's lost counters.  On block topics producers never overwrite what
  *   page->pos has not passed, so the checks never fail there.
  *
- * Policies:
+ * Idempotent producers
+ * ====================
+ *
+ * A producer that retries a write (after a timeout, a crash, a lost
+ * connection upstream) must not publish the message twice.  A writer fd
+ * declares a producer id with KSTREAM_IOC_SET_PRODUCER: a non-zero u64
+ * the application chooses, one per logical producer and stable across its
+ * restarts (a hash of "node/source", say), and the producer sequence of
+ * its next message.  Every message written on the fd then carries the pair
+ * (id, seq), and the fd's next producer sequence becomes seq + 1.  The
+ * topic keeps, per id, the highest producer sequence it accepted ("last").
+ * At the commit, under the lock that assigns topic sequence numbers, so
+ * that concurrent writers with the same id are judged in one order:
+ *
+ *   seq <= last     a duplicate: discarded.  write() succeeds and returns
+ *                   the length (the retry is answered as the original
+ *                   was); the message is never visible, takes no topic
+ *                   sequence number, and KSTREAM_STAT_DROPPED_DUPLICATE
+ *                   counts it;
+ *   seq == last + 1 committed; last = seq;
+ *   seq > last + 1  a jump forward (messages of the producer that never
+ *                   reached the topic, or a producer that skips): committed,
+ *                   last = seq, and KSTREAM_STAT_PRODUCER_GAPS counts the
+ *                   jump (one per jump, whatever its length);
+ *   id unknown      committed; the topic learns the id with last = seq.
+ *
+ * There is no time window: "last" is kept however long the producer stays
+ * away, until the topic is deleted or the id is evicted (below).  A message
+ * the ingress verdict drops (or dead-letters) is accepted too: last = seq,
+ * so its retry is a duplicate and is not judged twice.
+ *
+ * The fd's next producer sequence advances exactly when write() succeeds
+ * (committed, discarded as a duplicate, or dropped by the verdict); a
+ * write that fails (EAGAIN, EINTR, EFAULT, ENODEV, ...) leaves it as it
+ * was, so retrying the call retries the same sequence.  Threads writing
+ * on one fd get consecutive sequences in commit order.  After a message
+ * with producer sequence 2^64 - 1, writes fail with EOVERFLOW until the
+ * next KSTREAM_IOC_SET_PRODUCER.  Messages written without a producer id
+ * (none set, or cleared with id 0) are never deduplicated.
+ *
+ * A producer that restarts asks the topic where it stands
+ * (KSTREAM_IOC_PRODUCER_SEQ on any fd of the topic, or
+ * KSTREAM_CMD_PRODUCER_GET) and resumes at last + 1; resending from an
+ * older point is harmless, the repeats are discarded.
+ *
+ * The table is bounded: a topic holds at most producers_max ids
+ * (KSTREAM_A_TOPIC_PRODUCERS_MAX at creation, default the max_producers
+ * module parameter, 1024), allocated when the first fd of the topic sets
+ * a producer id and charged to that process's memory cgroup (about 48
+ * bytes an id plus the hash heads).  When a message of a new id arrives
+ * with the table full, the least recently used id (the one whose last
+ * accepted message is the oldest) is evicted, and
+ * KSTREAM_STAT_PRODUCERS_EVICTED counts it.  An evicted id is unknown
+ * again: KSTREAM_IOC_PRODUCER_SEQ answers without KSTREAM_PRODUCER_KNOWN,
+ * and its next message is accepted whatever its sequence (that one message
+ * is not checked), after which deduplication resumes.  Size producers_max
+ * above the number of producers a topic has, and alert on evictions.
+ *
+ * Producer ids are cooperative, not authenticated (as in Kafka): any fd
+ * that may publish may use any id, including one another process uses;
+ * Documentation/security.rst says what follows.
+ *
+ * Origin: each message published with a producer id carries it.  In the
+ * ring, its record has KSTREAM_MSG_ORIGIN in hdr.flags, and a struct
+ * kstream_msg_origin (16 bytes) between the header and the payload,
+ * counted in hdr.len: hdr.len = 16 + payload bytes.  Counting it keeps
+ * the record size KSTREAM_REC_SIZE(hdr.len), so every program that walks
+ * records with it, whatever flags it knows, finds the next record; the
+ * payload stays 8-byte aligned; and messages without an origin are as
+ * they always were (flags 0, nothing added).  msg_max bounds the payload:
+ * hdr.len may reach msg_max + 16 on flagged records.
+ *
+ * Readers see what they asked for, so that programs written before
+ * origins read exactly what they read before:
+ *   read() of one message returns the payload; with KSTREAM_FD_ORIGIN set
+ *     (KSTREAM_IOC_SET_FLAGS), a struct kstream_msg_origin followed by the
+ *     payload, for every message (producer_id 0 for one without origin);
+ *   records mode returns records without origin blocks (the kernel strips
+ *     them: flags 0, hdr.len the payload); with KSTREAM_FD_ORIGIN, the
+ *     records as they are in the ring;
+ *   the mapped ring is the ring: a zero-copy reader must honour hdr.flags
+ *     (kstream_msg_payload() and kstream_msg_payload_len() do), and treat
+ *     a record with flags it does not know as it treats a corrupt one;
+ *   FIONREAD gives the payload size in every case.
+ *
  *   KSTREAM_POLICY_OVERWRITE  producers never block; when the ring is full
  *     the oldest messages are evicted and readers that had not read them
  *     lose them.  Every loss is visible: as a gap in the sequence numbers,
@@ -166,6 +257,10 @@
  *   KSTREAM_A_TOPIC_UID, _GID     owner of the topic and its node, in the
  *                                 caller's user namespace (default: the
  *                                 caller's effective uid and gid)
+ *   KSTREAM_A_TOPIC_PRODUCERS_MAX producer ids the deduplication table
+ *                                 holds, 1 to KSTREAM_PRODUCERS_MAX_LIMIT
+ *                                 (default: the max_producers module
+ *                                 parameter)
  *   Replies with the topic, as KSTREAM_CMD_TOPIC_GET does.  Errors: EPERM
  *   (the caller may not create topics, or not with this owner: see
  *   Authorization), EEXIST (name taken), ERANGE or EINVAL (bad value),
@@ -180,7 +275,8 @@
  *
  * KSTREAM_CMD_TOPIC_GET: with KSTREAM_A_TOPIC_NAME, get one topic (ENOENT
  *   if none); as a dump (NLM_F_DUMP), every topic in id order.  Each reply
- *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID, the
+ *   carries NAME, ID, RING_SIZE, MSG_MAX, POLICY, MODE, UID, GID,
+ *   PRODUCERS_MAX, the
  *   KSTREAM_A_TOPIC_STATS nest, the KSTREAM_A_TOPIC_ACL nest (empty
  *   when the topic has no ACL entries) and, while an ingress filter is
  *   attached, KSTREAM_A_FILTER_NAME; a reply to a single-topic get also
@@ -194,12 +290,29 @@
  *   (the caller does not administer the topic, whether or not it exists),
  *   ENOENT (no such topic).
  *
+ * KSTREAM_CMD_PRODUCER_GET: the deduplication state of the topic
+ *   KSTREAM_A_TOPIC_NAME (required) for the producer id
+ *   KSTREAM_A_PRODUCER_ID (required, non-zero).  The reply carries
+ *   KSTREAM_A_TOPIC_NAME, KSTREAM_A_PRODUCER_ID, KSTREAM_A_PRODUCER_FLAGS
+ *   (KSTREAM_PRODUCER_KNOWN when the topic has state for the id) and, if
+ *   known, KSTREAM_A_PRODUCER_LAST_SEQ; an unknown id is not an error.  As
+ *   a dump (NLM_F_DUMP, KSTREAM_A_TOPIC_NAME required), one such message
+ *   per id the topic holds, in table order; ids the topic learns while
+ *   the dump runs may be missed.  Needs what
+ *   KSTREAM_CMD_TOPIC_GET needs.  Errors: ENOENT (no such topic), EINVAL.
+ *
  * KSTREAM_CMD_EVENT: notifications to the multicast group
  *   KSTREAM_MCGRP_EVENTS ("events"; resolve its id with the controller):
  *   KSTREAM_A_EVENT, KSTREAM_A_TOPIC_NAME, KSTREAM_A_TOPIC_ID, and for
  *   READER_LAPPED KSTREAM_A_EVENT_LOST and KSTREAM_A_EVENT_PID.  Lap events
  *   are rate-limited to one per topic per second; the lost count of a sent
- *   event covers the laps suppressed since the previous one.
+ *   event covers the laps suppressed since the previous one.  TOPIC_CHANGED
+ *   follows an ACL_ADD or ACL_DEL that changed the ACL and every
+ *   FILTER_ATTACH and FILTER_DETACH.  DENIED follows a refused open, read,
+ *   write, mmap or admin request about an existing topic, with
+ *   KSTREAM_A_EVENT_PID (the refused process), at most one per topic per
+ *   second (KSTREAM_STAT_DENIED counts them all).  When the module is
+ *   unloaded, every topic still there gets its TOPIC_DEL.
  *
  * The same statistics are readable in sysfs, read-only, one file per
  * counter: /sys/class/stream/<name>/stats/<counter> (names as in
@@ -363,6 +476,7 @@ enum kstream_cmd {
 	KSTREAM_CMD_EVENT,
 	KSTREAM_CMD_ACL_ADD,
 	KSTREAM_CMD_ACL_DEL,
+	KSTREAM_CMD_PRODUCER_GET,
 
 	__KSTREAM_CMD_MAX
 };
@@ -391,6 +505,10 @@ enum kstream_attr {
 	/* Nest of KSTREAM_A_ACL_ENTRY, users by uid then groups by gid. */
 	KSTREAM_A_TOPIC_ACL,		/* nest (read-only) */
 	KSTREAM_A_ACL_ENTRY,		/* nest, enum kstream_acl_attr */
+	KSTREAM_A_TOPIC_PRODUCERS_MAX,	/* u32, ids of the producer table */
+	KSTREAM_A_PRODUCER_ID,		/* u64, a producer id (not 0) */
+	KSTREAM_A_PRODUCER_LAST_SEQ,	/* u64, its last sequence (read-only) */
+	KSTREAM_A_PRODUCER_FLAGS,	/* u32, KSTREAM_PRODUCER_* (read-only) */
 
 	__KSTREAM_A_MAX
 };
@@ -429,6 +547,11 @@ enum kstream_stat {
 	KSTREAM_STAT_MAX_LAG_BYTES,	/* ring bytes (as RING_USED) it is behind */
 	KSTREAM_STAT_LATENCY,		/* binary: __u64[KSTREAM_LAT_BUCKETS] */
 	KSTREAM_STAT_DENIED,		/* requests the policy refused */
+	/* Idempotent producers: duplicates discarded (not in DROPPED). */
+	KSTREAM_STAT_DROPPED_DUPLICATE,
+	KSTREAM_STAT_PRODUCER_GAPS,	/* forward jumps of producer sequences */
+	KSTREAM_STAT_PRODUCERS_EVICTED,	/* ids evicted from a full table */
+	KSTREAM_STAT_PRODUCERS,		/* ids the table holds (gauge) */
 
 	__KSTREAM_STAT_MAX
 };
@@ -529,13 +652,15 @@ enum kstream_event {
 #define KSTREAM_EVENT_MAX (__KSTREAM_EVENT_MAX - 1)
 
 /*
- * A record: what KSTREAM_FD_RECORDS reads return, one after the other.
- * The payload follows the header; the next record starts at the next
- * multiple of 8 bytes (KSTREAM_REC_SIZE(len)).  Padding bytes are zero.
+ * A record: what KSTREAM_FD_RECORDS reads return, one after the other, and
+ * what the ring holds.  The body (hdr.len bytes: the blocks hdr.flags
+ * announces, then the payload) follows the header; the next record starts
+ * at the next multiple of 8 bytes (KSTREAM_REC_SIZE(len)), whatever the
+ * flags.  Padding bytes are zero.
  */
 struct kstream_msg_hdr {
-	__u32 len;		/* payload bytes */
-	__u32 flags;		/* reserved, 0 */
+	__u32 len;		/* body bytes: blocks and payload */
+	__u32 flags;		/* KSTREAM_MSG_*; 0: the body is the payload */
 	__u64 seq;		/* sequence number */
 	__u64 ts_ns;		/* ingress time, CLOCK_REALTIME, ns */
 };
@@ -544,6 +669,38 @@ struct kstream_msg_hdr {
 #define KSTREAM_REC_SIZE(len) \
 	((sizeof(struct kstream_msg_hdr) + (len) + KSTREAM_REC_ALIGN - 1) & \
 	 ~(__u64)(KSTREAM_REC_ALIGN - 1))
+
+/*
+ * hdr.flags: a struct kstream_msg_origin precedes the payload (an
+ * idempotent producer's message; see Idempotent producers).
+ */
+#define KSTREAM_MSG_ORIGIN	0x1U
+#define KSTREAM_MSG_FLAGS_ALL	KSTREAM_MSG_ORIGIN
+
+/* Who published a message: the producer id and producer sequence. */
+struct kstream_msg_origin {
+	__u64 producer_id;	/* never 0 in a record */
+	__u64 producer_seq;
+};
+
+/*
+ * Bytes of blocks before the payload of a record with these flags, and
+ * the payload of a record (@hdr points at its header).
+ */
+#define KSTREAM_MSG_BLOCKS(flags) \
+	(((flags) & KSTREAM_MSG_ORIGIN) ? \
+	 (__u32)sizeof(struct kstream_msg_origin) : 0U)
+static inline const void *
+kstream_msg_payload(const struct kstream_msg_hdr *hdr)
+{
+	return (const char *)(hdr + 1) + KSTREAM_MSG_BLOCKS(hdr->flags);
+}
+
+static inline __u32
+kstream_msg_payload_len(const struct kstream_msg_hdr *hdr)
+{
+	return hdr->len - KSTREAM_MSG_BLOCKS(hdr->flags);
+}
 
 /* Per-fd state, from KSTREAM_IOC_INFO. */
 struct kstream_fd_info {
@@ -560,7 +717,8 @@ struct kstream_fd_info {
 
 /* Per-fd flags (KSTREAM_IOC_SET_FLAGS / KSTREAM_IOC_GET_FLAGS). */
 #define KSTREAM_FD_RECORDS	0x1U		/* read() returns records */
-#define KSTREAM_FD_FLAGS_ALL	KSTREAM_FD_RECORDS
+#define KSTREAM_FD_ORIGIN	0x2U		/* ... with their origin */
+#define KSTREAM_FD_FLAGS_ALL	(KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN)
 
 /* Offset 0 of the ring mapping; the data starts one page further. */
 struct kstream_ring_ctl {
@@ -603,13 +761,81 @@ struct kstream_reader_page {
  * wait at its cursor, instead of by every message.  Fewer wakeups, bigger
  * batches: what a throughput-bound consumer of small messages wants.  0
  * (the default) wakes it for every message.  Clamped to half the ring.
- * The delay this adds is unbounded on a quiet topic: bound it with a
- * poll() timeout, then read what there is.  Deletion of the topic, and
- * producers of a block topic that find no room, wake every waiting reader
- * whatever its threshold.  A reader that finds data never waits: the
- * threshold only decides when a sleeping one is woken.
+ * Deletion of the topic, and producers of a block topic that find no
+ * room, wake every waiting reader whatever its threshold.  A reader that
+ * finds data never waits: the threshold only decides when a sleeping one
+ * is woken.
+ *
+ * With this ioctl the delay the threshold adds has no bound: when the
+ * producers stop, the last records below the threshold wait until more
+ * arrive.  A poll() timeout bounds it for pollers; nothing bounds it for
+ * a blocking read(2).  Prefer KSTREAM_IOC_SET_WAKEUP_DELAY, which also
+ * sets the bound; this one sets the threshold and removes any bound.
  */
 #define KSTREAM_IOC_SET_WAKEUP	_IOW(KSTREAM_IOC_MAGIC, 6, __u32)
+
+/*
+ * Wakeup coalescing with a bounded delay (struct kstream_wakeup, reader
+ * fds): as KSTREAM_IOC_SET_WAKEUP, and a reader held back by its
+ * threshold is woken at most @max_delay_us after the first record it was
+ * held back for, however few bytes wait by then (one timer per reader,
+ * started by that record's commit, not pushed out by later ones).  So a
+ * reader that sleeps in read(2), poll(2) or epoll sees every record at
+ * most @max_delay_us after its commit, plus scheduling.  0: no bound.
+ * EINVAL above KSTREAM_WAKEUP_DELAY_MAX_US, EBADF on a producer-only fd,
+ * EFAULT if the argument is not readable.
+ */
+struct kstream_wakeup {
+	__u32 bytes;		/* threshold, as KSTREAM_IOC_SET_WAKEUP */
+	__u32 max_delay_us;	/* bound on the delay it adds; 0 = none */
+};
+
+#define KSTREAM_WAKEUP_DELAY_MAX_US	60000000U	/* 60 s */
+#define KSTREAM_IOC_SET_WAKEUP_DELAY \
+	_IOW(KSTREAM_IOC_MAGIC, 9, struct kstream_wakeup)
+
+/*
+ * Idempotent producers (see above).  KSTREAM_IOC_SET_PRODUCER, on an fd
+ * open for writing (EBADF otherwise) whose opener may publish (EACCES):
+ * the fd's producer id (@id; 0 clears it and @next_seq is ignored) and the
+ * producer sequence of the next message written on it (@next_seq, any
+ * value).  Replaces what the fd had; takes effect for the next message
+ * committed, including one a concurrent thread is writing.  ENOMEM if the
+ * topic's producer table cannot be allocated, ENODEV if the topic was
+ * deleted, EFAULT.
+ */
+struct kstream_producer {
+	__u64 id;		/* producer id; 0: none */
+	__u64 next_seq;		/* producer sequence of the next message */
+};
+
+#define KSTREAM_IOC_SET_PRODUCER \
+	_IOW(KSTREAM_IOC_MAGIC, 7, struct kstream_producer)
+
+/*
+ * KSTREAM_IOC_PRODUCER_SEQ, on any fd of the topic (reader or writer;
+ * EACCES once its opener lost the right it was opened with): the last
+ * sequence the topic accepted from producer @id.  In: @id (not 0), @flags
+ * and @pad 0 (EINVAL otherwise).  Out: @flags KSTREAM_PRODUCER_KNOWN and
+ * @last_seq if the topic has state for @id; else @flags 0 and @last_seq 0
+ * (never seen, or evicted: the next message of @id will be accepted
+ * whatever its sequence).
+ */
+struct kstream_producer_query {
+	__u64 id;		/* in */
+	__u64 last_seq;		/* out */
+	__u32 flags;		/* out: KSTREAM_PRODUCER_* */
+	__u32 pad;		/* 0 */
+};
+
+#define KSTREAM_PRODUCER_KNOWN	0x1U	/* the topic has state for the id */
+
+#define KSTREAM_IOC_PRODUCER_SEQ \
+	_IOWR(KSTREAM_IOC_MAGIC, 8, struct kstream_producer_query)
+
+/* Producer ids a topic's table may hold (KSTREAM_A_TOPIC_PRODUCERS_MAX). */
+#define KSTREAM_PRODUCERS_MAX_LIMIT	65536U
+#define KSTREAM_PRODUCERS_MAX_DEFAULT	1024U
 /* FIONREAD (int): payload size of the next message, 0 if none. */
 
 #endif /* _UAPI_LINUX_KSTREAM_H */

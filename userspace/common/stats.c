@@ -315,6 +315,21 @@ static void stats_text_state(struct line *l, const struct topic_stats *s)
 	line_end(l);
 }
 
+/* "producers 3 duplicates 5 gaps 1 evicted 0" (idempotent producers) */
+static void stats_text_producers(struct line *l, const struct topic_stats *s)
+{
+	if (!has(s, KSTREAM_STAT_DROPPED_DUPLICATE))
+		return;
+	if (has(s, KSTREAM_STAT_PRODUCERS))
+		kv(l, "producers %" PRIu64, st(s, KSTREAM_STAT_PRODUCERS));
+	kv(l, "duplicates %" PRIu64, st(s, KSTREAM_STAT_DROPPED_DUPLICATE));
+	if (has(s, KSTREAM_STAT_PRODUCER_GAPS))
+		kv(l, "gaps %" PRIu64, st(s, KSTREAM_STAT_PRODUCER_GAPS));
+	if (has(s, KSTREAM_STAT_PRODUCERS_EVICTED))
+		kv(l, "evicted %" PRIu64, st(s, KSTREAM_STAT_PRODUCERS_EVICTED));
+	line_end(l);
+}
+
 /* "max lag 12 (960 bytes)" */
 static void stats_text_lag(struct line *l, const struct topic_stats *s)
 {
@@ -381,6 +396,7 @@ void stats_print_text(FILE *f, const struct topic_stats *s)
 	stats_text_traffic(&l, s);
 	stats_text_loss(&l, s);
 	stats_text_state(&l, s);
+	stats_text_producers(&l, s);
 	stats_text_lag(&l, s);
 	stats_text_latency(f, s);
 	stats_text_readers(f, s);

@@ -11,7 +11,7 @@
 #include "topic.h"
 
 _Static_assert(KSTREAM_A_MAX < 32, "topic_info.have is 32 bits");
-_Static_assert(KSTREAM_STAT_MAX < 32, "topic_info.have_stats is 32 bits");
+_Static_assert(KSTREAM_STAT_MAX < 64, "topic_info.have_stats is 64 bits");
 
 #define TOPIC_NAME_CHARS \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
@@ -90,6 +90,8 @@ static void topic_print_config(FILE *f, const struct topic_info *t)
 		fprintf(f, " owner %" PRIu32, t->uid);
 	if (topic_has(t, KSTREAM_A_TOPIC_GID))
 		fprintf(f, " group %" PRIu32, t->gid);
+	if (topic_has(t, KSTREAM_A_TOPIC_PRODUCERS_MAX))
+		fprintf(f, " producers %" PRIu32, t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
 		fprintf(f, " filter %s", t->filter);
 	fputc('\n', f);
@@ -143,6 +145,7 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 			t->stats[KSTREAM_STAT_DROPPED_FILTER],
 			t->stats[KSTREAM_STAT_DROPPED_SAMPLE],
 			t->stats[KSTREAM_STAT_DROPPED_RATELIMIT]);
+	topic_print_stat(f, t, KSTREAM_STAT_DROPPED_DUPLICATE, "duplicates", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_LOST, "lost", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_DENIED, "denied", &sep);
 	topic_print_stat(f, t, KSTREAM_STAT_READERS, "readers", &sep);
@@ -204,6 +207,10 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_MAX_LAG]		= "max_lag",
 	[KSTREAM_STAT_MAX_LAG_BYTES]	= "max_lag_bytes",
 	[KSTREAM_STAT_DENIED]		= "denied",
+	[KSTREAM_STAT_DROPPED_DUPLICATE] = "dropped_duplicate",
+	[KSTREAM_STAT_PRODUCER_GAPS]	= "producer_gaps",
+	[KSTREAM_STAT_PRODUCERS_EVICTED] = "producers_evicted",
+	[KSTREAM_STAT_PRODUCERS]	= "producers",
 };
 
 const char *topic_stat_name(int stat)
@@ -274,6 +281,8 @@ void topic_print_json(struct json *j, const struct topic_info *t)
 	}
 	topic_json_u32(j, t, KSTREAM_A_TOPIC_UID, "uid", t->uid);
 	topic_json_u32(j, t, KSTREAM_A_TOPIC_GID, "gid", t->gid);
+	topic_json_u32(j, t, KSTREAM_A_TOPIC_PRODUCERS_MAX, "producers_max",
+		       t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
 		json_kv_str(j, "filter", t->filter);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))

@@ -93,6 +93,18 @@ static int topic_parse_group(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A count that fits the u32 attribute (the kernel checks the range). */
+static int topic_parse_count(const char *s, uint32_t *out)
+{
+	uint64_t v;
+	int err;
+
+	err = parse_uint(s, UINT32_MAX, &v);
+	if (!err)
+		*out = v;
+	return err;
+}
+
 #define TOPIC_SIZE_HINT \
 	"expected bytes, optionally with a K, M or G suffix, below 4G"
 
@@ -109,6 +121,9 @@ static const struct topic_kw topic_kws[] = {
 	  topic_parse_owner, "not a user name or a numeric uid" },
 	{ "group", TOPIC_OPT_GROUP, offsetof(struct topic_opts, gid),
 	  topic_parse_group, "not a group name or a numeric gid" },
+	{ "producers", TOPIC_OPT_PRODUCERS,
+	  offsetof(struct topic_opts, producers_max), topic_parse_count,
+	  "expected a number of producer ids" },
 };
 
 static const struct topic_kw *topic_kw_find(const char *kw)

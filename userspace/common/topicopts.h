@@ -3,7 +3,7 @@
  * Command-line arguments of "streamctl topic add":
  *
  *   NAME [size SIZE] [msgmax SIZE] [policy overwrite|block] [mode MODE]
- *        [owner USER] [group GROUP]
+ *        [owner USER] [group GROUP] [producers N]
  *
  * Only what cannot be sent is rejected here (bad syntax, unknown user,
  * a size that does not fit the u32 attribute); value ranges are the
@@ -25,6 +25,7 @@ enum {
 	TOPIC_OPT_MODE		= 1U << 3,	/* mode */
 	TOPIC_OPT_OWNER		= 1U << 4,	/* uid */
 	TOPIC_OPT_GROUP		= 1U << 5,	/* gid */
+	TOPIC_OPT_PRODUCERS	= 1U << 6,	/* producers_max */
 };
 
 struct topic_opts {
@@ -36,6 +37,7 @@ struct topic_opts {
 	uint32_t mode;			/* at most 0777 */
 	uint32_t uid;
 	uint32_t gid;
+	uint32_t producers_max;		/* ids of the deduplication table */
 };
 
 /*

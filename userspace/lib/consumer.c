@@ -23,7 +23,6 @@ struct ks_consumer {
 	int fd;
 	unsigned int flags;
 	bool block_topic;
-	int wait_ms;		/* poll timeout: -1, or the coalescing delay */
 	/* copy mode: records read but not handed out yet */
 	uint8_t *buf;
 	size_t buf_size, buf_len, buf_off;
@@ -80,7 +79,7 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 {
 	struct kstream_fd_info info;
 	struct ks_consumer *c;
-	__u32 fdflags = KSTREAM_FD_RECORDS;
+	__u32 fdflags = KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN;
 	int err;
 
 	if (flags & ~(KS_NONBLOCK | KS_ZEROCOPY))
@@ -89,7 +88,6 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 	if (!c)
 		return -ENOMEM;
 	c->flags = flags;
-	c->wait_ms = -1;
 	c->fd = ks_topic_open(topic, O_RDONLY | (flags & KS_NONBLOCK ? O_NONBLOCK : 0));
 	if (c->fd < 0) {
 		err = c->fd;
@@ -106,11 +104,17 @@ int ks_consumer_open(struct ks_consumer **cp, const char *topic,
 		if (err)
 			goto fail;
 	} else {
+		/* Records with their origin (a kernel before origins: without). */
 		if (ioctl(c->fd, KSTREAM_IOC_SET_FLAGS, &fdflags)) {
-			err = -errno;
-			goto fail;
+			fdflags = KSTREAM_FD_RECORDS;
+			if (errno != EINVAL ||
+			    ioctl(c->fd, KSTREAM_IOC_SET_FLAGS, &fdflags)) {
+				err = -errno;
+				goto fail;
+			}
 		}
-		c->buf_size = KSTREAM_REC_SIZE(info.msg_max);
+		c->buf_size = KSTREAM_REC_SIZE(info.msg_max +
+					       sizeof(struct kstream_msg_origin));
 		if (c->buf_size < KS_COPY_BUF_MIN)
 			c->buf_size = KS_COPY_BUF_MIN;
 		c->buf = malloc(c->buf_size);
@@ -160,17 +164,25 @@ int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq)
 int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
 			   int max_delay_ms)
 {
+	struct kstream_wakeup w = { .bytes = bytes };
+
 	if (bytes && max_delay_ms <= 0)
 		return -EINVAL;
-	if (ioctl(c->fd, KSTREAM_IOC_SET_WAKEUP, &bytes))
+	if (bytes) {
+		if ((uint64_t)max_delay_ms * 1000 > KSTREAM_WAKEUP_DELAY_MAX_US)
+			return -EINVAL;
+		w.max_delay_us = (uint32_t)max_delay_ms * 1000;
+	}
+	/* The kernel bounds the delay, for read() and poll() alike. */
+	if (ioctl(c->fd, KSTREAM_IOC_SET_WAKEUP_DELAY, &w))
 		return -errno;
-	c->wait_ms = bytes ? max_delay_ms : -1;
 	return 0;
 }
 
 /*
- * Wait for data: 1 when there is some, 0 when the coalescing delay
- * passed; -EPIPE if the topic is gone (the caller rechecks data).
+ * Wait for data (the kernel wakes us no later than the coalescing delay
+ * when something is pending): 1 when woken, -EPIPE if the topic is gone
+ * (the caller rechecks data).
  * POLLERR: the fd lost its right to subscribe; FIONREAD says so (-EACCES)
  * without touching the ring, whose pages are no longer served.
  */
@@ -179,9 +191,9 @@ static int ks_wait(struct ks_consumer *c)
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	int n;
 
-	n = poll(&pfd, 1, c->wait_ms);
-	if (n <= 0)
-		return n < 0 ? -errno : 0;
+	n = poll(&pfd, 1, -1);
+	if (n < 0)
+		return -errno;
 	if (pfd.revents & POLLERR)
 		return ioctl(c->fd, FIONREAD, &n) ? -errno : -EIO;
 	return pfd.revents & POLLHUP ? -EPIPE : 1;
@@ -213,20 +225,7 @@ static int ks_next_copy(struct ks_consumer *c, struct ks_msg *m)
 	ssize_t n;
 
 	if (c->buf_off >= c->buf_len) {
-		/*
-		 * Coalescing: a blocking read() would wait for the threshold
-		 * with no time limit.  poll() sleeps only when there is
-		 * nothing to read; its timeout lets what arrived meanwhile,
-		 * below the threshold, be read.
-		 */
-		if (c->wait_ms >= 0 && !(c->flags & KS_NONBLOCK)) {
-			int r;
-
-			while (!(r = ks_wait(c)))
-				;
-			if (r < 0 && r != -EPIPE)
-				return r;
-		}
+		/* A coalescing delay is bounded by the kernel, read() too. */
 		n = read(c->fd, c->buf, c->buf_size);
 		if (n == 0)
 			return -EPIPE;
@@ -240,10 +239,18 @@ static int ks_next_copy(struct ks_consumer *c, struct ks_msg *m)
 	if (h->seq > c->expect)
 		c->lost += h->seq - c->expect;
 	c->expect = h->seq + 1;
-	m->data = h + 1;
-	m->len = h->len;
+	m->data = kstream_msg_payload(h);
+	m->len = kstream_msg_payload_len(h);
 	m->seq = h->seq;
 	m->ts_ns = h->ts_ns;
+	m->producer_id = 0;
+	m->producer_seq = 0;
+	if (h->flags & KSTREAM_MSG_ORIGIN) {
+		const struct kstream_msg_origin *o = (const void *)(h + 1);
+
+		m->producer_id = o->producer_id;
+		m->producer_seq = o->producer_seq;
+	}
 	return 1;
 }
 

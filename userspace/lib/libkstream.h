@@ -44,6 +44,27 @@ int ks_publish_batch(struct ks_producer *p, const struct iovec *msgs,
 int ks_producer_fd(const struct ks_producer *p);
 void ks_producer_close(struct ks_producer *p);
 
+/*
+ * Idempotent producers (uapi/linux/kstream.h explains them).  Give the
+ * producer an id (not 0; the same across restarts of the same logical
+ * producer) and the producer sequence of its next message: every message
+ * published from then on carries (id, seq), seq + 1 for the next, and the
+ * topic discards a message whose seq is not above the last it accepted
+ * from id (the publish still succeeds).  A failed publish does not move
+ * the sequence on: retrying it retries the same sequence.  id 0 clears it.
+ * 0 or -errno (-EBADF, -EACCES, -ENOMEM, -ENOTTY on a kernel without
+ * idempotent producers).
+ */
+int ks_producer_set_id(struct ks_producer *p, uint64_t id, uint64_t next_seq);
+/*
+ * The last producer sequence the topic accepted from id (not 0; any id,
+ * not only this producer's): 1 and *seq if the topic knows id, 0 if it
+ * does not (never seen, or evicted from its table: then its next message
+ * is accepted whatever its sequence), or -errno.  Where a restarted
+ * producer resumes: ks_producer_set_id(p, id, *seq + 1).
+ */
+int ks_producer_last_seq(struct ks_producer *p, uint64_t id, uint64_t *seq);
+
 /* ---- consumers ---- */
 
 struct ks_consumer;
@@ -54,6 +75,12 @@ struct ks_msg {
 	uint32_t len;		/* payload bytes */
 	uint64_t seq;		/* sequence number */
 	uint64_t ts_ns;		/* ingress time, CLOCK_REALTIME ns */
+	/*
+	 * Origin: the producer id and producer sequence of a message an
+	 * idempotent producer published; both 0 for other messages.
+	 */
+	uint64_t producer_id;
+	uint64_t producer_seq;
 };
 
 enum ks_whence {
@@ -90,10 +117,12 @@ int ks_release(struct ks_consumer *c);
  * Wakeup coalescing, for throughput-bound consumers of small messages: a
  * consumer that caught up sleeps until at least @bytes of records wait
  * (each message counts KSTREAM_REC_SIZE(len) bytes; the kernel clamps to
- * half the ring) or @max_delay_ms passed, instead of waking for every
- * message.  ks_next() then hands them out one by one without a system
- * call.  An idle consumer wakes every @max_delay_ms (> 0).  0 bytes: wake
- * for every message (the default).  0 or -errno.
+ * half the ring) or @max_delay_ms passed since the first message it was
+ * held back for, instead of waking for every message (the kernel keeps
+ * the bound: KSTREAM_IOC_SET_WAKEUP_DELAY).  ks_next() then hands them out
+ * one by one without a system call.  An idle consumer sleeps.  0 bytes:
+ * wake for every message (the default).  @max_delay_ms must be > 0 with a
+ * threshold, at most 60000.  0 or -errno (-EINVAL).
  */
 int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
 			   int max_delay_ms);

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <linux/kstream.h>
 
 #include "libkstream.h"
 #include "topic_path.h"
@@ -57,6 +60,25 @@ int ks_publish_batch(struct ks_producer *p, const struct iovec *msgs,
 			return i ? (int)i : err;
 	}
 	return n;
+}
+
+int ks_producer_set_id(struct ks_producer *p, uint64_t id, uint64_t next_seq)
+{
+	struct kstream_producer kp = { .id = id, .next_seq = next_seq };
+
+	return ioctl(p->fd, KSTREAM_IOC_SET_PRODUCER, &kp) ? -errno : 0;
+}
+
+int ks_producer_last_seq(struct ks_producer *p, uint64_t id, uint64_t *seq)
+{
+	struct kstream_producer_query q = { .id = id };
+
+	if (ioctl(p->fd, KSTREAM_IOC_PRODUCER_SEQ, &q))
+		return -errno;
+	if (!(q.flags & KSTREAM_PRODUCER_KNOWN))
+		return 0;
+	*seq = q.last_seq;
+	return 1;
 }
 
 int ks_producer_fd(const struct ks_producer *p)

@@ -55,9 +55,10 @@ static void ks_view_count_lost(struct ks_view *v, uint64_t n)
 
 int ks_view_next(struct ks_view *v, struct ks_msg *m)
 {
+	struct kstream_msg_origin origin = { 0, 0 };
 	const struct kstream_msg_hdr *hdr;
+	uint32_t len, flags, blocks;
 	uint64_t head, pos;
-	uint32_t len;
 	uint64_t seq;
 
 	if (v->held)
@@ -74,22 +75,34 @@ int ks_view_next(struct ks_view *v, struct ks_msg *m)
 			continue;
 		hdr = ks_view_hdr(v, pos);
 		len = load_once(&hdr->len);
+		flags = load_once(&hdr->flags);
 		seq = load_once(&hdr->seq);
 		m->ts_ns = load_once(&hdr->ts_ns);
+		if (flags & KSTREAM_MSG_ORIGIN) {
+			const struct kstream_msg_origin *o = (const void *)(hdr + 1);
+
+			origin.producer_id = load_once(&o->producer_id);
+			origin.producer_seq = load_once(&o->producer_seq);
+		}
 		if (ks_view_overtaken(v, pos)) {
 			v->pos = pos;	/* restart from the new tail */
 			continue;
 		}
-		if (!len || len > v->msg_max)
+		/* Validated copies only: the ring is the producers'. */
+		blocks = KSTREAM_MSG_BLOCKS(flags);
+		if ((flags & ~KSTREAM_MSG_FLAGS_ALL) || len <= blocks ||
+		    len - blocks > v->msg_max)
 			return -EIO;
 		v->pos = pos;
 		break;
 	}
 	if (seq > v->expect)
 		ks_view_count_lost(v, seq - v->expect);
-	m->data = hdr + 1;
-	m->len = len;
+	m->data = (const uint8_t *)(hdr + 1) + blocks;
+	m->len = len - blocks;
 	m->seq = seq;
+	m->producer_id = origin.producer_id;
+	m->producer_seq = origin.producer_seq;
 	v->held = true;
 	v->held_pos = pos;
 	v->held_len = len;

@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "nl.h"
+#include "producer.h"
 #include "streamctl.h"
 #include "topic.h"
 #include "topicopts.h"
@@ -39,6 +40,10 @@ static const struct nla_policy topic_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_STATS]		= { .type = NLA_NESTED },
 	[KSTREAM_A_FILTER_NAME]		= { .type = NLA_STRING },
 	[KSTREAM_A_TOPIC_ACL]		= { .type = NLA_NESTED },
+	[KSTREAM_A_TOPIC_PRODUCERS_MAX]	= { .type = NLA_U32 },
+	[KSTREAM_A_PRODUCER_ID]		= { .type = NLA_U64 },
+	[KSTREAM_A_PRODUCER_LAST_SEQ]	= { .type = NLA_U64 },
+	[KSTREAM_A_PRODUCER_FLAGS]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
@@ -72,6 +77,10 @@ static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_MAX_LAG_BYTES]	= { .type = NLA_U64 },
 	/* KSTREAM_STAT_LATENCY: binary, parsed by stats.c */
 	[KSTREAM_STAT_DENIED]		= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED_DUPLICATE] = { .type = NLA_U64 },
+	[KSTREAM_STAT_PRODUCER_GAPS]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_PRODUCERS_EVICTED] = { .type = NLA_U64 },
+	[KSTREAM_STAT_PRODUCERS]	= { .type = NLA_U64 },
 };
 
 /* --------------------------------------------------------- requests */
@@ -94,6 +103,9 @@ static int topic_put_opts(struct nl_msg *msg, const struct topic_opts *o)
 		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_UID, o->uid);
 	if (o->set & TOPIC_OPT_GROUP)
 		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_GID, o->gid);
+	if (o->set & TOPIC_OPT_PRODUCERS)
+		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_PRODUCERS_MAX,
+				   o->producers_max);
 	return err;
 }
 
@@ -132,7 +144,7 @@ static int topic_get_stats(struct nlattr *nest, struct topic_info *t)
 		if (!st[i] || topic_stats_policy[i].type != NLA_U64)
 			continue;
 		t->stats[i] = nla_get_u64(st[i]);
-		t->have_stats |= 1U << i;
+		t->have_stats |= 1ULL << i;
 	}
 	t->have |= 1U << KSTREAM_A_TOPIC_STATS;
 	return 0;
@@ -180,6 +192,7 @@ int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 	topic_get_u32(tb, KSTREAM_A_TOPIC_POLICY, &t->policy, t);
 	topic_get_u32(tb, KSTREAM_A_TOPIC_UID, &t->uid, t);
 	topic_get_u32(tb, KSTREAM_A_TOPIC_GID, &t->gid, t);
+	topic_get_u32(tb, KSTREAM_A_TOPIC_PRODUCERS_MAX, &t->producers_max, t);
 	if (tb[KSTREAM_A_FILTER_NAME]) {
 		nla_strlcpy(t->filter, tb[KSTREAM_A_FILTER_NAME],
 			    sizeof(t->filter));
@@ -341,12 +354,86 @@ static int topic_del(struct ctl *ctl, int argc, char **argv)
 	return topic_run(KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
 }
 
+/* One KSTREAM_CMD_PRODUCER_GET reply into the set. */
+static int producer_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[KSTREAM_A_MAX + 1];
+	struct producer_info p = { 0 };
+
+	if (genlmsg_parse(nlh, 0, tb, KSTREAM_A_MAX, topic_policy) < 0 ||
+	    !tb[KSTREAM_A_PRODUCER_ID] || !tb[KSTREAM_A_PRODUCER_FLAGS])
+		return -EPROTO;
+	p.id = nla_get_u64(tb[KSTREAM_A_PRODUCER_ID]);
+	p.known = nla_get_u32(tb[KSTREAM_A_PRODUCER_FLAGS]) &
+		  KSTREAM_PRODUCER_KNOWN;
+	if (p.known && tb[KSTREAM_A_PRODUCER_LAST_SEQ])
+		p.last_seq = nla_get_u64(tb[KSTREAM_A_PRODUCER_LAST_SEQ]);
+	return producer_set_add(arg, &p) ? -ENOMEM : 0;
+}
+
+/*
+ * topic show NAME producers [ID]: the ids the topic deduplicates and
+ * their last sequences (sorted by id), or one id.
+ */
+static int topic_show_producers(struct ctl *ctl, const char *name,
+				const char *id_arg)
+{
+	struct producer_set set = { 0 };
+	struct nl_msg *msg;
+	struct kst_nl nl;
+	uint64_t id = 0;
+	struct json j;
+	int ret;
+
+	if (id_arg && producer_id_parse(id_arg, &id)) {
+		fprintf(stderr, "streamctl: topic show: invalid producer id \"%s\": expected a non-zero number (0x for hex)\n",
+			id_arg);
+		return EXIT_USAGE;
+	}
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	msg = kst_nl_msg(&nl, KSTREAM_CMD_PRODUCER_GET,
+			 id ? NLM_F_ACK : NLM_F_DUMP);
+	if (!msg || nla_put_string(msg, KSTREAM_A_TOPIC_NAME, name) ||
+	    (id && nla_put_u64(msg, KSTREAM_A_PRODUCER_ID, id))) {
+		nlmsg_free(msg);
+		kst_nl_close(&nl);
+		return kst_nl_nomem();
+	}
+	ret = kst_nl_request(&nl, msg, producer_reply, &set);
+	kst_nl_close(&nl);
+	if (!ret) {
+		producer_set_sort(&set);
+		if (ctl->json) {
+			json_init(&j, stdout);
+			producer_print_json(&j, name, &set);
+			putchar('\n');
+		} else {
+			producer_print_text(stdout, name, &set);
+		}
+	}
+	producer_set_free(&set);
+	return ret;
+}
+
 static int topic_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct topic_out out = { .json = ctl->json, .array = argc == 0 };
 	struct topic_opts o;
 	int ret;
 
+	if (argc >= 2 && !strcmp(argv[1], "producers")) {
+		if (argc > 3) {
+			fprintf(stderr, "streamctl: topic show: unexpected argument \"%s\"\n",
+				argv[3]);
+			return EXIT_USAGE;
+		}
+		ret = topic_name_arg("show", 1, argv, true, &o);
+		if (ret)
+			return ret;
+		return topic_show_producers(ctl, o.name, argc == 3 ? argv[2] : NULL);
+	}
 	ret = topic_name_arg("show", argc, argv, false, &o);
 	if (ret)
 		return ret;

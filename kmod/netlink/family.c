@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "kstream": the family, its policies, its
+ * operations and multicast group, and what every command shares (names,
+ * errors, dumps).  The commands are in topic.c, acl.c, filter.c,
+ * stats.c and producer.c of this directory, events in events.c.
+ *
+ * Attribute validation is strict and done by the policy where it can be
+ * (types, exact lengths, ranges); what the policy cannot express (names,
+ * powers of two, msg_max against the ring size) is checked by the
+ * commands, and every rejection says why in the extended ack.  The family
+ * exists in the initial network namespace only.
+ *
+ * Who may do what is the security layer's to say (security.h): every
+ * command passes exactly one hook with the sender as its subject, and
+ * the operations on an existing topic run under the registry lock, hook
+ * included, so nothing changes between the decision and the operation.
+ * Every change (or refused change) of the configuration is audited once
+ * the lock is dropped.
+ *
+ * The top of the module: may call everything below (registry, topic,
+ * acl, bpf, stats, security, file, events); nothing calls it but main.c.
+ * Locks: the registry lock (topic.c has the rules).
+ */
+
+#include <net/genetlink.h>
+
+#include "../netlink.h"
+#include "../registry.h"
+#include "nl.h"
+
+/* Not const: 6.1 takes a non-const pointer in NLA_POLICY_FULL_RANGE. */
+static struct netlink_range_validation kstream_ring_range = {
+	.min = KSTREAM_RING_SIZE_MIN,
+	.max = KSTREAM_RING_SIZE_MAX,
+};
+
+static struct netlink_range_validation kstream_msg_range = {
+	.min = 1,
+	.max = KSTREAM_MSG_MAX_LIMIT,
+};
+
+const struct nla_policy kstream_acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
+	[KSTREAM_ACL_A_TYPE] = NLA_POLICY_MAX(NLA_U32, KSTREAM_ACL_TYPE_MAX),
+	[KSTREAM_ACL_A_ID] = { .type = NLA_U32 },
+	[KSTREAM_ACL_A_RIGHTS] = NLA_POLICY_MASK(NLA_U32, KSTREAM_ACL_RIGHTS_ALL),
+};
+
+static struct netlink_range_validation kstream_producers_range = {
+	.min = 1,
+	.max = KSTREAM_PRODUCERS_MAX_LIMIT,
+};
+
+static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
+	[KSTREAM_A_TOPIC_NAME] = { .type = NLA_NUL_STRING,
+				   .len = KSTREAM_NAME_MAX - 1 },
+	[KSTREAM_A_TOPIC_ID] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_RING_SIZE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_ring_range),
+	[KSTREAM_A_TOPIC_MSG_MAX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_msg_range),
+	[KSTREAM_A_TOPIC_POLICY] = NLA_POLICY_MAX(NLA_U32, KSTREAM_POLICY_MAX),
+	/* Not 0: devtmpfs would create such a node with mode 0600. */
+	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_RANGE(NLA_U16, 1, 0777),
+	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_STATS] = { .type = NLA_REJECT },
+	[KSTREAM_A_FILTER_NAME] = { .type = NLA_NUL_STRING,
+				    .len = KSTREAM_NAME_MAX - 1 },
+	[KSTREAM_A_FILTER_ID] = { .type = NLA_REJECT },
+	[KSTREAM_A_FILTER_TOPICS] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_READERS] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT_LOST] = { .type = NLA_REJECT },
+	[KSTREAM_A_EVENT_PID] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_ACL] = { .type = NLA_REJECT },
+	[KSTREAM_A_ACL_ENTRY] = NLA_POLICY_NESTED(kstream_acl_entry_policy),
+	[KSTREAM_A_TOPIC_PRODUCERS_MAX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_producers_range),
+	[KSTREAM_A_PRODUCER_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[KSTREAM_A_PRODUCER_LAST_SEQ] = { .type = NLA_REJECT },
+	[KSTREAM_A_PRODUCER_FLAGS] = { .type = NLA_REJECT },
+};
+
+static const struct genl_multicast_group kstream_mcgrps[] = {
+	[KSTREAM_MCGRP_EVENTS_ID] = { .name = KSTREAM_MCGRP_EVENTS },
+};
+
+/*
+ * The name in attribute @type (topic and filter names have the same
+ * rules): the name, or NULL with *@attr NULL if the attribute is missing,
+ * or the attribute if the name is not valid.  KSTREAM_GET_NAME() sets the
+ * extended ack (NL_SET_ERR_MSG wants literal messages).
+ */
+static const char *kstream_name_attr(struct genl_info *info, int type,
+				     struct nlattr **attr)
+{
+	const char *name;
+
+	*attr = info->attrs[type];
+	if (!*attr)
+		return NULL;
+	name = nla_data(*attr);
+	return kstream_topic_name_valid(name) ? name : NULL;
+}
+
+/* The validated name in attribute @type, or NULL with the message for why. */
+#define KSTREAM_GET_NAME(info, type, missing, invalid) ({		\
+	struct genl_info *__info = (info);				\
+	struct nlattr *__attr;						\
+	const char *__name = kstream_name_attr(__info, type, &__attr);	\
+									\
+	if (!__attr)							\
+		NL_SET_ERR_MSG(__info->extack, missing);		\
+	else if (!__name)						\
+		NL_SET_ERR_MSG_ATTR(__info->extack, __attr, invalid);	\
+	__name;								\
+})
+
+/* The topic name attribute, validated; NULL (extack set) if bad. */
+const char *kstream_get_name(struct genl_info *info)
+{
+	return KSTREAM_GET_NAME(info, KSTREAM_A_TOPIC_NAME, "topic name missing",
+				"topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+}
+
+/* The filter name attribute, validated; NULL (extack set) if bad. */
+const char *kstream_get_filter_name(struct genl_info *info)
+{
+	return KSTREAM_GET_NAME(info, KSTREAM_A_FILTER_NAME, "filter name missing",
+				"filter names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+}
+
+/* The topic KSTREAM_A_TOPIC_NAME names does not exist. */
+int kstream_no_such_topic(struct genl_info *info)
+{
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KSTREAM_A_TOPIC_NAME],
+			    "no such topic");
+	return -ENOENT;
+}
+
+/* ACL entries belong to KSTREAM_CMD_ACL_ADD and _DEL only. */
+int kstream_no_acl_entry(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_ACL_ENTRY];
+
+	if (!attr)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, attr,
+			    "an ACL entry is only valid in ACL commands");
+	return -EINVAL;
+}
+
+/*
+ * The end of one part of a dump that stopped at @id with @err: a full skb
+ * ends this part, the rest follows in the next.
+ */
+int kstream_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
+		      unsigned long id, int err)
+{
+	cb->args[0] = id;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static const struct genl_ops kstream_genl_ops[] = {
+	/* No GENL_ADMIN_PERM: the security layer decides (security.h). */
+	{
+		.cmd = KSTREAM_CMD_TOPIC_NEW,
+		.doit = kstream_cmd_topic_new,
+	},
+	{
+		.cmd = KSTREAM_CMD_TOPIC_DEL,
+		.doit = kstream_cmd_topic_del,
+	},
+	{
+		.cmd = KSTREAM_CMD_TOPIC_GET,
+		.doit = kstream_cmd_topic_get,
+		.dumpit = kstream_dump_topics,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_ATTACH,
+		.doit = kstream_cmd_filter_attach,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_DETACH,
+		.doit = kstream_cmd_filter_detach,
+	},
+	{
+		.cmd = KSTREAM_CMD_FILTER_GET,
+		.doit = kstream_cmd_filter_get,
+		.dumpit = kstream_dump_filters,
+	},
+	{
+		.cmd = KSTREAM_CMD_STATS_RESET,
+		.doit = kstream_cmd_stats_reset,
+	},
+	{
+		.cmd = KSTREAM_CMD_ACL_ADD,
+		.doit = kstream_cmd_acl,
+	},
+	{
+		.cmd = KSTREAM_CMD_ACL_DEL,
+		.doit = kstream_cmd_acl,
+	},
+	{
+		.cmd = KSTREAM_CMD_PRODUCER_GET,
+		.doit = kstream_cmd_producer_get,
+		.dumpit = kstream_dump_producers,
+	},
+};
+
+struct genl_family kstream_genl_family __ro_after_init = {
+	.name = KSTREAM_GENL_NAME,
+	.version = KSTREAM_GENL_VERSION,
+	.maxattr = KSTREAM_A_MAX,
+	.policy = kstream_policy,
+	.netnsok = false,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = kstream_genl_ops,
+	.n_ops = ARRAY_SIZE(kstream_genl_ops),
+	.mcgrps = kstream_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(kstream_mcgrps),
+};
+
+int __init kstream_genl_init(void)
+{
+	int err = genl_register_family(&kstream_genl_family);
+
+	if (err)
+		return err;
+	err = kstream_nl_events_init();
+	if (err)
+		genl_unregister_family(&kstream_genl_family);
+	return err;
+}
+
+void kstream_genl_exit(void)
+{
+	kstream_nl_events_exit();
+	genl_unregister_family(&kstream_genl_family);
+}
+
+MODULE_ALIAS_GENL_FAMILY(KSTREAM_GENL_NAME);
