@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/kstream.h>
+
 #include "libkstream.h"
 #include "sink.h"
 
