@@ -26,6 +26,14 @@
 struct daemon;
 struct spool;
 
+/*
+ * A connection that is not READY (TCP connect, TLS handshake, HELLO) gets
+ * at least this long: on a lossy link those round trips take seconds
+ * (SYN and handshake retransmits), and a bound as tight as dead_ms would
+ * abort every attempt.
+ */
+#define BRIDGE_HANDSHAKE_MS 15000
+
 enum ev_kind { EV_ROUTE_SOCK, EV_ROUTE_SRC, EV_LISTEN, EV_PEER_SOCK, EV_PEER_SINK,
 	       EV_CONTROL, EV_SIGNAL };
 

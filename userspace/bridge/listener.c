@@ -532,6 +532,8 @@ uint64_t listener_tick(struct listener *l, uint64_t now)
 	for (p = l->peers; p; p = next) {
 		next = p->next;
 		dead = n->dead_ms;
+		if (p->conn.state != CONN_READY && dead < BRIDGE_HANDSHAKE_MS)
+			dead = BRIDGE_HANDSHAKE_MS;
 		/* A peer blocked on a full topic is not read: its silence is ours. */
 		if (!p->busy && now - p->conn.last_rx_ms >= dead) {
 			if (p->conn.state == CONN_READY)

@@ -831,6 +831,9 @@ uint64_t route_tick(struct route *r, uint64_t now)
 		return 10;
 	}
 	dead = n->dead_ms;
+	/* Connecting, TLS and HELLO take round trips a lossy link stretches. */
+	if (r->conn.state != CONN_READY && dead < BRIDGE_HANDSHAKE_MS)
+		dead = BRIDGE_HANDSHAKE_MS;
 	if (now - r->conn.last_rx_ms >= dead) {
 		char msg[96];
 
