@@ -141,7 +141,8 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CAP_LIBS := $(shell pkg-config --libs libcap 2>/dev/null || echo -lcap)
 
 userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
-	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench
+	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench \
+	$(B)/bin/streambridge
 
 # libkstream: static and shared, with a pkg-config file.
 $(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
@@ -305,3 +306,5 @@ install: module userspace
 
 clean:
 	rm -rf $(B) kmod/kstream.ko
+
+include userspace/bridge/bridge.mk

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# streambridge (userspace/bridge/): the daemon, its unit tests
+# (tests/unit/test_bridge_*.c) and its libFuzzer targets
+# (tests/fuzz/bridge_*.c).  Included by the top-level Makefile.
+#
+#   make streambridge      build/bin/streambridge
+#   make fuzz-bridge       the frame decoder and config fuzzers, long runs (FUZZ_BRIDGE_SECS each, default 600)
+#   make check-bridge      the bridge's VM tests, short version (also in make check)
+#   make check-bridge-faults  the long fault-injection version
+
+BRIDGE_MAIN := userspace/bridge/main.c
+BRIDGE_SRCS := $(filter-out $(BRIDGE_MAIN),$(wildcard userspace/bridge/*.c))
+BRIDGE_HDRS := $(wildcard userspace/bridge/*.h)
+# The JSON writer streamctl uses too (unit tests also get prom_check()).
+BRIDGE_COMMON := userspace/common/json.c
+# What the fuzzers need: the codec and the config parser.
+BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c userspace/bridge/config.c
+BRIDGE_CODEC_LIBS := $(shell pkg-config --libs liblz4 libzstd inih libcrypto 2>/dev/null || \
+	echo -llz4 -lzstd -linih -lcrypto)
+BRIDGE_LIBS := $(shell pkg-config --libs openssl liblz4 libzstd inih 2>/dev/null || \
+	echo -lssl -lcrypto -llz4 -lzstd -linih) $(CAP_LIBS)
+BRIDGE_CFLAGS := -Iuserspace/lib -Iuserspace/bridge
+
+.PHONY: streambridge fuzz-bridge check-bridge check-bridge-faults
+
+streambridge: $(B)/bin/streambridge
+
+$(B)/bin/streambridge: $(BRIDGE_MAIN) $(BRIDGE_SRCS) $(BRIDGE_HDRS) $(B)/lib/libkstream.a \
+		userspace/lib/libkstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) -o $@ $(BRIDGE_MAIN) $(BRIDGE_SRCS) \
+		$(BRIDGE_COMMON) $(B)/lib/libkstream.a $(BRIDGE_LIBS)
+
+# More specific than the generic $(B)/tests/unit/% rule: links the bridge.
+$(B)/tests/unit/test_bridge_%: tests/unit/test_bridge_%.c $(BRIDGE_SRCS) $(BRIDGE_HDRS) \
+		$(LIB_SRCS) $(LIB_HDRS) $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) $(SAN) -o $@ $< $(BRIDGE_SRCS) $(COMMON_SRCS) \
+		$(LIB_SRCS) $(BRIDGE_LIBS) -lcmocka
+
+# libFuzzer targets (clang 14), more specific than $(B)/tests/fuzz/%.
+BRIDGE_FUZZ_CC ?= clang-14
+$(B)/tests/fuzz/bridge_%: tests/fuzz/bridge_%.c $(BRIDGE_CODEC_SRCS) $(BRIDGE_HDRS)
+	@mkdir -p $(@D)
+	$(BRIDGE_FUZZ_CC) -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE $(BRIDGE_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< \
+		$(BRIDGE_CODEC_SRCS) $(BRIDGE_CODEC_LIBS)
+
+FUZZ_BRIDGE_SECS ?= 600
+fuzz-bridge: $(B)/tests/fuzz/bridge_frame $(B)/tests/fuzz/bridge_config
+	$(SRC)/tests/bridge/fuzz $(FUZZ_BRIDGE_SECS)
+
+# The VM tests (tests/bridge/): the short one is also part of make check.
+check-bridge: module userspace tests
+	$(SRC)/tests/vm/run --kernel 6.12 --timeout 900 -- $(SRC)/tests/bridge/smoke
+
+check-bridge-faults: module userspace tests
+	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 5400 -- $(SRC)/tests/bridge/faults
