@@ -159,7 +159,7 @@ int stats_fetch(struct kst_nl *nl, const char *name, struct stats_set *set)
 
 /* --------------------------------------------------------- commands */
 
-static void stats_print(const struct ctl *ctl, const struct stats_set *set,
+static void stats_print_set(const struct ctl *ctl, const struct stats_set *set,
 			bool one)
 {
 	struct json j;
@@ -239,7 +239,7 @@ static int stats_show(struct ctl *ctl, int argc, char **argv)
 	if (prometheus && !ret)
 		prom_write(stdout, set.v, set.n);
 	else if (!prometheus)
-		stats_print(ctl, &set, name != NULL);
+		stats_print_set(ctl, &set, name != NULL);
 	stats_set_free(&set);
 	return ret;
 }
