@@ -241,7 +241,7 @@ fuzz: tests
 	$(SRC)/tests/vm/run --kernel $(FUZZ_KERNEL) --mem 2G --timeout 7200 -- \
 		$(SRC)/tests/vm/fuzz full $(FUZZ_SEED)
 
-$(B)/tests/unit/%: tests/unit/%.c $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
+$(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(SAN) -o $@ $< $(COMMON_SRCS) \
 		$(LIB_SRCS) -lcmocka

@@ -117,39 +117,22 @@ static int acl_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int acl_help(struct ctl *ctl, int argc, char **argv)
-{
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
-}
-
-static const struct {
-	const char *name;
-	int (*fn)(struct ctl *ctl, int argc, char **argv);
-} acl_cmds[] = {
-	{ "add", acl_add },
-	{ "del", acl_del },
-	{ "delete", acl_del },
-	{ "show", acl_show },
-	{ "help", acl_help },
+static const struct cmd acl_cmds[] = {
+	{ .name = "add", .fn = acl_add, .args = "NAME user|group WHO RIGHTS...",
+	  .help = "grant RIGHTS (publish, subscribe, admin,\n"
+		  "all; comma-separated or several words)" },
+	{ .name = "del", .fn = acl_del, .args = "NAME user|group WHO [RIGHTS...]",
+	  .help = "revoke RIGHTS, or the whole entry" },
+	{ .name = "delete", .fn = acl_del },
+	{ .name = "show", .fn = acl_show, .args = "NAME",
+	  .help = "owner, group, mode and ACL entries" },
 };
 
-/* streamctl acl COMMAND [ARGS]; argv[0] is "acl". */
-int cmd_acl(struct ctl *ctl, int argc, char **argv)
-{
-	size_t i;
-
-	if (argc < 2) {
-		fprintf(stderr, "streamctl: acl: missing command (add, del, show)\n");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < sizeof(acl_cmds) / sizeof(acl_cmds[0]); i++)
-		if (!strcmp(argv[1], acl_cmds[i].name))
-			return acl_cmds[i].fn(ctl, argc - 2, argv + 2);
-	fprintf(stderr, "streamctl: unknown acl command \"%s\" (try streamctl -h)\n",
-		argv[1]);
-	return EXIT_USAGE;
-}
+const struct cmd_table acl_table = {
+	.name = "acl",
+	.cmds = acl_cmds,
+	.n = CMD_TABLE_SIZE(acl_cmds),
+	.notes = STREAMCTL_NOTE_NAME
+		 "  WHO: a user or group name, or a numeric id.\n"
+		 "\n  add and del need CAP_NET_ADMIN or the admin right on the topic.\n",
+};

@@ -274,15 +274,26 @@ static int stats_reset(struct ctl *ctl, int argc, char **argv)
 }
 
 /* streamctl stats [show] [--prometheus] [TOPIC] | reset TOPIC */
-int cmd_stats(struct ctl *ctl, int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "reset"))
-		return stats_reset(ctl, argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "show"))
-		return stats_show(ctl, argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	return stats_show(ctl, argc - 1, argv + 1);
-}
+static const struct cmd stats_cmds[] = {
+	{ .name = "show", .fn = stats_show, .args = "[--prometheus] [TOPIC]",
+	  .help = "counters, errors by kind, ring fill, lag and\n"
+		  "latency p50/p99/p999 of every topic, or of one\n"
+		  "(then with its readers); -j adds the histogram;\n"
+		  "--prometheus: the Prometheus text format\n"
+		  "(node_exporter textfile collector); the\n"
+		  "default command: stats [--prometheus] [TOPIC]" },
+	{ .name = "reset", .fn = stats_reset, .args = "TOPIC",
+	  .help = "zero the topic's counters and histogram" },
+};
+
+/* "stats TOPIC", "stats --prometheus": show. */
+const struct cmd_table stats_table = {
+	.name = "stats",
+	.cmds = stats_cmds,
+	.n = CMD_TABLE_SIZE(stats_cmds),
+	.dflt = stats_show,
+	.exact = true,
+	.notes = "  A topic name goes where a command would (stats imu), so the\n"
+		 "  commands of stats are not matched by prefix.  reset needs\n"
+		 "  CAP_NET_ADMIN or the admin right on the topic.\n",
+};

@@ -369,38 +369,35 @@ static int topic_list(struct ctl *ctl, int argc, char **argv)
 	return topic_run(KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
 }
 
-static int topic_help(struct ctl *ctl, int argc, char **argv)
+static int topic_default(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
+	return topic_show(ctl, argc, argv);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct ctl *ctl, int argc, char **argv);
-} topic_cmds[] = {
-	{ "add", topic_add },
-	{ "del", topic_del },
-	{ "delete", topic_del },
-	{ "show", topic_show },
-	{ "list", topic_list },
-	{ "help", topic_help },
+static const struct cmd topic_cmds[] = {
+	{ .name = "add", .fn = topic_add,
+	  .args = "NAME [size SIZE] [msgmax SIZE] [policy overwrite|block]\n"
+		  "[mode MODE] [owner USER] [group GROUP]",
+	  .help = "create a topic; defaults: size 1M,\n"
+		  "msgmax min(64K, size/4), policy overwrite,\n"
+		  "mode 0600, owner and group the caller's" },
+	{ .name = "del", .fn = topic_del, .args = "NAME",
+	  .help = "delete a topic" },
+	{ .name = "delete", .fn = topic_del },
+	{ .name = "show", .fn = topic_show, .args = "[NAME]",
+	  .help = "one topic, or all (the default command),\n"
+		  "with their counters" },
+	{ .name = "list", .fn = topic_list,
+	  .help = "topic names, one per line" },
 };
 
-/* streamctl topic [COMMAND [ARGS]]; argv[0] is "topic". */
-int cmd_topic(struct ctl *ctl, int argc, char **argv)
-{
-	size_t i;
-
-	if (argc < 2)
-		return topic_show(ctl, 0, NULL);
-	for (i = 0; i < sizeof(topic_cmds) / sizeof(topic_cmds[0]); i++)
-		if (!strcmp(argv[1], topic_cmds[i].name))
-			return topic_cmds[i].fn(ctl, argc - 2, argv + 2);
-	fprintf(stderr, "streamctl: unknown topic command \"%s\" (try streamctl -h)\n",
-		argv[1]);
-	return EXIT_USAGE;
-}
+const struct cmd_table topic_table = {
+	.name = "topic",
+	.cmds = topic_cmds,
+	.n = CMD_TABLE_SIZE(topic_cmds),
+	.dflt = topic_default,
+	.notes = STREAMCTL_NOTE_NAME STREAMCTL_NOTE_SIZE STREAMCTL_NOTE_MODE
+		 STREAMCTL_NOTE_USER
+		 "\n  add needs CAP_NET_ADMIN or membership of the module's creator\n"
+		 "  group; del needs CAP_NET_ADMIN or the admin right on the topic.\n",
+};
