@@ -51,13 +51,16 @@ static int acl_change(int argc, char **argv, bool del)
 	int ret;
 
 	if (acl_args_parse(&a, argc, argv, del, err, sizeof(err))) {
-		fprintf(stderr, "streamctl: %s: %s\n", what, err);
+		fprintf(stderr, "streamctl: %s%s%s: %s\n", what,
+			argc > 0 && topic_name_valid(argv[0]) ? " " : "",
+			argc > 0 && topic_name_valid(argv[0]) ? argv[0] : "", err);
 		return EXIT_USAGE;
 	}
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
 	ret = priv_check_admin(&nl, what, a.topic);
+	kst_nl_what(&nl, "%s %s", what, a.topic);
 	if (!ret) {
 		msg = acl_msg(&nl, del ? KSTREAM_CMD_ACL_DEL : KSTREAM_CMD_ACL_ADD,
 			      &a);
@@ -103,8 +106,8 @@ static int acl_show(struct ctl *ctl, int argc, char **argv)
 	ret = topic_get(&nl, argv[0], &t);
 	kst_nl_close(&nl);
 	if (ret) {
-		fprintf(stderr, "streamctl: %s%s\n", strerror(-ret),
-			ret == -ENOENT ? ": no such topic" : "");
+		fprintf(stderr, "streamctl: acl show %s: %s%s\n", argv[0],
+			strerror(-ret), ret == -ENOENT ? ": no such topic" : "");
 		return EXIT_ERROR;
 	}
 	if (ctl->json) {

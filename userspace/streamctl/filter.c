@@ -98,6 +98,8 @@ static int filter_get(struct ctl *ctl, const char *name, bool quiet)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	if (name)
+		kst_nl_what(&nl, "filter show %s", name);
 	msg = kst_nl_msg(&nl, KSTREAM_CMD_FILTER_GET,
 			 name ? NLM_F_ACK : NLM_F_DUMP);
 	if (msg && name && nla_put_string(msg, KSTREAM_A_FILTER_NAME, name)) {

@@ -233,6 +233,7 @@ static int stats_show(struct ctl *ctl, int argc, char **argv)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "stats show%s%s", name ? " " : "", name ? o.name : "");
 	ret = stats_fetch(&nl, name ? o.name : NULL, &set);
 	kst_nl_close(&nl);
 	/* A partial exposition would look like a complete one: none at all. */
@@ -263,6 +264,7 @@ static int stats_reset(struct ctl *ctl, int argc, char **argv)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "stats reset %s", o.name);
 	msg = kst_nl_msg(&nl, KSTREAM_CMD_STATS_RESET, NLM_F_ACK);
 	if (msg && nla_put_string(msg, KSTREAM_A_TOPIC_NAME, o.name)) {
 		nlmsg_free(msg);

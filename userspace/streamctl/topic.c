@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "nl.h"
+#include "nlerr.h"
 #include "streamctl.h"
 #include "topic.h"
 #include "topicopts.h"
@@ -280,9 +281,12 @@ static int topic_name_arg(const char *cmd, int argc, char **argv,
 	return EXIT_OK;
 }
 
-/* Send cmd with the attributes of o; the replies go to out. */
-static int topic_run(uint8_t cmd, int flags, const struct topic_opts *o,
-		     struct topic_out *out)
+/*
+ * Send cmd with the attributes of o; the replies go to out.  Errors name
+ * "topic WHAT NAME" and the argument refused.
+ */
+static int topic_run(const char *what, uint8_t cmd, int flags,
+		     const struct topic_opts *o, struct topic_out *out)
 {
 	struct nl_msg *msg;
 	struct kst_nl nl;
@@ -291,6 +295,8 @@ static int topic_run(uint8_t cmd, int flags, const struct topic_opts *o,
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "topic %s%s%s", what, o->name[0] ? " " : "", o->name);
+	nl.attrs = kst_topic_attrs;
 	msg = topic_msg(&nl, cmd, flags, o);
 	if (msg) {
 		topic_out_begin(out);
@@ -312,13 +318,14 @@ static int topic_add(struct ctl *ctl, int argc, char **argv)
 	int ret;
 
 	if (topic_opts_parse(&o, argc, argv, err, sizeof(err))) {
-		fprintf(stderr, "streamctl: topic add: %s\n", err);
+		fprintf(stderr, "streamctl: topic add%s%s: %s\n",
+			o.name[0] ? " " : "", o.name, err);
 		return EXIT_USAGE;
 	}
 	ret = priv_check_create("topic add");
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
+	return topic_run("add", KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
 }
 
 static int topic_del(struct ctl *ctl, int argc, char **argv)
@@ -338,7 +345,7 @@ static int topic_del(struct ctl *ctl, int argc, char **argv)
 	kst_nl_close(&nl);
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
+	return topic_run("del", KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
 }
 
 static int topic_show(struct ctl *ctl, int argc, char **argv)
@@ -350,7 +357,7 @@ static int topic_show(struct ctl *ctl, int argc, char **argv)
 	ret = topic_name_arg("show", argc, argv, false, &o);
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_GET,
+	return topic_run("show", KSTREAM_CMD_TOPIC_GET,
 			 out.array ? NLM_F_DUMP : NLM_F_ACK, &o, &out);
 }
 
@@ -366,7 +373,7 @@ static int topic_list(struct ctl *ctl, int argc, char **argv)
 			argv[0]);
 		return EXIT_USAGE;
 	}
-	return topic_run(KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
+	return topic_run("list", KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
 }
 
 static int topic_default(struct ctl *ctl, int argc, char **argv)
