@@ -6,6 +6,7 @@
 #   make KVER=<release>  module for another kernel (default: newest 6.12)
 #   make deps            install every Debian package needed (root)
 #   make check           the whole test suite (what CI runs)
+#   make lint            static checks: checkpatch, sparse, coccicheck, cppcheck
 #   make demo            boot a VM and show kstream working
 #   make install         install module and tools on this host
 #
@@ -25,7 +26,8 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
-	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench
+	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench \
+	lint coccicheck cppcheck
 
 all: module userspace tests
 
@@ -291,6 +293,33 @@ checkpatch: $(KSFT)/.stamp
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kmod/compat.h
 	@# TRACE_EVENT() has a layout of its own, as in the kernel's headers.
 	$(CHECKPATCH) --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT kmod/trace.h
+
+# The kernel's own Coccinelle semantic patches (scripts/coccicheck and
+# scripts/coccinelle/ of the 6.12 source, scripts/kernel-source) over
+# kmod/ in report mode; any report fails.  Per script, coccicheck applies
+# the options and version requirements the script declares.
+$(KSFT)/ksrc/.stamp:
+	$(SRC)/scripts/kernel-source $(KSFT)
+
+coccicheck: $(KSFT)/ksrc/.stamp
+	@out=$$(srctree=$(KSFT)/ksrc KBUILD_EXTMOD=$(SRC)/kmod MODE=report J=2 V=0 \
+		LINUXINCLUDE='-I $(SRC)/uapi' bash $(KSFT)/ksrc/scripts/coccicheck 2>&1) || \
+		{ echo "$$out"; echo "coccicheck failed" >&2; exit 1; }; \
+	echo "$$out" | grep -v '^/usr/bin/spatch '; \
+	reports=$$(echo "$$out" | grep -cE '^[^ :]+\.[ch]:[0-9]+'); \
+	echo "coccicheck: $$reports report(s) on kmod/"; \
+	[ "$$reports" = 0 ]
+
+# cppcheck over userspace/; a finding that is not a defect is suppressed
+# where it is, with its reason: // cppcheck-suppress ID (reason).
+CPPCHECK := cppcheck --quiet --enable=warning,performance,portability \
+	--error-exitcode=1 --inline-suppr
+cppcheck:
+	$(CPPCHECK) userspace/
+
+# Every static check, each to build/lint/<tool>.log, one TAP line each.
+lint:
+	$(SRC)/scripts/lint
 
 install: module userspace
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \

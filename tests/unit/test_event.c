@@ -10,34 +10,10 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "event.h"
 #include "json.h"
-
-struct out {
-	char *data;
-	size_t len;
-	FILE *f;
-};
-
-static void out_open(struct out *o)
-{
-	o->data = NULL;
-	o->len = 0;
-	o->f = open_memstream(&o->data, &o->len);
-	assert_non_null(o->f);
-}
-
-static const char *out_str(struct out *o)
-{
-	assert_int_equal(0, fflush(o->f));
-	return o->data;
-}
-
-static void out_close(struct out *o)
-{
-	fclose(o->f);
-	free(o->data);
-}
 
 /* 2026-11-26T19:49:34.123 UTC */
 #define WHEN 1795722574123456789ULL

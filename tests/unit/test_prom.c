@@ -14,36 +14,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "prom.h"
 #include "stats.h"
 
 #define NB KSTREAM_LAT_BUCKETS
-
-struct out {
-	char *data;
-	size_t len;
-	FILE *f;
-};
-
-static void out_open(struct out *o)
-{
-	o->data = NULL;
-	o->len = 0;
-	o->f = open_memstream(&o->data, &o->len);
-	assert_non_null(o->f);
-}
-
-static const char *out_str(struct out *o)
-{
-	assert_int_equal(0, fflush(o->f));
-	return o->data;
-}
-
-static void out_close(struct out *o)
-{
-	fclose(o->f);
-	free(o->data);
-}
 
 /* ------------------------------------------------------------ writer */
 

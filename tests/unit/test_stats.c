@@ -4,6 +4,7 @@
  * text and JSON formats of "streamctl stats", and top's rates.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,36 +14,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "json.h"
 #include "stats.h"
 
 #define NB KSTREAM_LAT_BUCKETS
-
-struct out {
-	char *data;
-	size_t len;
-	FILE *f;
-};
-
-static void out_open(struct out *o)
-{
-	o->data = NULL;
-	o->len = 0;
-	o->f = open_memstream(&o->data, &o->len);
-	assert_non_null(o->f);
-}
-
-static const char *out_str(struct out *o)
-{
-	assert_int_equal(0, fflush(o->f));
-	return o->data;
-}
-
-static void out_close(struct out *o)
-{
-	fclose(o->f);
-	free(o->data);
-}
 
 static void assert_near(double want, double got)
 {
@@ -270,9 +247,9 @@ static void text_full(void **state)
 	out_open(&o);
 	stats_print_text(o.f, &s);
 	assert_string_equal(
-		"imu: id 3 policy overwrite size 4K msgmax 1K\n"
+		"imu: id 3 size 4K msgmax 1K policy overwrite mode 0660 owner 0 group 0\n"
 		"    published 10 (640 bytes) delivered 20 (1280 bytes)\n"
-		"    dropped 0 lost 3 errors 7 (empty 1 too_big 2 full 0 intr 0 fault 0 gone 4)\n"
+		"    dropped 0 (filter 0 sample 0 ratelimit 0) lost 3 denied 0 errors 7 (empty 1 too_big 2 full 0 intr 0 fault 0 gone 4)\n"
 		"    readers 2 writers 1 seq 2..9 ring 1024/4096 bytes (25.0%)\n"
 		"    producers 3 duplicates 5 gaps 1 evicted 0\n"
 		"    max lag 5 (440 bytes)\n"
@@ -312,7 +289,7 @@ static void text_without_new_counters(void **state)
 	out_open(&o);
 	stats_print_text(o.f, &s);
 	assert_string_equal(
-		"imu: id 3 policy overwrite size 4K msgmax 1K\n"
+		"imu: id 3 size 4K msgmax 1K policy overwrite mode 0660 owner 0 group 0\n"
 		"    published 10 (640 bytes)\n"
 		"    dropped 0 lost 3\n"
 		"    readers 2 writers 1 seq 2..9 ring 1024/4096 bytes (25.0%)\n"
@@ -372,12 +349,16 @@ static void json_full(void **state)
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"imu\",\"id\":3,\"ring_size\":4096,\"msg_max\":1024,"
 		 "\"policy\":\"overwrite\",\"mode\":\"0660\",\"uid\":0,\"gid\":0,"
-		 "\"stats\":{\"published\":10,\"published_bytes\":640,\"dropped\":0,"
-		 "\"lost\":3,\"readers\":2,\"writers\":1,\"head_seq\":10,\"tail_seq\":2,"
-		 "\"ring_used\":1024,\"dropped_filter\":0,\"dropped_sample\":0,\"dropped_ratelimit\":0,\"delivered\":20,\"delivered_bytes\":1280,"
+		 "\"stats\":{\"published\":10,\"published_bytes\":640,"
+		 "\"delivered\":20,\"delivered_bytes\":1280,\"dropped\":0,"
+		 "\"dropped_filter\":0,\"dropped_sample\":0,\"dropped_ratelimit\":0,"
+		 "\"lost\":3,\"denied\":0,"
 		 "\"err_empty\":1,\"err_too_big\":2,\"err_full\":0,\"err_intr\":0,"
-		 "\"err_fault\":0,\"err_gone\":4,\"max_lag\":5,\"max_lag_bytes\":440,\"denied\":0,"
-		 "\"dropped_duplicate\":5,\"producer_gaps\":1,\"producers_evicted\":0,\"producers\":3,"
+		 "\"err_fault\":0,\"err_gone\":4,"
+		 "\"readers\":2,\"writers\":1,\"head_seq\":10,\"tail_seq\":2,"
+		 "\"ring_used\":1024,\"producers\":3,\"dropped_duplicate\":5,"
+		 "\"producer_gaps\":1,\"producers_evicted\":0,"
+		 "\"max_lag\":5,\"max_lag_bytes\":440,"
 		 "\"latency_histogram\":%s},"
 		 "\"latency_ns\":{\"p50\":1536,\"p99\":2038,\"p999\":2047,\"samples\":20},"
 		 "\"readers\":[{\"pid\":1234,\"mapped\":false,\"delivered\":20,\"lost\":3,"
@@ -410,6 +391,153 @@ static void json_empty_histogram_is_null(void **state)
 	/* no readers nest (a dump): no "readers" array */
 	assert_null(strstr(out_str(&o), "\"readers\":["));
 	out_close(&o);
+}
+
+/*
+ * Every member the admin guide documents for "streamctl -j stats"
+ * (Documentation/admin-guide.rst, "JSON output" and "streamctl stats"),
+ * present in both forms, each with a value no other member has, so that
+ * a member printed in one form only (as "acl" and "filter" once were in
+ * the JSON) fails here.  JSON as "key":value, text as the text shows it.
+ */
+#define V(stat) (UINT64_C(1000) + (stat))
+
+static void imu_everything(struct topic_stats *s)
+{
+	static const struct reader_stats r = {
+		.pid = 4321, .mapped = true, .delivered = 71, .lost = 72,
+		.lag = 73, .lag_bytes = 74,
+		.have = (1U << KSTREAM_READER_PID) | (1U << KSTREAM_READER_MAPPED) |
+			(1U << KSTREAM_READER_DELIVERED) | (1U << KSTREAM_READER_LOST) |
+			(1U << KSTREAM_READER_LAG) | (1U << KSTREAM_READER_LAG_BYTES),
+	};
+	struct topic_info *t = &s->info;
+	int i;
+
+	imu(s);
+	t->policy = KSTREAM_POLICY_BLOCK;
+	t->mode = 0640;
+	t->uid = 1007;
+	t->gid = 27;
+	strcpy(t->filter, "f1");
+	t->have |= (1U << KSTREAM_A_FILTER_NAME) | (1U << KSTREAM_A_TOPIC_ACL);
+	t->acl[0] = (struct topic_acl_entry){ KSTREAM_ACL_USER, 1001,
+					      KSTREAM_ACL_PUBLISH };
+	t->acl[1] = (struct topic_acl_entry){ KSTREAM_ACL_GROUP, 1002,
+					      KSTREAM_ACL_SUBSCRIBE | KSTREAM_ACL_ADMIN };
+	t->nr_acl = 2;
+	for (i = 0; i <= KSTREAM_STAT_MAX; i++)
+		t->stats[i] = V(i);
+	assert_int_equal(0, topic_stats_add_reader(s, &r));
+	s->have_readers = true;
+}
+
+static void documented_members_in_both_forms(void **state)
+{
+	char json_want[256], text_want[256];
+	char *json_out, *text_out;
+	struct topic_stats s;
+	struct json j;
+	struct out o;
+	unsigned int i, n;
+	const struct {
+		const char *json;	/* a format taking a u64, or none */
+		const char *text;
+		uint64_t v;
+		uint64_t d;		/* the text shows v - d */
+	} m[] = {
+		{ "\"name\":\"imu\"", "imu:", 0, 0 },
+		{ "\"id\":3", " id 3 ", 0, 0 },
+		{ "\"ring_size\":4096", " size 4K ", 0, 0 },
+		{ "\"msg_max\":1024", " msgmax 1K ", 0, 0 },
+		{ "\"policy\":\"block\"", " policy block ", 0, 0 },
+		{ "\"mode\":\"0640\"", " mode 0640 ", 0, 0 },
+		{ "\"uid\":1007", " owner 1007 ", 0, 0 },
+		{ "\"gid\":27", " group 27 ", 0, 0 },
+		{ "\"filter\":\"f1\"", " filter f1\n", 0, 0 },
+		{ "\"acl\":[{\"type\":\"user\",\"id\":1001,\"rights\":[\"publish\"]},"
+		  "{\"type\":\"group\",\"id\":1002,\"rights\":[\"subscribe\",\"admin\"]}]",
+		  "\n    acl user:1001:publish group:1002:subscribe,admin\n", 0, 0 },
+		{ "\"published\":%" PRIu64, " published %" PRIu64 " ", V(KSTREAM_STAT_PUBLISHED), 0 },
+		{ "\"published_bytes\":%" PRIu64, " (%" PRIu64 " bytes)", V(KSTREAM_STAT_PUBLISHED_BYTES), 0 },
+		{ "\"delivered\":%" PRIu64, " delivered %" PRIu64 " ", V(KSTREAM_STAT_DELIVERED), 0 },
+		{ "\"delivered_bytes\":%" PRIu64, " (%" PRIu64 " bytes)", V(KSTREAM_STAT_DELIVERED_BYTES), 0 },
+		{ "\"dropped\":%" PRIu64, " dropped %" PRIu64 " ", V(KSTREAM_STAT_DROPPED), 0 },
+		{ "\"dropped_filter\":%" PRIu64, " (filter %" PRIu64 " ", V(KSTREAM_STAT_DROPPED_FILTER), 0 },
+		{ "\"dropped_sample\":%" PRIu64, " sample %" PRIu64 " ", V(KSTREAM_STAT_DROPPED_SAMPLE), 0 },
+		{ "\"dropped_ratelimit\":%" PRIu64, " ratelimit %" PRIu64 ") ", V(KSTREAM_STAT_DROPPED_RATELIMIT), 0 },
+		{ "\"lost\":%" PRIu64, " lost %" PRIu64 " ", V(KSTREAM_STAT_LOST), 0 },
+		{ "\"denied\":%" PRIu64, " denied %" PRIu64 " ", V(KSTREAM_STAT_DENIED), 0 },
+		{ "\"err_empty\":%" PRIu64, "(empty %" PRIu64 " ", V(KSTREAM_STAT_ERR_EMPTY), 0 },
+		{ "\"err_too_big\":%" PRIu64, " too_big %" PRIu64 " ", V(KSTREAM_STAT_ERR_TOO_BIG), 0 },
+		{ "\"err_full\":%" PRIu64, " full %" PRIu64 " ", V(KSTREAM_STAT_ERR_FULL), 0 },
+		{ "\"err_intr\":%" PRIu64, " intr %" PRIu64 " ", V(KSTREAM_STAT_ERR_INTR), 0 },
+		{ "\"err_fault\":%" PRIu64, " fault %" PRIu64 " ", V(KSTREAM_STAT_ERR_FAULT), 0 },
+		{ "\"err_gone\":%" PRIu64, " gone %" PRIu64 ")", V(KSTREAM_STAT_ERR_GONE), 0 },
+		{ "\"readers\":%" PRIu64, " readers %" PRIu64 " ", V(KSTREAM_STAT_READERS), 0 },
+		{ "\"writers\":%" PRIu64, " writers %" PRIu64 " ", V(KSTREAM_STAT_WRITERS), 0 },
+		/* the ring holds tail_seq .. head_seq - 1 */
+		{ "\"tail_seq\":%" PRIu64, " seq %" PRIu64 "..", V(KSTREAM_STAT_TAIL_SEQ), 0 },
+		{ "\"head_seq\":%" PRIu64, "..%" PRIu64 " ", 1100, 1 },
+		{ "\"ring_used\":%" PRIu64, " ring %" PRIu64 "/4096 bytes", V(KSTREAM_STAT_RING_USED), 0 },
+		{ "\"max_lag\":%" PRIu64, " max lag %" PRIu64 " ", V(KSTREAM_STAT_MAX_LAG), 0 },
+		{ "\"max_lag_bytes\":%" PRIu64, " (%" PRIu64 " bytes)\n", V(KSTREAM_STAT_MAX_LAG_BYTES), 0 },
+		/* the text shows the histogram's quantiles, -j adds the buckets */
+		{ "\"latency_ns\":{\"p50\":1536,", " latency p50 1.54us ", 0, 0 },
+		{ "\"p99\":2038,", " p99 2.04us ", 0, 0 },
+		{ "\"p999\":2047,", " p999 2.05us ", 0, 0 },
+		{ "\"samples\":20}", " (20 samples)\n", 0, 0 },
+		{ "\"readers\":[{\"pid\":4321,\"mapped\":true,\"delivered\":71,"
+		  "\"lost\":72,\"lag\":73,\"lag_bytes\":74}]",
+		  "\n    4321     yes              71         72         73           74\n", 0, 0 },
+	};
+
+	(void)state;
+	imu_everything(&s);
+	/* the head is one past the newest: the text shows head_seq - 1 */
+	s.info.stats[KSTREAM_STAT_HEAD_SEQ] = 1100;
+
+	out_open(&o);
+	stats_print_text(o.f, &s);
+	text_out = strdup(out_str(&o));
+	out_close(&o);
+	out_open(&o);
+	json_init(&j, o.f);
+	stats_print_json(&j, &s);
+	assert_int_equal(0, json_finish(&j));
+	json_out = strdup(out_str(&o));
+	out_close(&o);
+	assert_non_null(text_out);
+	assert_non_null(json_out);
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(json_want, sizeof(json_want), m[i].json, m[i].v);
+		snprintf(text_want, sizeof(text_want), m[i].text, m[i].v - m[i].d);
+		if (!strstr(json_out, json_want))
+			fail_msg("JSON lacks %s in %s", json_want, json_out);
+		if (!strstr(text_out, text_want))
+			fail_msg("text lacks \"%s\" in\n%s", text_want, text_out);
+	}
+	/* every counter there is (a new one too) is in both forms */
+	for (i = 0, n = 0; i <= KSTREAM_STAT_MAX; i++) {
+		const char *name = topic_stat_name(i);
+
+		if (!name)
+			continue;
+		n++;
+		snprintf(json_want, sizeof(json_want), "\"%s\":%" PRIu64, name,
+			 s.info.stats[i]);
+		snprintf(text_want, sizeof(text_want), "%" PRIu64,
+			 i == KSTREAM_STAT_HEAD_SEQ ? s.info.stats[i] - 1 : s.info.stats[i]);
+		if (!strstr(json_out, json_want))
+			fail_msg("JSON lacks counter %s", name);
+		if (!strstr(text_out, text_want))
+			fail_msg("text lacks counter %s (%s)", name, text_want);
+	}
+	assert_true(n >= 23);
+	free(text_out);
+	free(json_out);
+	topic_stats_free(&s);
 }
 
 static void topic_stat_names(void **state)
@@ -582,6 +710,7 @@ int main(void)
 		cmocka_unit_test(text_no_deliveries),
 		cmocka_unit_test(json_full),
 		cmocka_unit_test(json_empty_histogram_is_null),
+		cmocka_unit_test(documented_members_in_both_forms),
 		cmocka_unit_test(topic_stat_names),
 		cmocka_unit_test(deltas_and_resets),
 		cmocka_unit_test(top_rates),

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "json.h"
 #include "topic.h"
 
@@ -40,30 +42,6 @@ static void sensors(struct topic_info *t)
 	t->stats[KSTREAM_STAT_RING_USED] = 880;
 	t->have = ALL_ATTRS;
 	t->have_stats = ALL_STATS;
-}
-
-struct out {
-	char *data;
-	size_t len;
-	FILE *f;
-};
-
-static void out_open(struct out *o)
-{
-	o->f = open_memstream(&o->data, &o->len);
-	assert_non_null(o->f);
-}
-
-static const char *out_str(struct out *o)
-{
-	assert_int_equal(0, fflush(o->f));
-	return o->data;
-}
-
-static void out_close(struct out *o)
-{
-	fclose(o->f);
-	free(o->data);
 }
 
 static void assert_text(const struct topic_info *t, const char *want)

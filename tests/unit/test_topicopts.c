@@ -230,7 +230,11 @@ static void bad_sizes(void **state)
 		snprintf(want, sizeof(want), "invalid size \"%s\"", bad[i]);
 		assert_rejected(ARGC(argv), argv, want);
 	}
+	/* a range says what it is */
+	argv[2] = "5G";
+	assert_rejected(ARGC(argv), argv, "power of two from 4K to 1G");
 	assert_rejected(ARGC(msgmax), msgmax, "invalid msgmax \"64Q\"");
+	assert_rejected(ARGC(msgmax), msgmax, "1 to min(size/4, 1M)");
 }
 
 static void bad_policy_and_mode(void **state)
@@ -243,7 +247,7 @@ static void bad_policy_and_mode(void **state)
 	(void)state;
 	assert_rejected(ARGC(policy), policy, "overwrite or block");
 	assert_rejected(ARGC(mode_digit), mode_digit, "invalid mode \"0680\"");
-	assert_rejected(ARGC(mode_suid), mode_suid, "at most 0777");
+	assert_rejected(ARGC(mode_suid), mode_suid, "1 to 0777");
 	assert_rejected(ARGC(mode_empty), mode_empty, "invalid mode");
 }
 

@@ -274,38 +274,46 @@ static int throughput(const struct bench_transport *t, struct bench_cfg *cfg,
 	uint64_t t0, t1 = 0, msgs = 0, cpu = 0, want;
 	struct reader *rd = calloc(R, sizeof(*rd));
 	struct prod *pd = calloc(P, sizeof(*pd));
-	int err;
+	int err, ret = 1;
 
 	if (!rd || !pd)
-		return 1;
+		goto out;
 	run.readers = rd;
 	/* 1024 messages keep a broker busy, and its backlog short. */
 	if (t->window)
 		run.window = BENCH_BUDGET / cfg->size < 1024 ? BENCH_BUDGET / cfg->size : 1024;
 	err = t->open(&run.cfg, &run.s);
-	if (err)
-		return bench_err("open", -err), 1;
+	if (err) {
+		bench_err("open", -err);
+		goto out;
+	}
 	for (i = 0; i < R; i++) {
 		rd[i].run = &run;
 		rd[i].next = calloc(P, sizeof(uint64_t));
 		rd[i].sums = calloc(P, sizeof(uint64_t));
 		if (!rd[i].next || !rd[i].sums)
-			return 1;
+			goto out_close;
 		err = t->reader(run.s, i, &rd[i].r);
-		if (err)
-			return bench_err("reader", -err), 1;
+		if (err) {
+			bench_err("reader", -err);
+			goto out_close;
+		}
 	}
 	if (t->ready) {
 		err = t->ready(run.s);
-		if (err)
-			return bench_err("ready", -err), 1;
+		if (err) {
+			bench_err("ready", -err);
+			goto out_close;
+		}
 	}
 	for (i = 0; i < P; i++) {
 		pd[i].run = &run;
 		pd[i].idx = i;
 		err = t->producer(run.s, i, &pd[i].p);
-		if (err)
-			return bench_err("producer", -err), 1;
+		if (err) {
+			bench_err("producer", -err);
+			goto out_close;
+		}
 	}
 	pthread_barrier_init(&run.start, NULL, R + P + 1);
 	for (i = 0; i < R; i++)
@@ -348,20 +356,25 @@ static int throughput(const struct bench_transport *t, struct bench_cfg *cfg,
 	if (bad) {
 		printf("result workload=throughput transport=%s size=%zu readers=%u producers=%u status=FAILED\n",
 		       t->name, cfg->size, R, P);
-		return 1;
+		goto out;
 	}
 	printf("result workload=throughput transport=%s size=%zu readers=%u producers=%u "
 	       "msgs=%" PRIu64 " secs=%.3f msg_s=%.0f deliv_s=%.0f mb_s=%.1f prod_ns=%.0f status=ok\n",
 	       t->name, cfg->size, R, P, msgs, (t1 - t0) / 1e9,
 	       msgs * 1e9 / (t1 - t0), msgs * R * 1e9 / (t1 - t0),
 	       msgs * cfg->size * 1e3 / (t1 - t0), (double)cpu / msgs);
-	for (i = 0; i < R; i++) {
+	ret = 0;
+	goto out;
+out_close:
+	t->close(run.s);
+out:
+	for (i = 0; rd && i < R; i++) {
 		free(rd[i].next);
 		free(rd[i].sums);
 	}
 	free(rd);
 	free(pd);
-	return 0;
+	return ret;
 }
 
 /* -------------------------------------------------------------- pingpong */
@@ -406,7 +419,7 @@ static int pingpong(const struct bench_transport *t, struct bench_cfg *cfg,
 		    double secs)
 {
 	struct bench_cfg pong_cfg = *cfg;
-	struct bench_stream *ping, *pong;
+	struct bench_stream *ping = NULL, *pong = NULL;
 	struct bench_reader *ar;
 	struct bench_prod *ap;
 	pthread_barrier_t start;
@@ -417,22 +430,29 @@ static int pingpong(const struct bench_transport *t, struct bench_cfg *cfg,
 	struct bench_msg m;
 	struct bench_hdr h;
 	pthread_t thr;
-	int err;
+	int err, ret = 1;
 
 	rtt = malloc(cap * sizeof(*rtt));
 	if (!buf || !rtt)
-		return 1;
+		goto out;
 	snprintf(name, sizeof(name), "%s-pong", cfg->name);
 	pong_cfg.name = name;
 	err = t->open(cfg, &ping);
-	if (!err)
-		err = t->open(&pong_cfg, &pong);
 	if (err)
-		return bench_err("open", -err), 1;
+		ping = NULL;
+	else
+		err = t->open(&pong_cfg, &pong);
+	if (err) {
+		pong = NULL;
+		bench_err("open", -err);
+		goto out_close;
+	}
 	if ((err = t->reader(ping, 0, &e.r)) || (err = t->reader(pong, 0, &ar)) ||
 	    (t->ready && ((err = t->ready(ping)) || (err = t->ready(pong)))) ||
-	    (err = t->producer(ping, 0, &ap)) || (err = t->producer(pong, 0, &e.p)))
-		return bench_err("setup", -err), 1;
+	    (err = t->producer(ping, 0, &ap)) || (err = t->producer(pong, 0, &e.p))) {
+		bench_err("setup", -err);
+		goto out_close;
+	}
 	fill(buf, cfg->size, 0);
 	pthread_barrier_init(&start, NULL, 2);
 	pthread_create(&thr, NULL, echo_main, &e);
@@ -464,21 +484,29 @@ static int pingpong(const struct bench_transport *t, struct bench_cfg *cfg,
 	pthread_join(thr, NULL);
 	t->close(ping);
 	t->close(pong);
+	ping = pong = NULL;
 	if (err || e.err || bad || n < 100) {
 		fprintf(stderr, "kstream-bench: %s pingpong: error %d/%d, %" PRIu64 " bad, %" PRIu64 " rounds\n",
 			t->name, err, e.err, bad, n);
 		printf("result workload=pingpong transport=%s size=%zu spin=%d status=FAILED\n",
 		       t->name, cfg->size, cfg->spin);
-		return 1;
+		goto out;
 	}
 	qsort(rtt, n, sizeof(*rtt), cmp_u64);
 	printf("result workload=pingpong transport=%s size=%zu spin=%d rounds=%" PRIu64
 	       " p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f status=ok\n",
 	       t->name, cfg->size, cfg->spin, n, rtt[n / 2] / 1e3,
 	       rtt[n * 99 / 100] / 1e3, rtt[n * 999 / 1000] / 1e3, rtt[n - 1] / 1e3);
+	ret = 0;
+out_close:
+	if (ping)
+		t->close(ping);
+	if (pong)
+		t->close(pong);
+out:
 	free(rtt);
 	free(buf);
-	return 0;
+	return ret;
 }
 
 /* ---------------------------------------------------------------- memcpy */
@@ -596,7 +624,7 @@ static int parse_size(const char *s, size_t *size)
 		end++;
 	}
 	if (*end || v < BENCH_MIN_SIZE || v > BENCH_MAX_SIZE) {
-		fprintf(stderr, "kstream-bench: size %s: must be %zu..%u bytes\n",
+		fprintf(stderr, "kstream-bench: size %s: must be %zu..%d bytes\n",
 			s, BENCH_MIN_SIZE, BENCH_MAX_SIZE);
 		return -1;
 	}

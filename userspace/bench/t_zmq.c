@@ -44,10 +44,13 @@ static void zb_endpoint(const struct bench_stream *s, unsigned int p,
 	snprintf(buf, len, "ipc:///tmp/kstream-bench-%s.%u", s->cfg.name, p);
 }
 
+static void zb_close(struct bench_stream *s);
+
+/* On failure nothing is left open: *sp is set only on success. */
 static int zb_open(const struct bench_cfg *cfg, struct bench_stream **sp)
 {
 	struct bench_stream *s = calloc(1, sizeof(*s));
-	int one = 1, linger = 0;
+	int one = 1, linger = 0, err = -ENOMEM;
 	char ep[128];
 	unsigned int i;
 
@@ -61,14 +64,13 @@ static int zb_open(const struct bench_cfg *cfg, struct bench_stream **sp)
 	s->prods = calloc(cfg->producers, sizeof(*s->prods));
 	s->readers = calloc(cfg->readers, sizeof(*s->readers));
 	if (!s->ctx || !s->prods || !s->readers)
-		return -ENOMEM;
-	*sp = s;
+		goto fail;
 	/* Bound first, so that readers can connect. */
 	for (i = 0; i < cfg->producers; i++) {
 		void *pub = zmq_socket(s->ctx, ZMQ_XPUB);
 
 		if (!pub)
-			return -errno;
+			goto fail_errno;
 		s->prods[i].pub = pub;
 		zb_endpoint(s, i, ep, sizeof(ep));
 		if (zmq_setsockopt(pub, ZMQ_SNDHWM, &s->hwm, sizeof(s->hwm)) ||
@@ -76,9 +78,15 @@ static int zb_open(const struct bench_cfg *cfg, struct bench_stream **sp)
 		    zmq_setsockopt(pub, ZMQ_XPUB_VERBOSE, &one, sizeof(one)) ||
 		    zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof(linger)) ||
 		    zmq_bind(pub, ep))
-			return -errno;
+			goto fail_errno;
 	}
+	*sp = s;
 	return 0;
+fail_errno:
+	err = -errno;
+fail:
+	zb_close(s);
+	return err;
 }
 
 static int zb_reader(struct bench_stream *s, unsigned int idx,

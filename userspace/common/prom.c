@@ -193,7 +193,7 @@ static void prom_series(FILE *f, const char *name, const char *suffix,
 	fprintf(f, "%s%s{topic=\"", name, suffix);
 	prom_write_label_value(f, s->info.name);
 	fputc('"', f);
-	if (extra) {
+	if (extra && extra_val) {
 		fprintf(f, ",%s=\"", extra);
 		prom_write_label_value(f, extra_val);
 		fputc('"', f);

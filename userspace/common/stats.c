@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "print.h"
 #include "stats.h"
 
 _Static_assert(KSTREAM_READER_MAX < 32, "reader_stats.have is 32 bits");
@@ -157,6 +158,11 @@ void format_ns(double ns, bool at_least, char *buf, size_t len)
 
 /* ------------------------------------------------------------ formats */
 
+/*
+ * One printer (print.h) writes "streamctl stats" in both forms, so the
+ * text and the JSON always hold the same members.
+ */
+
 static bool has(const struct topic_stats *s, int stat)
 {
 	return topic_has_stat(&s->info, stat);
@@ -167,104 +173,83 @@ static uint64_t st(const struct topic_stats *s, int stat)
 	return s->info.stats[stat];
 }
 
-static void stats_text_config(FILE *f, const struct topic_stats *s)
-{
-	const struct topic_info *t = &s->info;
-	const char *policy;
-	char buf[32];
+/* The counters printed so far, so that none is printed twice or missed. */
+struct stats_pr {
+	struct pr *p;
+	const struct topic_stats *s;
+	uint64_t done;
+};
 
-	fprintf(f, "%s:", t->name);
-	if (topic_has(t, KSTREAM_A_TOPIC_ID))
-		fprintf(f, " id %" PRIu32, t->id);
-	if (topic_has(t, KSTREAM_A_TOPIC_POLICY)) {
-		policy = topic_policy_name(t->policy);
-		if (policy)
-			fprintf(f, " policy %s", policy);
-		else
-			fprintf(f, " policy %" PRIu32, t->policy);
-	}
-	if (topic_has(t, KSTREAM_A_TOPIC_RING_SIZE)) {
-		format_size(t->ring_size, buf, sizeof(buf));
-		fprintf(f, " size %s", buf);
-	}
-	if (topic_has(t, KSTREAM_A_TOPIC_MSG_MAX)) {
-		format_size(t->msg_max, buf, sizeof(buf));
-		fprintf(f, " msgmax %s", buf);
-	}
-	fputc('\n', f);
+/* Counter stat as "key": v in JSON and fmt in text; true if present. */
+static bool stat_pr(struct stats_pr *sp, int stat, int how, const char *fmt)
+{
+	if (!has(sp->s, stat))
+		return false;
+	sp->done |= 1ULL << stat;
+	pr_u64(sp->p, how, topic_stat_name(stat), fmt, st(sp->s, stat));
+	return true;
 }
 
 /*
- * The lines of the text format are "    key value key value ...": kv()
- * prints the indent before the first pair, a space before the others.
+ * A counter and its companion: "published 10 (640 bytes)"; the companion
+ * alone (an odd kernel) as "published_bytes 640".
  */
-struct line {
-	FILE *f;
-	bool started;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void kv(struct line *l, const char *fmt, ...)
+static void stat_pair(struct stats_pr *sp, int stat, const char *fmt,
+		      int bytes, const char *bytes_fmt)
 {
-	va_list ap;
-
-	fputs(l->started ? " " : "    ", l->f);
-	l->started = true;
-	va_start(ap, fmt);
-	vfprintf(l->f, fmt, ap);
-	va_end(ap);
-}
-
-static void line_end(struct line *l)
-{
-	if (l->started)
-		fputc('\n', l->f);
-	l->started = false;
+	if (stat_pr(sp, stat, PR_ANY, fmt))
+		stat_pr(sp, bytes, PR_ANY | PR_GLUE, bytes_fmt);
 }
 
 /* "published 10 (640 bytes) delivered 20 (1280 bytes)" */
-static void stats_text_traffic(struct line *l, const struct topic_stats *s)
+static void stats_pr_traffic(struct stats_pr *sp)
 {
-	if (has(s, KSTREAM_STAT_PUBLISHED)) {
-		kv(l, "published %" PRIu64, st(s, KSTREAM_STAT_PUBLISHED));
-		if (has(s, KSTREAM_STAT_PUBLISHED_BYTES))
-			fprintf(l->f, " (%" PRIu64 " bytes)",
-				st(s, KSTREAM_STAT_PUBLISHED_BYTES));
-	}
-	if (has(s, KSTREAM_STAT_DELIVERED)) {
-		kv(l, "delivered %" PRIu64, st(s, KSTREAM_STAT_DELIVERED));
-		if (has(s, KSTREAM_STAT_DELIVERED_BYTES))
-			fprintf(l->f, " (%" PRIu64 " bytes)",
-				st(s, KSTREAM_STAT_DELIVERED_BYTES));
-	}
-	line_end(l);
+	pr_line(sp->p, "    ");
+	stat_pair(sp, KSTREAM_STAT_PUBLISHED, "published %" PRIu64,
+		  KSTREAM_STAT_PUBLISHED_BYTES, " (%" PRIu64 " bytes)");
+	stat_pair(sp, KSTREAM_STAT_DELIVERED, "delivered %" PRIu64,
+		  KSTREAM_STAT_DELIVERED_BYTES, " (%" PRIu64 " bytes)");
+	pr_eol(sp->p);
 }
 
 static const struct {
 	int stat;
-	const char *name;
+	const char *fmt;	/* in the text's list of errors */
 } stats_errors[] = {
-	{ KSTREAM_STAT_ERR_EMPTY, "empty" },
-	{ KSTREAM_STAT_ERR_TOO_BIG, "too_big" },
-	{ KSTREAM_STAT_ERR_FULL, "full" },
-	{ KSTREAM_STAT_ERR_INTR, "intr" },
-	{ KSTREAM_STAT_ERR_FAULT, "fault" },
-	{ KSTREAM_STAT_ERR_GONE, "gone" },
+	{ KSTREAM_STAT_ERR_EMPTY, "empty %" PRIu64 },
+	{ KSTREAM_STAT_ERR_TOO_BIG, "too_big %" PRIu64 },
+	{ KSTREAM_STAT_ERR_FULL, "full %" PRIu64 },
+	{ KSTREAM_STAT_ERR_INTR, "intr %" PRIu64 },
+	{ KSTREAM_STAT_ERR_FAULT, "fault %" PRIu64 },
+	{ KSTREAM_STAT_ERR_GONE, "gone %" PRIu64 },
 };
 
 #define NR_ERRORS (sizeof(stats_errors) / sizeof(stats_errors[0]))
 
-/* "dropped 0 lost 3 errors 2 (empty 1 too_big 1 full 0 ...)" */
-static void stats_text_loss(struct line *l, const struct topic_stats *s)
+/*
+ * "dropped 12 (filter 1 sample 9 ratelimit 2) lost 3 denied 0
+ *  errors 2 (empty 1 too_big 1 full 0 ...)"; the drop reasons need all
+ * three, the total of errors is the text's.
+ */
+static void stats_pr_loss(struct stats_pr *sp)
 {
-	const char *sep = "";
-	uint64_t total = 0;
+	const struct topic_stats *s = sp->s;
+	struct pr *p = sp->p;
 	unsigned int i, n = 0;
+	uint64_t total = 0;
 
-	if (has(s, KSTREAM_STAT_DROPPED))
-		kv(l, "dropped %" PRIu64, st(s, KSTREAM_STAT_DROPPED));
-	if (has(s, KSTREAM_STAT_LOST))
-		kv(l, "lost %" PRIu64, st(s, KSTREAM_STAT_LOST));
+	pr_line(p, "    ");
+	if (stat_pr(sp, KSTREAM_STAT_DROPPED, PR_ANY, "dropped %" PRIu64) &&
+	    has(s, KSTREAM_STAT_DROPPED_FILTER) &&
+	    has(s, KSTREAM_STAT_DROPPED_SAMPLE) &&
+	    has(s, KSTREAM_STAT_DROPPED_RATELIMIT)) {
+		stat_pr(sp, KSTREAM_STAT_DROPPED_FILTER, PR_ANY, "(filter %" PRIu64);
+		stat_pr(sp, KSTREAM_STAT_DROPPED_SAMPLE, PR_ANY, "sample %" PRIu64);
+		stat_pr(sp, KSTREAM_STAT_DROPPED_RATELIMIT, PR_ANY,
+			"ratelimit %" PRIu64 ")");
+	}
+	stat_pr(sp, KSTREAM_STAT_LOST, PR_ANY, "lost %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_DENIED, PR_ANY, "denied %" PRIu64);
 	for (i = 0; i < NR_ERRORS; i++) {
 		if (has(s, stats_errors[i].stat)) {
 			total += st(s, stats_errors[i].stat);
@@ -272,232 +257,212 @@ static void stats_text_loss(struct line *l, const struct topic_stats *s)
 		}
 	}
 	if (n) {
-		kv(l, "errors %" PRIu64 " (", total);
-		for (i = 0; i < NR_ERRORS; i++) {
-			if (!has(s, stats_errors[i].stat))
-				continue;
-			fprintf(l->f, "%s%s %" PRIu64, sep, stats_errors[i].name,
-				st(s, stats_errors[i].stat));
-			sep = " ";
-		}
-		fputc(')', l->f);
+		pr_text(p, 0, "errors %" PRIu64 " (", total);
+		for (i = 0, n = 0; i < NR_ERRORS; i++)
+			if (stat_pr(sp, stats_errors[i].stat,
+				    PR_ANY | (n ? 0 : PR_GLUE), stats_errors[i].fmt))
+				n++;
+		pr_text(p, PR_GLUE, ")");
 	}
-	line_end(l);
+	pr_eol(p);
 }
 
 /* "readers 2 writers 1 seq 0..9 ring 880/4194304 bytes (0.0%)" */
-static void stats_text_state(struct line *l, const struct topic_stats *s)
+static void stats_pr_state(struct stats_pr *sp)
 {
+	const struct topic_stats *s = sp->s;
 	const struct topic_info *t = &s->info;
+	struct pr *p = sp->p;
 
-	if (has(s, KSTREAM_STAT_READERS))
-		kv(l, "readers %" PRIu64, st(s, KSTREAM_STAT_READERS));
-	if (has(s, KSTREAM_STAT_WRITERS))
-		kv(l, "writers %" PRIu64, st(s, KSTREAM_STAT_WRITERS));
+	pr_line(p, "    ");
+	stat_pr(sp, KSTREAM_STAT_READERS, PR_ANY, "readers %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_WRITERS, PR_ANY, "writers %" PRIu64);
 	if (has(s, KSTREAM_STAT_HEAD_SEQ) && has(s, KSTREAM_STAT_TAIL_SEQ)) {
 		uint64_t head = st(s, KSTREAM_STAT_HEAD_SEQ);
 		uint64_t tail = st(s, KSTREAM_STAT_TAIL_SEQ);
 
+		stat_pr(sp, KSTREAM_STAT_HEAD_SEQ, PR_JSON, NULL);
+		stat_pr(sp, KSTREAM_STAT_TAIL_SEQ, PR_JSON, NULL);
 		if (head > tail)
-			kv(l, "seq %" PRIu64 "..%" PRIu64, tail, head - 1);
+			pr_text(p, 0, "seq %" PRIu64 "..%" PRIu64, tail, head - 1);
 		else
-			kv(l, "seq none (next %" PRIu64 ")", head);
+			pr_text(p, 0, "seq none (next %" PRIu64 ")", head);
 	}
-	if (has(s, KSTREAM_STAT_RING_USED)) {
-		kv(l, "ring %" PRIu64, st(s, KSTREAM_STAT_RING_USED));
+	if (stat_pr(sp, KSTREAM_STAT_RING_USED, PR_ANY, "ring %" PRIu64)) {
 		if (topic_has(t, KSTREAM_A_TOPIC_RING_SIZE) && t->ring_size)
-			fprintf(l->f, "/%" PRIu32 " bytes (%.1f%%)", t->ring_size,
+			pr_text(p, PR_GLUE, "/%" PRIu32 " bytes (%.1f%%)",
+				t->ring_size,
 				100.0 * (double)st(s, KSTREAM_STAT_RING_USED) /
 				t->ring_size);
 		else
-			fputs(" bytes", l->f);
+			pr_text(p, PR_GLUE, " bytes");
 	}
-	line_end(l);
+	pr_eol(p);
 }
 
 /* "producers 3 duplicates 5 gaps 1 evicted 0" (idempotent producers) */
-static void stats_text_producers(struct line *l, const struct topic_stats *s)
+static void stats_pr_producers(struct stats_pr *sp)
 {
-	if (!has(s, KSTREAM_STAT_DROPPED_DUPLICATE))
+	if (!has(sp->s, KSTREAM_STAT_DROPPED_DUPLICATE))
 		return;
-	if (has(s, KSTREAM_STAT_PRODUCERS))
-		kv(l, "producers %" PRIu64, st(s, KSTREAM_STAT_PRODUCERS));
-	kv(l, "duplicates %" PRIu64, st(s, KSTREAM_STAT_DROPPED_DUPLICATE));
-	if (has(s, KSTREAM_STAT_PRODUCER_GAPS))
-		kv(l, "gaps %" PRIu64, st(s, KSTREAM_STAT_PRODUCER_GAPS));
-	if (has(s, KSTREAM_STAT_PRODUCERS_EVICTED))
-		kv(l, "evicted %" PRIu64, st(s, KSTREAM_STAT_PRODUCERS_EVICTED));
-	line_end(l);
+	pr_line(sp->p, "    ");
+	stat_pr(sp, KSTREAM_STAT_PRODUCERS, PR_ANY, "producers %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_DROPPED_DUPLICATE, PR_ANY, "duplicates %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_PRODUCER_GAPS, PR_ANY, "gaps %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_PRODUCERS_EVICTED, PR_ANY, "evicted %" PRIu64);
+	pr_eol(sp->p);
 }
 
 /* "max lag 12 (960 bytes)" */
-static void stats_text_lag(struct line *l, const struct topic_stats *s)
+static void stats_pr_lag(struct stats_pr *sp)
 {
-	if (!has(s, KSTREAM_STAT_MAX_LAG))
-		return;
-	kv(l, "max lag %" PRIu64, st(s, KSTREAM_STAT_MAX_LAG));
-	if (has(s, KSTREAM_STAT_MAX_LAG_BYTES))
-		fprintf(l->f, " (%" PRIu64 " bytes)", st(s, KSTREAM_STAT_MAX_LAG_BYTES));
-	line_end(l);
+	pr_line(sp->p, "    ");
+	stat_pair(sp, KSTREAM_STAT_MAX_LAG, "max lag %" PRIu64,
+		  KSTREAM_STAT_MAX_LAG_BYTES, " (%" PRIu64 " bytes)");
+	pr_eol(sp->p);
+}
+
+/*
+ * Every counter the lines above did not print (one newer than this
+ * layout, or the companion of an absent one), as "name value": a new
+ * counter is in both forms without touching this file.
+ */
+static void stats_pr_others(struct stats_pr *sp)
+{
+	const char *name;
+	int i;
+
+	pr_line(sp->p, "    ");
+	for (i = 0; i <= KSTREAM_STAT_MAX; i++) {
+		name = topic_stat_name(i);
+		if (!name || !has(sp->s, i) || (sp->done & (1ULL << i)))
+			continue;
+		pr_text(sp->p, 0, "%s %" PRIu64, name, st(sp->s, i));
+		stat_pr(sp, i, PR_JSON, NULL);
+	}
+	pr_eol(sp->p);
 }
 
 /* "    latency p50 1.50us p99 12.0us p999 15.9us (20 samples)" */
-static void stats_text_latency(FILE *f, const struct topic_stats *s)
+static void stats_pr_latency(struct pr *p, const struct topic_stats *s)
 {
 	uint64_t total;
 	unsigned int i;
 	char buf[32];
 	double ns;
+	int r;
 
 	if (!s->have_lat)
 		return;
 	total = lat_total(s->lat);
-	if (!total) {
-		fputs("    latency none (no deliveries)\n", f);
-		return;
-	}
-	fputs("    latency", f);
+	pr_obj_start(p, "latency_ns");
+	pr_line(p, "    ");
+	pr_text(p, 0, "latency");
+	if (!total)
+		pr_text(p, 0, "none (no deliveries)");
 	for (i = 0; i < STATS_NR_QUANTILES; i++) {
-		int r = lat_quantile(s->lat, stats_quantiles[i], &ns);
-
+		r = lat_quantile(s->lat, stats_quantiles[i], &ns);
+		if (r < 0) {
+			pr_null(p, PR_JSON, stats_quantile_names[i], NULL);
+			continue;
+		}
+		pr_u64(p, PR_JSON, stats_quantile_names[i], NULL,
+		       (uint64_t)(ns + 0.5));
 		format_ns(ns, r == LAT_Q_AT_LEAST, buf, sizeof(buf));
-		fprintf(f, " %s %s", stats_quantile_names[i], buf);
+		pr_text(p, 0, "%s %s", stats_quantile_names[i], buf);
 	}
-	fprintf(f, " (%" PRIu64 " samples)\n", total);
+	pr_u64(p, total ? PR_ANY : PR_JSON, "samples",
+	       "(%" PRIu64 " samples)", total);
+	pr_eol(p);
+	pr_obj_end(p);
 }
 
-static void stats_text_readers(FILE *f, const struct topic_stats *s)
+static int reader_has(const struct reader_stats *r, int attr)
+{
+	return r->have & (1U << attr) ? PR_ANY : PR_TEXT;
+}
+
+/* A table in text, an array of objects in JSON. */
+static void stats_pr_readers(struct pr *p, const struct topic_stats *s)
 {
 	size_t i;
 
 	if (!s->have_readers)
 		return;
-	if (!s->nr_readers) {
-		fputs("    no readers\n", f);
-		return;
-	}
-	fprintf(f, "    %-8s %-6s %12s %10s %10s %12s\n", "PID", "MAPPED",
-		"DELIVERED", "LOST", "LAG", "LAG_BYTES");
+	pr_arr_start(p, "readers");
+	pr_line(p, "    ");
+	if (!s->nr_readers)
+		pr_text(p, 0, "no readers");
+	else
+		pr_text(p, 0, "%-8s %-6s %12s %10s %10s %12s", "PID", "MAPPED",
+			"DELIVERED", "LOST", "LAG", "LAG_BYTES");
+	pr_eol(p);
 	for (i = 0; i < s->nr_readers; i++) {
 		const struct reader_stats *r = &s->readers[i];
 
-		fprintf(f, "    %-8" PRIu32 " %-6s %12" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %12" PRIu64 "\n", r->pid,
-			r->mapped ? "yes" : "no", r->delivered, r->lost, r->lag,
-			r->lag_bytes);
+		pr_obj_start(p, NULL);
+		pr_line(p, "    ");
+		pr_u64(p, reader_has(r, KSTREAM_READER_PID), "pid",
+		       "%-8" PRIu64, r->pid);
+		pr_bool(p, PR_ANY, "mapped", "%-6s", r->mapped);
+		pr_u64(p, reader_has(r, KSTREAM_READER_DELIVERED), "delivered",
+		       "%12" PRIu64, r->delivered);
+		pr_u64(p, reader_has(r, KSTREAM_READER_LOST), "lost",
+		       "%10" PRIu64, r->lost);
+		pr_u64(p, reader_has(r, KSTREAM_READER_LAG), "lag",
+		       "%10" PRIu64, r->lag);
+		pr_u64(p, reader_has(r, KSTREAM_READER_LAG_BYTES), "lag_bytes",
+		       "%12" PRIu64, r->lag_bytes);
+		pr_eol(p);
+		pr_obj_end(p);
 	}
+	pr_arr_end(p);
+}
+
+void stats_print(struct pr *p, const struct topic_stats *s)
+{
+	const struct topic_info *t = &s->info;
+	struct stats_pr sp = { .p = p, .s = s };
+	unsigned int i;
+
+	pr_obj_start(p, NULL);
+	topic_pr_config(p, t);
+	topic_pr_acl(p, t);
+	if (topic_has(t, KSTREAM_A_TOPIC_STATS) || s->have_lat) {
+		pr_obj_start(p, "stats");
+		stats_pr_traffic(&sp);
+		stats_pr_loss(&sp);
+		stats_pr_state(&sp);
+		stats_pr_producers(&sp);
+		stats_pr_lag(&sp);
+		stats_pr_others(&sp);
+		if (s->have_lat) {
+			pr_arr_start(p, "latency_histogram");
+			for (i = 0; pr_json(p) && i < KSTREAM_LAT_BUCKETS; i++)
+				json_u64(p->j, s->lat[i]);
+			pr_arr_end(p);
+		}
+		pr_obj_end(p);
+	}
+	stats_pr_latency(p, s);
+	stats_pr_readers(p, s);
+	pr_obj_end(p);
 }
 
 void stats_print_text(FILE *f, const struct topic_stats *s)
 {
-	struct line l = { .f = f };
+	struct pr p;
 
-	stats_text_config(f, s);
-	stats_text_traffic(&l, s);
-	stats_text_loss(&l, s);
-	stats_text_state(&l, s);
-	stats_text_producers(&l, s);
-	stats_text_lag(&l, s);
-	stats_text_latency(f, s);
-	stats_text_readers(f, s);
-}
-
-static void stats_json_latency(struct json *j, const struct topic_stats *s)
-{
-	uint64_t total = lat_total(s->lat);
-	unsigned int i;
-	double ns;
-
-	json_key(j, "latency_ns");
-	json_obj_start(j);
-	for (i = 0; i < STATS_NR_QUANTILES; i++) {
-		json_key(j, stats_quantile_names[i]);
-		if (lat_quantile(s->lat, stats_quantiles[i], &ns) < 0)
-			json_null(j);
-		else
-			json_u64(j, (uint64_t)(ns + 0.5));
-	}
-	json_kv_u64(j, "samples", total);
-	json_obj_end(j);
-}
-
-static void stats_json_readers(struct json *j, const struct topic_stats *s)
-{
-	size_t i;
-
-	json_key(j, "readers");
-	json_arr_start(j);
-	for (i = 0; i < s->nr_readers; i++) {
-		const struct reader_stats *r = &s->readers[i];
-
-		json_obj_start(j);
-		if (r->have & (1U << KSTREAM_READER_PID))
-			json_kv_u64(j, "pid", r->pid);
-		json_kv_bool(j, "mapped", r->mapped);
-		if (r->have & (1U << KSTREAM_READER_DELIVERED))
-			json_kv_u64(j, "delivered", r->delivered);
-		if (r->have & (1U << KSTREAM_READER_LOST))
-			json_kv_u64(j, "lost", r->lost);
-		if (r->have & (1U << KSTREAM_READER_LAG))
-			json_kv_u64(j, "lag", r->lag);
-		if (r->have & (1U << KSTREAM_READER_LAG_BYTES))
-			json_kv_u64(j, "lag_bytes", r->lag_bytes);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
+	pr_init_text(&p, f);
+	stats_print(&p, s);
 }
 
 void stats_print_json(struct json *j, const struct topic_stats *s)
 {
-	const struct topic_info *t = &s->info;
-	unsigned int i;
-	char buf[32];
-	const char *policy;
+	struct pr p;
 
-	json_obj_start(j);
-	json_kv_str(j, "name", t->name);
-	if (topic_has(t, KSTREAM_A_TOPIC_ID))
-		json_kv_u64(j, "id", t->id);
-	if (topic_has(t, KSTREAM_A_TOPIC_RING_SIZE))
-		json_kv_u64(j, "ring_size", t->ring_size);
-	if (topic_has(t, KSTREAM_A_TOPIC_MSG_MAX))
-		json_kv_u64(j, "msg_max", t->msg_max);
-	if (topic_has(t, KSTREAM_A_TOPIC_POLICY)) {
-		policy = topic_policy_name(t->policy);
-		if (!policy) {
-			snprintf(buf, sizeof(buf), "%" PRIu32, t->policy);
-			policy = buf;
-		}
-		json_kv_str(j, "policy", policy);
-	}
-	if (topic_has(t, KSTREAM_A_TOPIC_MODE)) {
-		snprintf(buf, sizeof(buf), "%04" PRIo32, t->mode);
-		json_kv_str(j, "mode", buf);
-	}
-	if (topic_has(t, KSTREAM_A_TOPIC_UID))
-		json_kv_u64(j, "uid", t->uid);
-	if (topic_has(t, KSTREAM_A_TOPIC_GID))
-		json_kv_u64(j, "gid", t->gid);
-	if (topic_has(t, KSTREAM_A_TOPIC_STATS) || s->have_lat) {
-		json_key(j, "stats");
-		json_obj_start(j);
-		for (i = 0; i <= KSTREAM_STAT_MAX; i++)
-			if (topic_stat_name(i) && topic_has_stat(t, i))
-				json_kv_u64(j, topic_stat_name(i), t->stats[i]);
-		if (s->have_lat) {
-			json_key(j, "latency_histogram");
-			json_arr_start(j);
-			for (i = 0; i < KSTREAM_LAT_BUCKETS; i++)
-				json_u64(j, s->lat[i]);
-			json_arr_end(j);
-		}
-		json_obj_end(j);
-	}
-	if (s->have_lat)
-		stats_json_latency(j, s);
-	if (s->have_readers)
-		stats_json_readers(j, s);
-	json_obj_end(j);
+	pr_init_json(&p, j);
+	stats_print(&p, s);
 }
 
 /* ---------------------------------------------------------------- top */

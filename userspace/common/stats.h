@@ -38,6 +38,7 @@
 #include <linux/kstream.h>
 
 #include "json.h"
+#include "print.h"
 #include "topic.h"
 
 /* One reader fd of a topic (KSTREAM_A_TOPIC_READERS). */
@@ -115,20 +116,27 @@ extern const char *const stats_quantile_names[STATS_NR_QUANTILES]; /* p50 p99 p9
 /* ------------------------------------------------------------ formats */
 
 /*
- * "streamctl stats" for one topic: the configuration line, then the
- * counters, lag, ring fill and latency quantiles; the table of readers
- * when s->have_readers.  Absent counters are left out.
- */
-void stats_print_text(FILE *f, const struct topic_stats *s);
-
-/*
- * The JSON object of "streamctl -j stats": what topic_print_json() writes
- * (configuration and every counter in "stats"), plus
+ * "streamctl stats" for one topic, in the form p writes (print.h): one
+ * printer for both, so the text and the JSON hold the same members.
+ *
+ * Text: the configuration line and the ACL line of "topic show"
+ * (topic_pr_config(), topic_pr_acl()), then the counters, ring fill, lag
+ * and latency quantiles on lines of their own, and the table of readers
+ * when s->have_readers.  Absent counters are left out; a counter this
+ * layout does not place (a newer one) is printed as "name value" on a
+ * line of its own.
+ *
+ * JSON: one object with the members of topic_print_json() (configuration,
+ * "acl", and every counter in "stats", named by topic_stat_name()), plus
  * "stats"."latency_histogram" (the raw buckets), "latency_ns" (p50, p99,
- * p999 as integer ns, null when there were no deliveries, and
- * "samples"), and "readers", an array of reader objects (pid, mapped,
- * delivered, lost, lag, lag_bytes) when s->have_readers.
+ * p999 as integer ns, null when there were no deliveries, and "samples"),
+ * and "readers", an array of reader objects (pid, mapped, delivered, lost,
+ * lag, lag_bytes) when s->have_readers.
  */
+void stats_print(struct pr *p, const struct topic_stats *s);
+
+/* stats_print() to a text stream, or as a JSON value. */
+void stats_print_text(FILE *f, const struct topic_stats *s);
 void stats_print_json(struct json *j, const struct topic_stats *s);
 
 /* ---------------------------------------------------------------- top */

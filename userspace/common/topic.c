@@ -8,6 +8,7 @@
 
 #include "acl.h"
 #include "parse.h"
+#include "print.h"
 #include "topic.h"
 
 _Static_assert(KSTREAM_A_MAX < 32, "topic_info.have is 32 bits");
@@ -66,35 +67,41 @@ static const char *topic_policy_str(uint32_t policy, char *buf, size_t len)
 	return buf;
 }
 
-static void topic_print_config(FILE *f, const struct topic_info *t)
+void topic_pr_config(struct pr *p, const struct topic_info *t)
 {
 	char buf[32];
 
-	fprintf(f, "%s:", t->name);
+	pr_line(p, "");
+	pr_str(p, PR_ANY, "name", "%s:", t->name);
 	if (topic_has(t, KSTREAM_A_TOPIC_ID))
-		fprintf(f, " id %" PRIu32, t->id);
+		pr_u64(p, PR_ANY, "id", "id %" PRIu64, t->id);
 	if (topic_has(t, KSTREAM_A_TOPIC_RING_SIZE)) {
 		format_size(t->ring_size, buf, sizeof(buf));
-		fprintf(f, " size %s", buf);
+		pr_u64(p, PR_JSON, "ring_size", NULL, t->ring_size);
+		pr_str(p, PR_TEXT, NULL, "size %s", buf);
 	}
 	if (topic_has(t, KSTREAM_A_TOPIC_MSG_MAX)) {
 		format_size(t->msg_max, buf, sizeof(buf));
-		fprintf(f, " msgmax %s", buf);
+		pr_u64(p, PR_JSON, "msg_max", NULL, t->msg_max);
+		pr_str(p, PR_TEXT, NULL, "msgmax %s", buf);
 	}
 	if (topic_has(t, KSTREAM_A_TOPIC_POLICY))
-		fprintf(f, " policy %s",
-			topic_policy_str(t->policy, buf, sizeof(buf)));
-	if (topic_has(t, KSTREAM_A_TOPIC_MODE))
-		fprintf(f, " mode %04" PRIo32, t->mode);
+		pr_str(p, PR_ANY, "policy", "policy %s",
+		       topic_policy_str(t->policy, buf, sizeof(buf)));
+	if (topic_has(t, KSTREAM_A_TOPIC_MODE)) {
+		snprintf(buf, sizeof(buf), "%04" PRIo32, t->mode);
+		pr_str(p, PR_ANY, "mode", "mode %s", buf);
+	}
 	if (topic_has(t, KSTREAM_A_TOPIC_UID))
-		fprintf(f, " owner %" PRIu32, t->uid);
+		pr_u64(p, PR_ANY, "uid", "owner %" PRIu64, t->uid);
 	if (topic_has(t, KSTREAM_A_TOPIC_GID))
-		fprintf(f, " group %" PRIu32, t->gid);
+		pr_u64(p, PR_ANY, "gid", "group %" PRIu64, t->gid);
 	if (topic_has(t, KSTREAM_A_TOPIC_PRODUCERS_MAX))
-		fprintf(f, " producers %" PRIu32, t->producers_max);
+		pr_u64(p, PR_ANY, "producers_max", "producers %" PRIu64,
+		       t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
-		fprintf(f, " filter %s", t->filter);
-	fputc('\n', f);
+		pr_str(p, PR_ANY, "filter", "filter %s", t->filter);
+	pr_eol(p);
 }
 
 /* Print " key value" (the first one of the line after the indent). */
@@ -155,32 +162,49 @@ static void topic_print_stats(FILE *f, const struct topic_info *t)
 	fputc('\n', f);
 }
 
-static void topic_print_acl(FILE *f, const struct topic_info *t)
+void topic_pr_acl(struct pr *p, const struct topic_info *t)
 {
-	char rights[64];
+	char rights[64], type[16];
 	unsigned int i;
 
-	if (!t->nr_acl)
+	/* JSON: the array whenever the kernel sent one; text: a line of entries. */
+	if (pr_json(p) ? !topic_has(t, KSTREAM_A_TOPIC_ACL) : !t->nr_acl)
 		return;
-	fputs("    acl", f);
+	pr_arr_start(p, "acl");
+	pr_line(p, "    ");
+	pr_text(p, 0, "acl");
 	for (i = 0; i < t->nr_acl; i++) {
-		const char *type = acl_type_name(t->acl[i].type);
+		const struct topic_acl_entry *a = &t->acl[i];
+		const char *name = acl_type_name(a->type);
 
-		acl_rights_format(t->acl[i].rights, rights, sizeof(rights));
-		if (type)
-			fprintf(f, " %s:%" PRIu32 ":%s", type, t->acl[i].id, rights);
-		else
-			fprintf(f, " %" PRIu32 ":%" PRIu32 ":%s", t->acl[i].type,
-				t->acl[i].id, rights);
+		if (!name) {
+			snprintf(type, sizeof(type), "%" PRIu32, a->type);
+			name = type;
+		}
+		pr_obj_start(p, NULL);
+		pr_str(p, PR_ANY, "type", "%s", name);
+		pr_u64(p, PR_ANY | PR_GLUE, "id", ":%" PRIu64, a->id);
+		if (pr_json(p)) {
+			json_key(p->j, "rights");
+			acl_json_rights(p->j, a->rights);
+		} else {
+			acl_rights_format(a->rights, rights, sizeof(rights));
+			pr_str(p, PR_TEXT | PR_GLUE, NULL, ":%s", rights);
+		}
+		pr_obj_end(p);
 	}
-	fputc('\n', f);
+	pr_eol(p);
+	pr_arr_end(p);
 }
 
 void topic_print_text(FILE *f, const struct topic_info *t)
 {
-	topic_print_config(f, t);
+	struct pr p;
+
+	pr_init_text(&p, f);
+	topic_pr_config(&p, t);
 	topic_print_stats(f, t);
-	topic_print_acl(f, t);
+	topic_pr_acl(&p, t);
 }
 
 static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
@@ -220,13 +244,6 @@ const char *topic_stat_name(int stat)
 	return topic_json_stats[stat];
 }
 
-static void topic_json_u32(struct json *j, const struct topic_info *t,
-			   int attr, const char *key, uint32_t v)
-{
-	if (topic_has(t, attr))
-		json_kv_u64(j, key, v);
-}
-
 static void topic_json_stats_obj(struct json *j, const struct topic_info *t)
 {
 	int i;
@@ -239,55 +256,15 @@ static void topic_json_stats_obj(struct json *j, const struct topic_info *t)
 	json_obj_end(j);
 }
 
-static void topic_json_acl(struct json *j, const struct topic_info *t)
-{
-	unsigned int i;
-	char buf[16];
-
-	json_key(j, "acl");
-	json_arr_start(j);
-	for (i = 0; i < t->nr_acl; i++) {
-		const char *type = acl_type_name(t->acl[i].type);
-
-		json_obj_start(j);
-		if (!type) {
-			snprintf(buf, sizeof(buf), "%" PRIu32, t->acl[i].type);
-			type = buf;
-		}
-		json_kv_str(j, "type", type);
-		json_kv_u64(j, "id", t->acl[i].id);
-		json_key(j, "rights");
-		acl_json_rights(j, t->acl[i].rights);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-}
-
 void topic_print_json(struct json *j, const struct topic_info *t)
 {
-	char buf[32];
+	struct pr p;
 
+	pr_init_json(&p, j);
 	json_obj_start(j);
-	json_kv_str(j, "name", t->name);
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_ID, "id", t->id);
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_RING_SIZE, "ring_size", t->ring_size);
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_MSG_MAX, "msg_max", t->msg_max);
-	if (topic_has(t, KSTREAM_A_TOPIC_POLICY))
-		json_kv_str(j, "policy",
-			    topic_policy_str(t->policy, buf, sizeof(buf)));
-	if (topic_has(t, KSTREAM_A_TOPIC_MODE)) {
-		snprintf(buf, sizeof(buf), "%04" PRIo32, t->mode);
-		json_kv_str(j, "mode", buf);
-	}
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_UID, "uid", t->uid);
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_GID, "gid", t->gid);
-	topic_json_u32(j, t, KSTREAM_A_TOPIC_PRODUCERS_MAX, "producers_max",
-		       t->producers_max);
-	if (topic_has(t, KSTREAM_A_FILTER_NAME))
-		json_kv_str(j, "filter", t->filter);
+	topic_pr_config(&p, t);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
 		topic_json_stats_obj(j, t);
-	if (topic_has(t, KSTREAM_A_TOPIC_ACL))
-		topic_json_acl(j, t);
+	topic_pr_acl(&p, t);
 	json_obj_end(j);
 }

@@ -14,6 +14,7 @@
 #include <linux/kstream.h>
 
 #include "json.h"
+#include "print.h"
 
 /*
  * True if name is a valid topic name, by the kernel's rule: 1 to
@@ -92,5 +93,15 @@ const char *topic_stat_name(int stat);
  * of {"type", "id", "rights"} objects.  Absent attributes are left out.
  */
 void topic_print_json(struct json *j, const struct topic_info *t);
+
+/*
+ * The parts of a topic that "topic show" and "stats" share, in either
+ * form (print.h): the configuration (the first line of the text; name,
+ * id, ring_size, msg_max, policy, mode, uid, gid and filter in JSON) and
+ * the ACL (the "    acl ..." line of the text, only when there are
+ * entries; the "acl" array in JSON, whenever the kernel sent one).
+ */
+void topic_pr_config(struct pr *p, const struct topic_info *t);
+void topic_pr_acl(struct pr *p, const struct topic_info *t);
 
 #endif /* KSTREAM_TOPIC_H */

@@ -105,18 +105,23 @@ static int topic_parse_count(const char *s, uint32_t *out)
 	return err;
 }
 
+/* The kernel decides the ranges; the hints say what they are. */
+_Static_assert(KSTREAM_RING_SIZE_MIN == 4096 && KSTREAM_RING_SIZE_MAX == 1U << 30 &&
+	       KSTREAM_MSG_MAX_LIMIT == 1U << 20, "update the hints below");
 #define TOPIC_SIZE_HINT \
-	"expected bytes, optionally with a K, M or G suffix, below 4G"
+	"expected a power of two from 4K to 1G (bytes, optionally with a K, M or G suffix)"
+#define TOPIC_MSGMAX_HINT \
+	"expected 1 to min(size/4, 1M) (bytes, optionally with a K, M or G suffix)"
 
 static const struct topic_kw topic_kws[] = {
 	{ "size", TOPIC_OPT_SIZE, offsetof(struct topic_opts, ring_size),
 	  topic_parse_size, TOPIC_SIZE_HINT },
 	{ "msgmax", TOPIC_OPT_MSGMAX, offsetof(struct topic_opts, msg_max),
-	  topic_parse_size, TOPIC_SIZE_HINT },
+	  topic_parse_size, TOPIC_MSGMAX_HINT },
 	{ "policy", TOPIC_OPT_POLICY, offsetof(struct topic_opts, policy),
 	  topic_policy_parse, "expected overwrite or block" },
 	{ "mode", TOPIC_OPT_MODE, offsetof(struct topic_opts, mode),
-	  parse_mode, "expected octal permission bits, at most 0777" },
+	  parse_mode, "expected octal permission bits, 1 to 0777" },
 	{ "owner", TOPIC_OPT_OWNER, offsetof(struct topic_opts, uid),
 	  topic_parse_owner, "not a user name or a numeric uid" },
 	{ "group", TOPIC_OPT_GROUP, offsetof(struct topic_opts, gid),

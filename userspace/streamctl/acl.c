@@ -51,13 +51,16 @@ static int acl_change(int argc, char **argv, bool del)
 	int ret;
 
 	if (acl_args_parse(&a, argc, argv, del, err, sizeof(err))) {
-		fprintf(stderr, "streamctl: %s: %s\n", what, err);
+		fprintf(stderr, "streamctl: %s%s%s: %s\n", what,
+			argc > 0 && topic_name_valid(argv[0]) ? " " : "",
+			argc > 0 && topic_name_valid(argv[0]) ? argv[0] : "", err);
 		return EXIT_USAGE;
 	}
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
 	ret = priv_check_admin(&nl, what, a.topic);
+	kst_nl_what(&nl, "%s %s", what, a.topic);
 	if (!ret) {
 		msg = acl_msg(&nl, del ? KSTREAM_CMD_ACL_DEL : KSTREAM_CMD_ACL_ADD,
 			      &a);
@@ -103,8 +106,8 @@ static int acl_show(struct ctl *ctl, int argc, char **argv)
 	ret = topic_get(&nl, argv[0], &t);
 	kst_nl_close(&nl);
 	if (ret) {
-		fprintf(stderr, "streamctl: %s%s\n", strerror(-ret),
-			ret == -ENOENT ? ": no such topic" : "");
+		fprintf(stderr, "streamctl: acl show %s: %s%s\n", argv[0],
+			strerror(-ret), ret == -ENOENT ? ": no such topic" : "");
 		return EXIT_ERROR;
 	}
 	if (ctl->json) {
@@ -117,39 +120,22 @@ static int acl_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int acl_help(struct ctl *ctl, int argc, char **argv)
-{
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
-}
-
-static const struct {
-	const char *name;
-	int (*fn)(struct ctl *ctl, int argc, char **argv);
-} acl_cmds[] = {
-	{ "add", acl_add },
-	{ "del", acl_del },
-	{ "delete", acl_del },
-	{ "show", acl_show },
-	{ "help", acl_help },
+static const struct cmd acl_cmds[] = {
+	{ .name = "add", .fn = acl_add, .args = "NAME user|group WHO RIGHTS...",
+	  .help = "grant RIGHTS (publish, subscribe, admin,\n"
+		  "all; comma-separated or several words)" },
+	{ .name = "del", .fn = acl_del, .args = "NAME user|group WHO [RIGHTS...]",
+	  .help = "revoke RIGHTS, or the whole entry" },
+	{ .name = "delete", .fn = acl_del },
+	{ .name = "show", .fn = acl_show, .args = "NAME",
+	  .help = "owner, group, mode and ACL entries" },
 };
 
-/* streamctl acl COMMAND [ARGS]; argv[0] is "acl". */
-int cmd_acl(struct ctl *ctl, int argc, char **argv)
-{
-	size_t i;
-
-	if (argc < 2) {
-		fprintf(stderr, "streamctl: acl: missing command (add, del, show)\n");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < sizeof(acl_cmds) / sizeof(acl_cmds[0]); i++)
-		if (!strcmp(argv[1], acl_cmds[i].name))
-			return acl_cmds[i].fn(ctl, argc - 2, argv + 2);
-	fprintf(stderr, "streamctl: unknown acl command \"%s\" (try streamctl -h)\n",
-		argv[1]);
-	return EXIT_USAGE;
-}
+const struct cmd_table acl_table = {
+	.name = "acl",
+	.cmds = acl_cmds,
+	.n = CMD_TABLE_SIZE(acl_cmds),
+	.notes = STREAMCTL_NOTE_NAME
+		 "  WHO: a user or group name, or a numeric id.\n"
+		 "\n  add and del need CAP_NET_ADMIN or the admin right on the topic.\n",
+};

@@ -98,6 +98,8 @@ static int filter_get(struct ctl *ctl, const char *name, bool quiet)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	if (name)
+		kst_nl_what(&nl, "filter show %s", name);
 	msg = kst_nl_msg(&nl, KSTREAM_CMD_FILTER_GET,
 			 name ? NLM_F_ACK : NLM_F_DUMP);
 	if (msg && name && nla_put_string(msg, KSTREAM_A_FILTER_NAME, name)) {
@@ -239,39 +241,48 @@ static int filter_unload(struct ctl *ctl, int argc, char **argv)
 	return kst_bpf_unload(argv[0]);
 }
 
-static int filter_help(struct ctl *ctl, int argc, char **argv)
+static int filter_default(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
+	return filter_list(ctl, argc, argv);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct ctl *ctl, int argc, char **argv);
-} filter_cmds[] = {
-	{ "attach", filter_attach },
-	{ "detach", filter_detach },
-	{ "list", filter_list },
-	{ "show", filter_show },
-	{ "load", filter_load },
-	{ "unload", filter_unload },
-	{ "help", filter_help },
+static const struct cmd filter_cmds[] = {
+	{ .name = "load", .fn = filter_load,
+	  .args = "pass NAME\n"
+		  "| filter NAME [action keep|drop] RULE...\n"
+		  "| sample NAME every N | random P\n"
+		  "| sample NAME adaptive offset OFF TYPE band LO HI\n"
+		  "  normal R anomaly R\n"
+		  "| ratelimit NAME rate MSGS/S [burst N] [per topic|uid|pid]\n"
+		  "  [buckets N]\n"
+		  "| file OBJECT NAME",
+	  .help = "load a program and register it as filter NAME\n"
+		  "(file: a program of your own, Documentation/bpf.rst);\n"
+		  "loaded filters stay pinned in /sys/fs/bpf/kstream" },
+	{ .name = "unload", .fn = filter_unload, .args = "NAME",
+	  .help = "unpin and unregister (detaches it everywhere)" },
+	{ .name = "attach", .fn = filter_attach, .args = "TOPIC NAME",
+	  .help = "judge TOPIC's messages with filter NAME\n"
+		  "(replaces the filter it had)" },
+	{ .name = "detach", .fn = filter_detach, .args = "TOPIC",
+	  .help = "let TOPIC's messages through unjudged" },
+	{ .name = "list", .fn = filter_list,
+	  .help = "registered filters and their topics (the\n"
+		  "default command)" },
+	{ .name = "show", .fn = filter_show, .args = "[NAME]",
+	  .help = "one filter, or all" },
 };
 
-/* streamctl filter [COMMAND [ARGS]]; argv[0] is "filter". */
-int cmd_filter(struct ctl *ctl, int argc, char **argv)
-{
-	size_t i;
-
-	if (argc < 2)
-		return filter_get(ctl, NULL, false);
-	for (i = 0; i < sizeof(filter_cmds) / sizeof(filter_cmds[0]); i++)
-		if (!strcmp(argv[1], filter_cmds[i].name))
-			return filter_cmds[i].fn(ctl, argc - 2, argv + 2);
-	fprintf(stderr, "streamctl: unknown filter command \"%s\" (try streamctl -h)\n",
-		argv[1]);
-	return EXIT_USAGE;
-}
+const struct cmd_table filter_table = {
+	.name = "filter",
+	.cmds = filter_cmds,
+	.n = CMD_TABLE_SIZE(filter_cmds),
+	.dflt = filter_default,
+	.notes = "  RULE: offset OFF TYPE [mask M] OP VALUE | offset OFF TYPE\n"
+		 "        [mask M] range LO HI | len OP VALUE | len range LO HI\n"
+		 "  TYPE: u8 u16 u32 u64 s8 s16 s32 s64 [be|le suffix]\n"
+		 "  OP: eq ne lt le gt ge\n"
+		 "  R: 1 in R messages, or one per duration R (100ms)\n"
+		 "\n  attach and detach need CAP_NET_ADMIN or the admin right on\n"
+		 "  the topic; load and unload the bpf syscall's (CAP_BPF, CAP_PERFMON).\n",
+};

@@ -212,7 +212,7 @@ static int monitor_loop(struct kst_nl *nl, struct monitor *m,
 	return ret;
 }
 
-/* streamctl monitor [-n COUNT]; argv[0] is "monitor". */
+/* streamctl monitor [-n COUNT] */
 int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = monitor_on_signal };
@@ -221,7 +221,7 @@ int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 	struct kst_nl nl;
 	int i, ret;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		if ((strcmp(argv[i], "-n") && strcmp(argv[i], "--count")) ||
 		    i + 1 >= argc) {
 			fprintf(stderr, "streamctl: monitor: unexpected argument \"%s\"\n",

@@ -7,6 +7,7 @@
  * the NLMSG_DONE error code) themselves.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,17 +24,17 @@
 #include <linux/kstream.h>
 
 #include "nl.h"
+#include "nlerr.h"
 #include "streamctl.h"
-
-#define KST_EXTACK_MAX	256
 
 /* State of one request, shared by its callbacks. */
 struct kst_req {
 	kst_reply_fn fn;
 	void *arg;
+	struct nl_msg *msg;	/* the request, for the offsets of the ack */
 	bool done;		/* ack, error or end of dump seen */
 	int error;		/* positive errno of the failure, 0 if none */
-	char msg[KST_EXTACK_MAX];	/* what went wrong, "" if unknown */
+	struct kst_extack ext;	/* what the kernel said about it */
 };
 
 int kst_nl_nomem(void)
@@ -66,6 +67,8 @@ int kst_nl_open(struct kst_nl *nl)
 	int err;
 
 	nl->family = 0;
+	nl->what[0] = '\0';
+	nl->attrs = NULL;
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk)
 		return kst_nl_nomem();
@@ -103,59 +106,21 @@ struct nl_msg *kst_nl_msg(const struct kst_nl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
-/* Bytes of an NLMSG_ERROR payload before its TLVs; SIZE_MAX if truncated. */
-static size_t kst_err_hdrlen(const struct nlmsghdr *nlh)
+void kst_nl_what(struct kst_nl *nl, const char *fmt, ...)
 {
-	const struct nlmsgerr *e = nlmsg_data(nlh);
-	size_t len = sizeof(*e);
+	va_list ap;
 
-	if (nlmsg_datalen(nlh) < (int)sizeof(*e))
-		return SIZE_MAX;
-	/* Unless capped, the request's payload is echoed after its header. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len > NLMSG_HDRLEN)
-		len += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	return len;
+	va_start(ap, fmt);
+	vsnprintf(nl->what, sizeof(nl->what), fmt, ap);
+	va_end(ap);
 }
 
-/*
- * Offset in the payload of nlh (an NLMSG_ERROR, or an NLMSG_DONE that
- * starts with an int error code) of its extended-ack TLVs, or -1 if it
- * has none.
- */
-static int kst_extack_offset(const struct nlmsghdr *nlh)
+/* The extended ack of nlh (an NLMSG_ERROR or NLMSG_DONE) into req->ext. */
+static void kst_req_extack(struct kst_req *req, const struct nlmsghdr *nlh)
 {
-	size_t datalen = nlmsg_datalen(nlh);
-	size_t off;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return -1;
-	if (nlh->nlmsg_type == NLMSG_DONE)
-		off = sizeof(int);
-	else if (nlh->nlmsg_type == NLMSG_ERROR)
-		off = kst_err_hdrlen(nlh);
-	else
-		return -1;
-	if (off > datalen || NLMSG_ALIGN(off) > datalen)
-		return -1;
-	return NLMSG_ALIGN(off);
-}
-
-/* Copy the NLMSGERR_ATTR_MSG of nlh to buf ("" if there is none). */
-static void kst_extack_msg(const struct nlmsghdr *nlh, char *buf, size_t len)
-{
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	int off = kst_extack_offset(nlh);
-	char *payload = nlmsg_data(nlh);
-
-	buf[0] = '\0';
-	if (off < 0)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(payload + off),
-		      nlmsg_datalen(nlh) - off, NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
+	kst_extack_parse(nlh, nlh->nlmsg_len,
+			 req->msg ? nlmsg_hdr(req->msg) : NULL, GENL_HDRLEN,
+			 &req->ext);
 }
 
 static int kst_err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
@@ -165,8 +130,9 @@ static int kst_err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	struct kst_req *req = arg;
 
 	(void)who;
+	kst_req_extack(req, nlh);
 	req->error = e->error < 0 ? -e->error : EPROTO;
-	kst_extack_msg(nlh, req->msg, sizeof(req->msg));
+	req->ext.error = req->error;
 	req->done = true;
 	return NL_STOP;
 }
@@ -175,11 +141,10 @@ static int kst_err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 static int kst_ack_cb(struct nl_msg *msg, void *arg)
 {
 	struct kst_req *req = arg;
-	char warn[KST_EXTACK_MAX];
 
-	kst_extack_msg(nlmsg_hdr(msg), warn, sizeof(warn));
-	if (warn[0])
-		fprintf(stderr, "streamctl: warning: %s\n", warn);
+	kst_req_extack(req, nlmsg_hdr(msg));
+	if (req->ext.msg[0])
+		fprintf(stderr, "streamctl: warning: %s\n", req->ext.msg);
 	req->done = true;
 	return NL_STOP;
 }
@@ -194,8 +159,9 @@ static int kst_finish_cb(struct nl_msg *msg, void *arg)
 	if (nlmsg_datalen(nlh) >= (int)sizeof(err))
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 	if (err < 0) {
+		kst_req_extack(req, nlh);
 		req->error = -err;
-		kst_extack_msg(nlh, req->msg, sizeof(req->msg));
+		req->ext.error = req->error;
 	}
 	req->done = true;
 	return NL_STOP;
@@ -208,7 +174,8 @@ static int kst_valid_cb(struct nl_msg *msg, void *arg)
 	if (!req->fn || !req->fn(nlmsg_hdr(msg), req->arg))
 		return NL_OK;
 	req->error = EPROTO;
-	snprintf(req->msg, sizeof(req->msg), "malformed reply from the kernel");
+	req->ext.error = EPROTO;
+	snprintf(req->ext.msg, sizeof(req->ext.msg), "malformed reply from the kernel");
 	req->done = true;
 	return NL_STOP;
 }
@@ -226,20 +193,21 @@ static struct nl_cb *kst_req_cb(struct kst_req *req)
 	return cb;
 }
 
-static int kst_req_report(const struct kst_req *req, int nlerr)
+static int kst_req_report(const struct kst_nl *nl, const struct kst_req *req,
+			  int nlerr)
 {
-	if (req->error && req->msg[0])
-		fprintf(stderr, "streamctl: %s: %s\n", strerror(req->error),
-			req->msg);
-	else if (req->error == EPERM)
-		fprintf(stderr, "streamctl: %s (this needs CAP_NET_ADMIN)\n",
-			strerror(req->error));
-	else if (req->error)
-		fprintf(stderr, "streamctl: %s\n", strerror(req->error));
-	else if (nlerr < 0)
-		fprintf(stderr, "streamctl: netlink: %s\n", nl_geterror(nlerr));
-	else
+	char line[2 * KST_EXTACK_MAX];
+
+	if (req->error) {
+		kst_extack_format(line, sizeof(line), nl->what, &req->ext,
+				  nl->attrs);
+		fprintf(stderr, "streamctl: %s\n", line);
+	} else if (nlerr < 0) {
+		fprintf(stderr, "streamctl: %s%snetlink: %s\n", nl->what,
+			nl->what[0] ? ": " : "", nl_geterror(nlerr));
+	} else {
 		return EXIT_OK;
+	}
 	return EXIT_ERROR;
 }
 
@@ -254,10 +222,12 @@ static int kst_nl_run(struct kst_nl *nl, struct nl_msg *msg,
 		nlmsg_free(msg);
 		return -NLE_NOMEM;
 	}
+	req->msg = msg;
 	err = nl_send_auto(nl->sk, msg);
-	nlmsg_free(msg);
 	while (err >= 0 && !req->done)
 		err = nl_recvmsgs(nl->sk, cb);
+	req->msg = NULL;
+	nlmsg_free(msg);
 	nl_cb_put(cb);
 	return err;
 }
@@ -270,7 +240,7 @@ int kst_nl_request(struct kst_nl *nl, struct nl_msg *msg, kst_reply_fn fn,
 
 	if (err == -NLE_NOMEM && !req.done)
 		return kst_nl_nomem();
-	return kst_req_report(&req, err);
+	return kst_req_report(nl, &req, err);
 }
 
 int kst_nl_request_quiet(struct kst_nl *nl, struct nl_msg *msg,

@@ -11,10 +11,18 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
+struct kst_attr_desc;
+
 struct kst_nl {
 	struct nl_sock *sk;
 	int family;		/* generic netlink id of "kstream" */
+	char what[128];		/* "topic add big": errors name it ("" none) */
+	const struct kst_attr_desc *attrs;	/* arguments errors can name */
 };
+
+/* Set nl->what, the command and object the following requests are for. */
+__attribute__((format(printf, 2, 3)))
+void kst_nl_what(struct kst_nl *nl, const char *fmt, ...);
 
 /*
  * Connect and resolve the family.  Returns EXIT_OK, or prints why not and
@@ -36,8 +44,10 @@ typedef int (*kst_reply_fn)(struct nlmsghdr *nlh, void *arg);
 /*
  * Send msg (always freed) and process the replies until the ack (send
  * NLM_F_ACK with non-dump requests) or the end of the dump.  Returns
- * EXIT_OK, or prints "streamctl: <strerror>: <extack message>" to stderr
- * and returns EXIT_ERROR.  fn may be NULL.
+ * EXIT_OK, or prints "streamctl: [WHAT: ][ARG VALUE: ]<strerror>[:
+ * <extack message>][ (allowed: MIN to MAX)]" (nlerr.h; WHAT is nl->what,
+ * ARG named by nl->attrs) to stderr and returns EXIT_ERROR.  fn may be
+ * NULL.
  */
 int kst_nl_request(struct kst_nl *nl, struct nl_msg *msg, kst_reply_fn fn,
 		   void *arg);

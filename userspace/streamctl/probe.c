@@ -334,7 +334,7 @@ int cmd_probe(struct ctl *ctl, int argc, char **argv)
 	char a[32], b[32], c[32];
 	int ret;
 
-	ret = probe_args(&o, argc - 1, argv + 1);
+	ret = probe_args(&o, argc, argv);
 	if (ret)
 		return ret;
 	r = calloc(o.count, sizeof(*r));

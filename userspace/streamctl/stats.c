@@ -159,7 +159,7 @@ int stats_fetch(struct kst_nl *nl, const char *name, struct stats_set *set)
 
 /* --------------------------------------------------------- commands */
 
-static void stats_print(const struct ctl *ctl, const struct stats_set *set,
+static void stats_print_set(const struct ctl *ctl, const struct stats_set *set,
 			bool one)
 {
 	struct json j;
@@ -233,13 +233,14 @@ static int stats_show(struct ctl *ctl, int argc, char **argv)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "stats show%s%s", name ? " " : "", name ? o.name : "");
 	ret = stats_fetch(&nl, name ? o.name : NULL, &set);
 	kst_nl_close(&nl);
 	/* A partial exposition would look like a complete one: none at all. */
 	if (prometheus && !ret)
 		prom_write(stdout, set.v, set.n);
 	else if (!prometheus)
-		stats_print(ctl, &set, name != NULL);
+		stats_print_set(ctl, &set, name != NULL);
 	stats_set_free(&set);
 	return ret;
 }
@@ -263,6 +264,7 @@ static int stats_reset(struct ctl *ctl, int argc, char **argv)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "stats reset %s", o.name);
 	msg = kst_nl_msg(&nl, KSTREAM_CMD_STATS_RESET, NLM_F_ACK);
 	if (msg && nla_put_string(msg, KSTREAM_A_TOPIC_NAME, o.name)) {
 		nlmsg_free(msg);
@@ -274,15 +276,26 @@ static int stats_reset(struct ctl *ctl, int argc, char **argv)
 }
 
 /* streamctl stats [show] [--prometheus] [TOPIC] | reset TOPIC */
-int cmd_stats(struct ctl *ctl, int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "reset"))
-		return stats_reset(ctl, argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "show"))
-		return stats_show(ctl, argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	return stats_show(ctl, argc - 1, argv + 1);
-}
+static const struct cmd stats_cmds[] = {
+	{ .name = "show", .fn = stats_show, .args = "[--prometheus] [TOPIC]",
+	  .help = "counters, errors by kind, ring fill, lag and\n"
+		  "latency p50/p99/p999 of every topic, or of one\n"
+		  "(then with its readers); -j adds the histogram;\n"
+		  "--prometheus: the Prometheus text format\n"
+		  "(node_exporter textfile collector); the\n"
+		  "default command: stats [--prometheus] [TOPIC]" },
+	{ .name = "reset", .fn = stats_reset, .args = "TOPIC",
+	  .help = "zero the topic's counters and histogram" },
+};
+
+/* "stats TOPIC", "stats --prometheus": show. */
+const struct cmd_table stats_table = {
+	.name = "stats",
+	.cmds = stats_cmds,
+	.n = CMD_TABLE_SIZE(stats_cmds),
+	.dflt = stats_show,
+	.exact = true,
+	.notes = "  A topic name goes where a command would (stats imu), so the\n"
+		 "  commands of stats are not matched by prefix.  reset needs\n"
+		 "  CAP_NET_ADMIN or the admin right on the topic.\n",
+};

@@ -8,13 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit codes scripts can rely on (documented in streamctl --help). */
-enum {
-	EXIT_OK = 0,
-	EXIT_ERROR = 1,		/* the kernel refused the request */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_NOMODULE = 3,	/* kstream module not loaded */
-};
+#include "cmd.h"		/* the command tables, and the exit codes */
 
 struct ctl {
 	bool json;
@@ -28,14 +22,27 @@ void usage(FILE *f);
 /* topic.c: fill *t from a KSTREAM_CMD_TOPIC_GET reply; -EPROTO if malformed. */
 int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t);
 
+/* The objects' command tables (cmd.h), and the top-level commands. */
+extern const struct cmd_table topic_table;
+extern const struct cmd_table filter_table;
+extern const struct cmd_table stats_table;
+extern const struct cmd_table acl_table;
+
+/* argv[0] is the first argument after the command's name (cmd.h). */
 int cmd_status(struct ctl *ctl, int argc, char **argv);
-int cmd_topic(struct ctl *ctl, int argc, char **argv);
-int cmd_filter(struct ctl *ctl, int argc, char **argv);
-int cmd_stats(struct ctl *ctl, int argc, char **argv);
 int cmd_top(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 int cmd_probe(struct ctl *ctl, int argc, char **argv);
-int cmd_acl(struct ctl *ctl, int argc, char **argv);
+
+/* The argument kinds the help of several objects explains. */
+#define STREAMCTL_NOTE_NAME \
+	"  NAME, TOPIC: 1 to 63 characters of [A-Za-z0-9._-], not \".\" or \"..\".\n"
+#define STREAMCTL_NOTE_SIZE \
+	"  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
+#define STREAMCTL_NOTE_MODE \
+	"  MODE: octal permission bits of /dev/stream/NAME (0660).\n"
+#define STREAMCTL_NOTE_USER \
+	"  USER, GROUP, WHO: a name or a numeric id.\n"
 
 struct kst_nl;
 struct topic_info;

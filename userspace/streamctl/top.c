@@ -254,7 +254,7 @@ static int top_args(struct top *tp, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* streamctl top [-i SECONDS] [-n COUNT]; argv[0] is "top". */
+/* streamctl top [-i SECONDS] [-n COUNT] */
 int cmd_top(struct ctl *ctl, int argc, char **argv)
 {
 	struct top tp = { .ctl = ctl, .interval_ms = 1000 };
@@ -262,7 +262,7 @@ int cmd_top(struct ctl *ctl, int argc, char **argv)
 	sigset_t block;
 	int ret;
 
-	ret = top_args(&tp, argc - 1, argv + 1);
+	ret = top_args(&tp, argc, argv);
 	if (ret)
 		return ret;
 	tp.keys = isatty(STDIN_FILENO);

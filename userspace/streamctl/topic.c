@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "nl.h"
+#include "nlerr.h"
 #include "producer.h"
 #include "streamctl.h"
 #include "topic.h"
@@ -293,9 +294,12 @@ static int topic_name_arg(const char *cmd, int argc, char **argv,
 	return EXIT_OK;
 }
 
-/* Send cmd with the attributes of o; the replies go to out. */
-static int topic_run(uint8_t cmd, int flags, const struct topic_opts *o,
-		     struct topic_out *out)
+/*
+ * Send cmd with the attributes of o; the replies go to out.  Errors name
+ * "topic WHAT NAME" and the argument refused.
+ */
+static int topic_run(const char *what, uint8_t cmd, int flags,
+		     const struct topic_opts *o, struct topic_out *out)
 {
 	struct nl_msg *msg;
 	struct kst_nl nl;
@@ -304,6 +308,8 @@ static int topic_run(uint8_t cmd, int flags, const struct topic_opts *o,
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "topic %s%s%s", what, o->name[0] ? " " : "", o->name);
+	nl.attrs = kst_topic_attrs;
 	msg = topic_msg(&nl, cmd, flags, o);
 	if (msg) {
 		topic_out_begin(out);
@@ -325,13 +331,14 @@ static int topic_add(struct ctl *ctl, int argc, char **argv)
 	int ret;
 
 	if (topic_opts_parse(&o, argc, argv, err, sizeof(err))) {
-		fprintf(stderr, "streamctl: topic add: %s\n", err);
+		fprintf(stderr, "streamctl: topic add%s%s: %s\n",
+			o.name[0] ? " " : "", o.name, err);
 		return EXIT_USAGE;
 	}
 	ret = priv_check_create("topic add");
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
+	return topic_run("add", KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
 }
 
 static int topic_del(struct ctl *ctl, int argc, char **argv)
@@ -351,7 +358,7 @@ static int topic_del(struct ctl *ctl, int argc, char **argv)
 	kst_nl_close(&nl);
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
+	return topic_run("del", KSTREAM_CMD_TOPIC_DEL, NLM_F_ACK, &o, &out);
 }
 
 /* One KSTREAM_CMD_PRODUCER_GET reply into the set. */
@@ -437,7 +444,7 @@ static int topic_show(struct ctl *ctl, int argc, char **argv)
 	ret = topic_name_arg("show", argc, argv, false, &o);
 	if (ret)
 		return ret;
-	return topic_run(KSTREAM_CMD_TOPIC_GET,
+	return topic_run("show", KSTREAM_CMD_TOPIC_GET,
 			 out.array ? NLM_F_DUMP : NLM_F_ACK, &o, &out);
 }
 
@@ -453,41 +460,41 @@ static int topic_list(struct ctl *ctl, int argc, char **argv)
 			argv[0]);
 		return EXIT_USAGE;
 	}
-	return topic_run(KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
+	return topic_run("list", KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
 }
 
-static int topic_help(struct ctl *ctl, int argc, char **argv)
+static int topic_default(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return EXIT_OK;
+	return topic_show(ctl, argc, argv);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct ctl *ctl, int argc, char **argv);
-} topic_cmds[] = {
-	{ "add", topic_add },
-	{ "del", topic_del },
-	{ "delete", topic_del },
-	{ "show", topic_show },
-	{ "list", topic_list },
-	{ "help", topic_help },
+static const struct cmd topic_cmds[] = {
+	{ .name = "add", .fn = topic_add,
+	  .args = "NAME [size SIZE] [msgmax SIZE] [policy overwrite|block]\n"
+		  "[mode MODE] [owner USER] [group GROUP] [producers N]",
+	  .help = "create a topic; defaults: size 1M,\n"
+		  "msgmax min(64K, size/4), policy overwrite,\n"
+		  "mode 0600, owner and group the caller's,\n"
+		  "producers: the module's max_producers (1024)" },
+	{ .name = "del", .fn = topic_del, .args = "NAME",
+	  .help = "delete a topic" },
+	{ .name = "delete", .fn = topic_del },
+	{ .name = "show", .fn = topic_show, .args = "[NAME [producers [ID]]]",
+	  .help = "one topic, or all (the default command),\n"
+		  "with their counters; NAME producers: the\n"
+		  "idempotent producers the topic deduplicates\n"
+		  "and the last sequence of each" },
+	{ .name = "list", .fn = topic_list,
+	  .help = "topic names, one per line" },
 };
 
-/* streamctl topic [COMMAND [ARGS]]; argv[0] is "topic". */
-int cmd_topic(struct ctl *ctl, int argc, char **argv)
-{
-	size_t i;
-
-	if (argc < 2)
-		return topic_show(ctl, 0, NULL);
-	for (i = 0; i < sizeof(topic_cmds) / sizeof(topic_cmds[0]); i++)
-		if (!strcmp(argv[1], topic_cmds[i].name))
-			return topic_cmds[i].fn(ctl, argc - 2, argv + 2);
-	fprintf(stderr, "streamctl: unknown topic command \"%s\" (try streamctl -h)\n",
-		argv[1]);
-	return EXIT_USAGE;
-}
+const struct cmd_table topic_table = {
+	.name = "topic",
+	.cmds = topic_cmds,
+	.n = CMD_TABLE_SIZE(topic_cmds),
+	.dflt = topic_default,
+	.notes = STREAMCTL_NOTE_NAME STREAMCTL_NOTE_SIZE STREAMCTL_NOTE_MODE
+		 STREAMCTL_NOTE_USER
+		 "\n  add needs CAP_NET_ADMIN or membership of the module's creator\n"
+		 "  group; del needs CAP_NET_ADMIN or the admin right on the topic.\n",
+};
