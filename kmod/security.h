@@ -78,12 +78,18 @@ enum kstream_change_op {
 	KSTREAM_CHANGE_FILTER_ATTACH,	/* filter replaces the topic's filter */
 	KSTREAM_CHANGE_FILTER_DETACH,	/* the topic's filter is detached */
 	KSTREAM_CHANGE_STATS_RESET,	/* the topic's counters are zeroed */
+	/*
+	 * deadletter (NULL: none) becomes the topic's dead-letter topic;
+	 * asked of both topics, the source then the dead-letter topic.
+	 */
+	KSTREAM_CHANGE_DEADLETTER,
 };
 
 struct kstream_topic_change {
 	enum kstream_change_op op;
 	struct kstream_acl_entry entry;	/* ACL_ADD, ACL_DEL */
 	const char *filter;		/* FILTER_ATTACH: its name */
+	const char *deadletter;		/* DEADLETTER: its name, or NULL */
 };
 
 struct kstream_security_ops {
@@ -209,6 +215,7 @@ struct kstream_audit {
 	unsigned int want;		/* data plane: KSTREAM_ACL_* wanted */
 	const struct kstream_acl_entry *entry;	/* ACL changes */
 	const char *filter;		/* filter_attach: the filter's name */
+	const char *deadletter;		/* deadletter_set: the name, "none" */
 	int err;			/* result: 0 or -errno */
 };
 

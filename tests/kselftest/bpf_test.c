@@ -26,70 +26,9 @@
 #include "kselftest_harness.h"
 #include "ksft_bpf.h"
 
-#define PIN_DIR "/sys/fs/bpf/kstream"
 #define HDR sizeof(struct kstream_msg_hdr)
 
 /* ------------------------------------------------------------ helpers */
-
-/*
- * Run a shell command (stdout and stderr into out, NUL-terminated).
- * Returns its exit status, or -1 if it did not exit normally.
- */
-__attribute__((format(printf, 3, 4)))
-static int run(char *out, size_t outlen, const char *fmt, ...)
-{
-	char cmd[1024], scratch[256];
-	size_t n = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	if (!out) {
-		out = scratch;
-		outlen = sizeof(scratch);
-	}
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	out[0] = '\0';
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	for (;;) {
-		size_t got = fread(out + n, 1, outlen - 1 - n, p);
-
-		if (!got) {
-			if (n == outlen - 1) {	/* full: drain the rest */
-				if (fread(scratch, 1, sizeof(scratch), p))
-					continue;
-			}
-			break;
-		}
-		n += got;
-	}
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Drop every filter streamctl pinned (each goes when its link does). */
-static void unpin_all(void)
-{
-	struct dirent *d;
-	char path[512];
-	DIR *dir = opendir(PIN_DIR);
-
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
-		unlink(path);
-	}
-	closedir(dir);
-}
 
 /* A message of the tests: an id and a pattern derived from it. */
 struct tmsg {
@@ -195,36 +134,13 @@ FIXTURE_SETUP(bpf)
 {
 	if (!kst_bpf_supported())
 		SKIP(return, "eBPF ingress filters need Linux 6.9+ (see unsupported_kernel)");
-	unpin_all();
-	if (kst_loaded()) {
-		ASSERT_EQ(0, kst_nl_open(&self->nl));
-		kst_delete_all(&self->nl);
-		kst_nl_close(&self->nl);
-		ASSERT_EQ(0, kst_unload_retry(10000));
-	}
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
+	kst_bpf_fixture_load(_metadata, &self->nl);
 }
 
 FIXTURE_TEARDOWN(bpf)
 {
-	if (!kst_fixture_close(_metadata, &self->nl))
-		return;
-	unpin_all();
-	EXPECT_EQ(0, kst_unload_retry(10000));
+	kst_bpf_fixture_unload(_metadata, &self->nl);
 }
-
-/* streamctl ARGS must succeed. */
-#define CTL(...) do {							\
-	char __cmd[512], __out[4096];					\
-	snprintf(__cmd, sizeof(__cmd), __VA_ARGS__);			\
-	ASSERT_EQ(0, run(__out, sizeof(__out), "streamctl %s", __cmd))	\
-		TH_LOG("streamctl %s: %s", __cmd, __out);		\
-} while (0)
-
-#define ATTACH(topic, filter) \
-	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
-		TH_LOG("attach %s %s: %s", (topic), (filter), self->nl.extack)
 
 #define DETACH(topic) \
 	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
@@ -264,7 +180,7 @@ TEST(unsupported_kernel)
 
 	if (kst_bpf_supported())
 		SKIP(return, "this kernel has eBPF ingress filters");
-	unpin_all();
+	kst_unpin_all();
 	ASSERT_EQ(0, kst_reset());
 	ASSERT_EQ(0, kst_load(NULL));
 	ASSERT_EQ(0, kst_nl_open(&nl));
@@ -300,12 +216,12 @@ TEST(unsupported_kernel)
 		EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
 	}
 
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach old f"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter attach old f"));
 	EXPECT_NE(NULL, strstr(out, "Operation not supported")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "6.9")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load pass p"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load pass p"));
 	EXPECT_NE(NULL, strstr(out, "6.9")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter list"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter list"));
 
 	/* Everything else still works. */
 	fd = kst_open("old", O_RDWR | O_NONBLOCK);
@@ -808,13 +724,13 @@ TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/bpf/%s.bpf.o", bad[i].obj);
 		kst_build_path(path, sizeof(path), rel);
-		EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file %s bad%u",
+		EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load file %s bad%u",
 				 path, i)) TH_LOG("%s: %s", bad[i].obj, out);
 		EXPECT_NE(NULL, strstr(out, bad[i].why))
 			TH_LOG("%s: no \"%s\" in:\n%s", bad[i].obj, bad[i].why, out);
 	}
 	/* Nothing got registered or pinned. */
-	EXPECT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	EXPECT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("", out);
 	EXPECT_EQ(-1, access(PIN_DIR "/bad0", F_OK));
 }
@@ -1060,10 +976,10 @@ TEST_F_TIMEOUT(bpf, topic_delete_detaches, 120)
 	wfd = KST_OPEN("gone", O_WRONLY);
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "gone"));
 	EXPECT_EQ(-ENODEV, kst_wr(wfd, "x", 1));
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter list"));
 	EXPECT_STREQ("[{\"name\":\"p\",\"id\":1,\"topics\":[\"stays\"]}]\n", out);
 	CTL("filter unload p");
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter list"));
 	EXPECT_STREQ("[]\n", out);
 }
 
@@ -1210,39 +1126,39 @@ TEST_F_TIMEOUT(bpf, streamctl_output, 120)
 	CTL("filter attach a s");
 	CTL("filter attach b s");
 
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("s: id 1 topics a,b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter"));
 	EXPECT_STREQ("s: id 1 topics a,b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter show s"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter show s"));
 	EXPECT_STREQ("{\"name\":\"s\",\"id\":1,\"topics\":[\"a\",\"b\"]}\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "echo one >/dev/stream/a; echo two >/dev/stream/a; streamctl topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "echo one >/dev/stream/a; echo two >/dev/stream/a; streamctl topic show a"));
 	EXPECT_NE(NULL, strstr(out, " filter s\n")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "published 1 (4 bytes) dropped 1 (filter 0 sample 1 ratelimit 0)"))
 		TH_LOG("%s", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j topic show a"));
 	EXPECT_NE(NULL, strstr(out, "\"filter\":\"s\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"dropped_filter\":0,\"dropped_sample\":1,\"dropped_ratelimit\":0"))
 		TH_LOG("%s", out);
 
 	CTL("filter detach a");
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("s: id 1 topics b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl topic show a"));
 	EXPECT_EQ(NULL, strstr(out, "filter s")) TH_LOG("%s", out);
 
 	/* Errors: the kernel's reason, exit 1; bad usage, exit 2. */
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach a nosuch"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter attach a nosuch"));
 	EXPECT_STREQ("streamctl: No such file or directory: no such filter (see streamctl filter list)\n", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter detach a"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter detach a"));
 	EXPECT_STREQ("streamctl: No such file or directory: the topic has no filter\n", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load pass s"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load pass s"));
 	EXPECT_NE(NULL, strstr(out, "loaded already")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter unload nosuch"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter attach a"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter load sample x every 0"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter load bogus x"));
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file /nonexistent.o x"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter unload nosuch"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter attach a"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter load sample x every 0"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter load bogus x"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load file /nonexistent.o x"));
 }
 
 TEST_HARNESS_MAIN

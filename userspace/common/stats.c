@@ -330,6 +330,21 @@ static void stats_text_producers(struct line *l, const struct topic_stats *s)
 	line_end(l);
 }
 
+/* "deadlettered 4 lost 1 received 0" (dead-letter topics) */
+static void stats_text_deadletter(struct line *l, const struct topic_stats *s)
+{
+	if (!has(s, KSTREAM_STAT_DEADLETTERED))
+		return;
+	kv(l, "deadlettered %" PRIu64, st(s, KSTREAM_STAT_DEADLETTERED));
+	if (has(s, KSTREAM_STAT_DEADLETTER_LOST))
+		kv(l, "lost %" PRIu64, st(s, KSTREAM_STAT_DEADLETTER_LOST));
+	if (has(s, KSTREAM_STAT_DROPPED_DEADLETTER))
+		kv(l, "unrouted %" PRIu64, st(s, KSTREAM_STAT_DROPPED_DEADLETTER));
+	if (has(s, KSTREAM_STAT_DEADLETTER_IN))
+		kv(l, "received %" PRIu64, st(s, KSTREAM_STAT_DEADLETTER_IN));
+	line_end(l);
+}
+
 /* "max lag 12 (960 bytes)" */
 static void stats_text_lag(struct line *l, const struct topic_stats *s)
 {
@@ -397,6 +412,7 @@ void stats_print_text(FILE *f, const struct topic_stats *s)
 	stats_text_loss(&l, s);
 	stats_text_state(&l, s);
 	stats_text_producers(&l, s);
+	stats_text_deadletter(&l, s);
 	stats_text_lag(&l, s);
 	stats_text_latency(f, s);
 	stats_text_readers(f, s);

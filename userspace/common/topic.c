@@ -94,6 +94,8 @@ static void topic_print_config(FILE *f, const struct topic_info *t)
 		fprintf(f, " producers %" PRIu32, t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
 		fprintf(f, " filter %s", t->filter);
+	if (topic_has(t, KSTREAM_A_TOPIC_DEADLETTER))
+		fprintf(f, " deadletter %s", t->deadletter);
 	fputc('\n', f);
 }
 
@@ -211,6 +213,10 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_PRODUCER_GAPS]	= "producer_gaps",
 	[KSTREAM_STAT_PRODUCERS_EVICTED] = "producers_evicted",
 	[KSTREAM_STAT_PRODUCERS]	= "producers",
+	[KSTREAM_STAT_DROPPED_DEADLETTER] = "dropped_deadletter",
+	[KSTREAM_STAT_DEADLETTERED]	= "deadlettered",
+	[KSTREAM_STAT_DEADLETTER_LOST]	= "deadletter_lost",
+	[KSTREAM_STAT_DEADLETTER_IN]	= "deadletter_in",
 };
 
 const char *topic_stat_name(int stat)
@@ -285,6 +291,8 @@ void topic_print_json(struct json *j, const struct topic_info *t)
 		       t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
 		json_kv_str(j, "filter", t->filter);
+	if (topic_has(t, KSTREAM_A_TOPIC_DEADLETTER))
+		json_kv_str(j, "deadletter", t->deadletter);
 	if (topic_has(t, KSTREAM_A_TOPIC_STATS))
 		topic_json_stats_obj(j, t);
 	if (topic_has(t, KSTREAM_A_TOPIC_ACL))

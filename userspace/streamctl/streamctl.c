@@ -28,6 +28,7 @@ void usage(FILE *f)
 	      "  status                 is kstream loaded, family id and version\n"
 	      "  topic add NAME [size SIZE] [msgmax SIZE] [policy overwrite|block]\n"
 	      "            [mode MODE] [owner USER] [group GROUP] [producers N]\n"
+	      "            [deadletter DLQ]\n"
 	      "                         create a topic; defaults: size 1M,\n"
 	      "                         msgmax min(64K, size/4), policy overwrite,\n"
 	      "                         mode 0600, owner 0, group 0, producers:\n"
@@ -35,12 +36,17 @@ void usage(FILE *f)
 	      "  topic del NAME         delete a topic\n"
 	      "  topic show [NAME]      one topic, or all (the default command),\n"
 	      "                         with their counters\n"
+	      "  topic deadletter NAME DLQ|none\n"
+	      "                         messages the topic's filter rejects as\n"
+	      "                         invalid go to DLQ (admin right on both)\n"
+	      "  deadletter show DLQ [-n COUNT]\n"
+	      "                         the records of a dead-letter topic, decoded\n"
 	      "  topic show NAME producers [ID]\n"
 	      "                         the idempotent producers the topic\n"
 	      "                         deduplicates and the last sequence of each\n"
 	      "  topic list             topic names, one per line\n"
 	      "  filter load pass NAME  load a program and register it as filter\n"
-	      "  filter load filter NAME [action keep|drop] RULE...\n"
+	      "  filter load filter NAME [action keep|drop|deadletter] RULE...\n"
 	      "            RULE: offset OFF TYPE [mask M] OP VALUE | offset OFF TYPE\n"
 	      "                  [mask M] range LO HI | len OP VALUE | len range LO HI\n"
 	      "            TYPE: u8 u16 u32 u64 s8 s16 s32 s64 [be|le suffix]\n"
@@ -171,6 +177,7 @@ static const struct {
 	{ "monitor", cmd_monitor },
 	{ "probe", cmd_probe },
 	{ "acl", cmd_acl },
+	{ "deadletter", cmd_deadletter },
 };
 
 int main(int argc, char **argv)

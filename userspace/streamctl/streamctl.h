@@ -36,6 +36,7 @@ int cmd_top(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 int cmd_probe(struct ctl *ctl, int argc, char **argv);
 int cmd_acl(struct ctl *ctl, int argc, char **argv);
+int cmd_deadletter(struct ctl *ctl, int argc, char **argv);
 
 struct kst_nl;
 struct topic_info;
