@@ -55,37 +55,7 @@ static bool tmsg_ok(const struct tmsg *m)
 	return !memcmp(m, &want, sizeof(want));
 }
 
-/*
- * Read every record fd has now (records mode, nonblocking) and call fn
- * on each; returns the number read or -errno.
- */
-static int drain(int fd, void (*fn)(const struct kstream_msg_hdr *h,
-				    const void *payload, void *arg),
-		 void *arg)
-{
-	static unsigned char buf[1 << 20];
-	int n = 0;
-
-	if (kst_set_flags(fd, KSTREAM_FD_RECORDS))
-		return -errno;
-	for (;;) {
-		ssize_t got = read(fd, buf, sizeof(buf));
-		size_t off = 0;
-
-		if (got < 0)
-			return errno == EAGAIN ? n : -errno;
-		while (off < (size_t)got) {
-			const struct kstream_msg_hdr *h = (void *)(buf + off);
-
-			if (fn)
-				fn(h, buf + off + HDR, arg);
-			off += KSTREAM_REC_SIZE(h->len);
-			n++;
-		}
-	}
-}
-
-/* Collects the ids (first u32) and sequence numbers drain() sees. */
+/* Collects the ids (first u32) and sequence numbers kst_drain() sees. */
 struct ids {
 	__u32 *id;
 	__u64 *seq;
@@ -254,7 +224,7 @@ TEST_F_TIMEOUT(bpf, sample_every_10, 120)
 	EXPECT_DROPS("smp", 9000, 0, 9000, 0);
 
 	/* Messages 0, 10, 20, ... with sequence numbers 0, 1, 2, ... */
-	ASSERT_EQ(1000, drain(rfd, collect_id, ids));
+	ASSERT_EQ(1000, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < 1000; i++) {
 		ASSERT_EQ((__u32)i * 10, ids->id[i]) TH_LOG("message %d", i);
 		ASSERT_EQ((__u64)i, ids->seq[i]);
@@ -305,7 +275,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_count, 120)
 	}
 	EXPECT_EQ(kept, KST_STAT("grid", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("grid", 3000 - kept, 0, 3000 - kept, 0);
-	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
+	ASSERT_EQ(kept, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
 		ASSERT_EQ(want[i], ids->id[i]) TH_LOG("kept message %d", i);
 	ids_free(ids);
@@ -334,7 +304,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_time, 120)
 			usleep(10);
 	}
 	/* 0 (first), 100..199 (anomaly), none after (< 10 s since 199). */
-	ASSERT_EQ(101, drain(rfd, collect_id, ids));
+	ASSERT_EQ(101, kst_drain(rfd, collect_id, ids));
 	EXPECT_EQ(0, ids->id[0]);
 	for (i = 1; i <= 100; i++)
 		EXPECT_EQ((__u32)i + 99, ids->id[i]);
@@ -370,7 +340,7 @@ TEST_F_TIMEOUT(bpf, filter_field_eq, 120)
 	}
 	EXPECT_EQ(kept, KST_STAT("flt", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("flt", sent - kept, sent - kept, 0, 0);
-	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
+	ASSERT_EQ(kept, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
 		ASSERT_EQ(0xCAFE, ids->id[i]);
 	ids_free(ids);
@@ -811,7 +781,7 @@ static void *consume(void *arg)
 
 	for (;;) {
 		int done = *r->done;
-		int n = drain(r->fd, check_msg, r->seen);
+		int n = kst_drain(r->fd, check_msg, r->seen);
 
 		if (n < 0) {
 			r->err = -n;

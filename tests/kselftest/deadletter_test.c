@@ -86,38 +86,35 @@ struct rec {
 	__u32 plen;
 };
 
-/* Read every record of @fd now (records mode, non-blocking) into @r. */
+struct recs {
+	struct rec *r;
+	int max;
+	int n;
+};
+
+static void collect(const struct kstream_msg_hdr *h, const void *p, void *arg)
+{
+	struct recs *rs = arg;
+	struct rec *r = rs->r + (rs->n < rs->max ? rs->n : 0);
+
+	if (rs->n < rs->max && h->len >= DLH) {
+		r->seq = h->seq;
+		r->ts = h->ts_ns;
+		memcpy(&r->h, p, DLH);
+		r->plen = h->len - DLH;
+		if (r->plen <= sizeof(r->payload))
+			memcpy(r->payload, (const __u8 *)p + DLH, r->plen);
+	}
+	rs->n++;
+}
+
+/* Every record of @fd now into @r[0..max); how many there were. */
 static int read_recs(int fd, struct rec *r, int max)
 {
-	static __u8 buf[1 << 20];
-	int n = 0;
+	struct recs rs = { .r = r, .max = max };
+	int n = kst_drain(fd, collect, &rs);
 
-	if (kst_set_flags(fd, KSTREAM_FD_RECORDS))
-		return -errno;
-	for (;;) {
-		ssize_t got = read(fd, buf, sizeof(buf));
-		size_t off = 0;
-
-		if (got < 0)
-			return errno == EAGAIN ? n : -errno;
-		if (!got)
-			return n;
-		while (off < (size_t)got) {
-			const struct kstream_msg_hdr *h = (const void *)(buf + off);
-
-			if (n < max && h->len >= DLH) {
-				r[n].seq = h->seq;
-				r[n].ts = h->ts_ns;
-				memcpy(&r[n].h, h + 1, DLH);
-				r[n].plen = h->len - DLH;
-				if (r[n].plen <= sizeof(r[n].payload))
-					memcpy(r[n].payload, (const __u8 *)(h + 1) + DLH,
-					       r[n].plen);
-			}
-			n++;
-			off += KSTREAM_REC_SIZE(h->len);
-		}
-	}
+	return n < 0 ? n : rs.n;
 }
 
 /* ------------------------------------------------------ configuration */

@@ -5,6 +5,7 @@
  * Kernel:   kst_bpf_supported() (struct_ops from modules, Linux 6.9+),
  *           kst_run() (a shell command, e.g. streamctl filter load),
  *           kst_unpin_all() (unregister what streamctl pinned),
+ *           kst_drain() (every record a reader fd has now),
  *           kst_unload_retry() (a struct_ops map lets go of the module a
  *           little after its link is gone)
  * Netlink:  kst_name_request() (FILTER_ATTACH, FILTER_DETACH, FILTER_GET)
@@ -90,6 +91,39 @@ static inline void kst_unpin_all(void)
 		unlink(path);
 	}
 	closedir(dir);
+}
+
+/*
+ * Read every record fd has now (records mode, nonblocking) and call fn
+ * on each; returns the number read or -errno (0 at the end of a deleted
+ * topic).
+ */
+static inline int kst_drain(int fd, void (*fn)(const struct kstream_msg_hdr *h,
+					const void *payload, void *arg),
+			    void *arg)
+{
+	static unsigned char buf[1 << 20];
+	int n = 0;
+
+	if (kst_set_flags(fd, KSTREAM_FD_RECORDS))
+		return -errno;
+	for (;;) {
+		ssize_t got = read(fd, buf, sizeof(buf));
+		size_t off = 0;
+
+		if (got < 0)
+			return errno == EAGAIN ? n : -errno;
+		if (!got)	/* a deleted topic, drained */
+			return n;
+		while (off < (size_t)got) {
+			const struct kstream_msg_hdr *h = (void *)(buf + off);
+
+			if (fn)
+				fn(h, h + 1, arg);
+			off += KSTREAM_REC_SIZE(h->len);
+			n++;
+		}
+	}
 }
 
 /* Does the running kernel have struct_ops from modules (>= 6.9)? */
