@@ -190,7 +190,9 @@
  * KSTREAM_STAT_PRODUCERS_EVICTED counts it.  An evicted id is unknown
  * again: KSTREAM_IOC_PRODUCER_SEQ answers without KSTREAM_PRODUCER_KNOWN,
  * and its next message is accepted whatever its sequence (that one message
- * is not checked), after which deduplication resumes.  Size producers_max
+ * is not checked), after which deduplication resumes; the fd that was
+ * using the id then finds KSTREAM_PRODUCER_EVICTED in its own query, so
+ * the eviction is never silent to the producer.  Size producers_max
  * above the number of producers a topic has, and alert on evictions.
  *
  * Producer ids are cooperative, not authenticated (as in Kafka): any fd
@@ -884,7 +886,8 @@ struct kstream_producer {
  * and @pad 0 (EINVAL otherwise).  Out: @flags KSTREAM_PRODUCER_KNOWN and
  * @last_seq if the topic has state for @id; else @flags 0 and @last_seq 0
  * (never seen, or evicted: the next message of @id will be accepted
- * whatever its sequence).
+ * whatever its sequence); and KSTREAM_PRODUCER_EVICTED (below) so that a
+ * producer learns that its id was evicted under it.
  */
 struct kstream_producer_query {
 	__u64 id;		/* in */
@@ -894,6 +897,13 @@ struct kstream_producer_query {
 };
 
 #define KSTREAM_PRODUCER_KNOWN	0x1U	/* the topic has state for the id */
+/*
+ * Asked on the fd that uses @id as its producer id: the topic evicted the
+ * id (a full table) while this fd used it, so one of its messages since
+ * was accepted without the duplicate check.  Until the next
+ * KSTREAM_IOC_SET_PRODUCER on the fd.
+ */
+#define KSTREAM_PRODUCER_EVICTED 0x2U
 
 #define KSTREAM_IOC_PRODUCER_SEQ \
 	_IOWR(KSTREAM_IOC_MAGIC, 8, struct kstream_producer_query)
