@@ -275,7 +275,9 @@ void kstream_dedup_accept(struct kstream_topic *t, struct kstream_file *kf,
 	} else {
 		if (tk->seq > e->last_seq + 1)
 			t->producer_gaps++;
-		list_move_tail(&e->lru, &t->dedup->lru);
+		/* One producer at a time: it is the most recent already. */
+		if (!list_is_last(&e->lru, &t->dedup->lru))
+			list_move_tail(&e->lru, &t->dedup->lru);
 	}
 	WRITE_ONCE(e->last_seq, tk->seq);
 	WRITE_ONCE(kf->prod.hint, e);
