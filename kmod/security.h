@@ -10,8 +10,12 @@
  *   topic_delete      netlink, KSTREAM_CMD_TOPIC_DEL    netlink sender
  *   topic_configure   netlink, kstream_configure(): every change of an
  *                     existing topic (KSTREAM_CMD_ACL_ADD/DEL,
- *                     FILTER_ATTACH/DETACH, STATS_RESET) netlink sender
- *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps
+ *                     FILTER_ATTACH/DETACH, STATS_RESET,
+ *                     DEADLETTER_SET); and kstream_deadletter_allowed()
+ *                     for the dead-letter topic of DEADLETTER_SET and
+ *                     TOPIC_NEW                         netlink sender
+ *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps, and
+ *                     KSTREAM_CMD_PRODUCER_GET
  *   file_open         file.c, open() of a topic node    file->f_cred
  *   file_publish      publish.c, the ingress verdict    file->f_cred
  *   file_consume      file.c/consume.c, read and cursor operations
