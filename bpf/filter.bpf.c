@@ -8,7 +8,9 @@
  * ("offset 8 u32 eq 0xCAFE"), a magic number and version check ("offset 0
  * u32be eq 0x4b53544d offset 4 u8 mask 0xf0 eq 0x10") and a size check
  * ("len range 16 256"): schema validation at ingress.  Drops count as
- * KSTREAM_INGRESS_DROP.
+ * KSTREAM_INGRESS_DROP; with "action deadletter" the messages that fail
+ * go to the topic's dead-letter topic instead (KSTREAM_INGRESS_DEADLETTER,
+ * reason: 1 + the index of the first rule they fail).
  *
  * cfg is read-only data set by the loader (streamctl filter load filter)
  * before the program is verified: the verifier sees the rules as
@@ -67,6 +69,13 @@ __u32 BPF_PROG(filter_verdict, struct kstream_ingress_ctx *msg)
 			match = false;
 			break;
 		}
+	}
+	if (cfg.deadletter) {
+		if (match)
+			return KSTREAM_INGRESS_PASS;
+		/* Why: the first rule the message fails, counted from 1. */
+		bpf_kstream_set_reason(msg, i + 1);
+		return KSTREAM_INGRESS_DEADLETTER;
 	}
 	if (match != !cfg.drop_matching)
 		return KSTREAM_INGRESS_DROP;

@@ -13,6 +13,9 @@
  * A message too short to hold a field matches no rule on that field.  By
  * default matching messages pass and the others are dropped
  * (KSTREAM_INGRESS_DROP); with drop_matching it is the other way round.
+ * With deadletter, matching messages pass and the others are rejected as
+ * invalid (KSTREAM_INGRESS_DEADLETTER, to the topic's dead-letter topic),
+ * with reason 1 + the index of the first rule they fail.
  */
 #ifndef KSTREAM_BPF_FILTER_H
 #define KSTREAM_BPF_FILTER_H
@@ -49,6 +52,8 @@ struct filter_cfg {
 	__u32 nr_rules;
 	__u32 drop_matching;	/* 0: keep matching messages; 1: drop them */
 	struct filter_rule rules[FILTER_MAX_RULES];
+	__u32 deadletter;	/* 1: keep matching, dead-letter the others */
+	__u32 pad;
 };
 
 #endif /* KSTREAM_BPF_FILTER_H */

@@ -47,6 +47,13 @@ extern const __u8 *bpf_kstream_msg_bytes(struct kstream_ingress_ctx *ctx,
 					 __u32 offset,
 					 const __u32 rdonly_buf_size) __ksym;
 
+/*
+ * The reason code of a KSTREAM_INGRESS_DEADLETTER verdict: the reason
+ * field of the dead-letter record (0 unless set; the last call wins).
+ */
+extern void bpf_kstream_set_reason(struct kstream_ingress_ctx *ctx,
+				   __u32 reason) __ksym;
+
 /* The topic's id (KSTREAM_A_TOPIC_ID, its device minor). */
 extern __u32 bpf_kstream_topic_id(struct kstream_ingress_ctx *ctx) __ksym;
 

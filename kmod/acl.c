@@ -507,6 +507,10 @@ static int kstream_acl_topic_configure(const struct kstream_subject *subj,
 		NL_SET_ERR_MSG(extack,
 			       "resetting a topic's counters needs CAP_NET_ADMIN or the admin right on it");
 		break;
+	case KSTREAM_CHANGE_DEADLETTER:
+		NL_SET_ERR_MSG(extack,
+			       "setting a dead-letter topic needs CAP_NET_ADMIN or the admin right on both topics");
+		break;
 	default:
 		NL_SET_ERR_MSG(extack,
 			       "changing a topic's ACL needs CAP_NET_ADMIN or the admin right on it");

@@ -65,6 +65,7 @@ struct kstream_ingress_ctx {
 	const struct kstream_producer_cred *producer;
 	const void *data;
 	u32 len;
+	u32 reason;		/* bpf_kstream_set_reason() */
 	u64 ingress_ns;		/* CLOCK_REALTIME; 0 until a program asks */
 };
 
@@ -102,7 +103,7 @@ kstream_topic_filter(struct kstream_topic *t)
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
 		   const struct kstream_producer_cred *producer,
-		   const void *data, u32 len)
+		   const void *data, u32 len, u32 *reason)
 {
 	struct kstream_ingress_ctx ctx = {
 		.topic = t,
@@ -118,6 +119,7 @@ kstream_filter_run(struct kstream_topic *t,
 	if (f)
 		v = f->verdict(&ctx);
 	rcu_read_unlock();
+	*reason = ctx.reason;
 	return v <= KSTREAM_INGRESS_MAX ? v : KSTREAM_INGRESS_DROP;
 }
 
@@ -185,6 +187,16 @@ __bpf_kfunc u64 bpf_kstream_ingress_ns(struct kstream_ingress_ctx *ctx)
 	return ctx->ingress_ns;
 }
 
+/*
+ * The reason code a KSTREAM_INGRESS_DEADLETTER verdict gives (the reason
+ * field of the dead-letter record; 0 unless set).  The last call wins.
+ */
+__bpf_kfunc void bpf_kstream_set_reason(struct kstream_ingress_ctx *ctx,
+					u32 reason)
+{
+	ctx->reason = reason;
+}
+
 /* The producer's effective uid/gid when it opened the topic (init ns). */
 __bpf_kfunc u32 bpf_kstream_producer_uid(struct kstream_ingress_ctx *ctx)
 {
@@ -211,6 +223,7 @@ BTF_ID_FLAGS(func, bpf_kstream_topic_id, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_topic_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_seq_hint, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_ingress_ns, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_kstream_set_reason, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_producer_uid, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_producer_gid, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_kstream_producer_pid, KF_TRUSTED_ARGS)
@@ -552,8 +565,9 @@ void kstream_topic_filter_clear(struct kstream_topic *t)
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
 		   const struct kstream_producer_cred *producer,
-		   const void *data, u32 len)
+		   const void *data, u32 len, u32 *reason)
 {
+	*reason = 0;
 	return KSTREAM_INGRESS_PASS;
 }
 

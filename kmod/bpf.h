@@ -50,7 +50,7 @@ void kstream_topic_filter_clear(struct kstream_topic *t);
 enum kstream_ingress_verdict
 kstream_filter_run(struct kstream_topic *t,
 		   const struct kstream_producer_cred *producer,
-		   const void *data, u32 len);
+		   const void *data, u32 len, u32 *reason);
 
 /* The whole cost of ingress filtering for a topic without one. */
 static inline bool kstream_filter_attached(struct kstream_topic *t)

@@ -124,6 +124,7 @@ int kstream_dedup_set_producer(struct kstream_file *kf,
 	WRITE_ONCE(kf->prod.id, p->id);
 	WRITE_ONCE(kf->prod.next_seq, p->id ? p->next_seq : 0);
 	kf->prod.exhausted = false;
+	kf->prod.evicted = false;
 	WRITE_ONCE(kf->prod.hint, NULL);
 	spin_unlock(&t->lock);
 	return 0;
@@ -158,6 +159,18 @@ int kstream_dedup_query(struct kstream_topic *t, u64 id, u64 *last)
 		*last = e->last_seq;
 	spin_unlock(&t->lock);
 	return !!e;
+}
+
+u32 kstream_dedup_query_flags(struct kstream_file *kf, u64 id, u64 *last)
+{
+	struct kstream_topic *t = kf->topic;
+	u32 flags = kstream_dedup_query(t, id, last) ? KSTREAM_PRODUCER_KNOWN : 0;
+
+	spin_lock(&t->lock);
+	if (id == kf->prod.id && kf->prod.evicted)
+		flags |= KSTREAM_PRODUCER_EVICTED;
+	spin_unlock(&t->lock);
+	return flags;
 }
 
 unsigned int kstream_dedup_snapshot(struct kstream_topic *t, u32 *pos,
@@ -209,8 +222,12 @@ int kstream_dedup_check(struct kstream_topic *t, struct kstream_file *kf,
 	tk->seq = kf->prod.next_seq;
 	/* The fd's id has an entry, hence a table. */
 	e = kf->prod.hint;
-	if (!e || e->id != tk->id)
+	if (!e || e->id != tk->id) {
+		/* Its entry went to another id: this one was evicted. */
+		if (e)
+			kf->prod.evicted = true;
 		e = kstream_dedup_lookup(t->dedup, tk->id);
+	}
 	tk->e = e;
 	if (e && tk->seq <= e->last_seq)
 		return KSTREAM_DEDUP_DUP;
@@ -258,7 +275,9 @@ void kstream_dedup_accept(struct kstream_topic *t, struct kstream_file *kf,
 	} else {
 		if (tk->seq > e->last_seq + 1)
 			t->producer_gaps++;
-		list_move_tail(&e->lru, &t->dedup->lru);
+		/* One producer at a time: it is the most recent already. */
+		if (!list_is_last(&e->lru, &t->dedup->lru))
+			list_move_tail(&e->lru, &t->dedup->lru);
 	}
 	WRITE_ONCE(e->last_seq, tk->seq);
 	WRITE_ONCE(kf->prod.hint, e);

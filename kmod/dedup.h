@@ -50,6 +50,11 @@ struct kstream_prod {
 	u64 id;			/* 0: none; WRITE_ONCE under the lock */
 	u64 next_seq;		/* producer sequence of the next message */
 	bool exhausted;		/* 2^64 - 1 was used: EOVERFLOW */
+	/*
+	 * The topic forgot this fd's id while the fd used it (evicted from a
+	 * full table): KSTREAM_PRODUCER_EVICTED until the next SET_PRODUCER.
+	 */
+	bool evicted;
 	/* The entry of id when last seen (a hint: its id is checked). */
 	struct kstream_dedup_entry *hint;
 };
@@ -83,6 +88,8 @@ int kstream_dedup_set_producer(struct kstream_file *kf,
  * state for @id, else 0.  Takes the topic lock.
  */
 int kstream_dedup_query(struct kstream_topic *t, u64 id, u64 *last);
+/* KSTREAM_IOC_PRODUCER_SEQ's flags for @id asked on @kf. */
+u32 kstream_dedup_query_flags(struct kstream_file *kf, u64 id, u64 *last);
 /*
  * Up to @n (id, last) pairs from entry *@pos on, advancing *@pos; for
  * dumps.  Takes the topic lock.  Returns how many were copied.

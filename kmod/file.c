@@ -223,8 +223,7 @@ static long kstream_ioc_producer_seq(struct kstream_file *kf, void __user *arg)
 				      KSTREAM_ACCESS_PUBLISH);
 	if (err)
 		return err;
-	q.flags = kstream_dedup_query(kf->topic, q.id, &q.last_seq) ?
-		  KSTREAM_PRODUCER_KNOWN : 0;
+	q.flags = kstream_dedup_query_flags(kf, q.id, &q.last_seq);
 	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 

@@ -20,6 +20,7 @@ int bpf_kstream_topic_name(struct kstream_ingress_ctx *ctx, char *name,
 			   u32 name__sz);
 u64 bpf_kstream_seq_hint(struct kstream_ingress_ctx *ctx);
 u64 bpf_kstream_ingress_ns(struct kstream_ingress_ctx *ctx);
+void bpf_kstream_set_reason(struct kstream_ingress_ctx *ctx, u32 reason);
 u32 bpf_kstream_producer_uid(struct kstream_ingress_ctx *ctx);
 u32 bpf_kstream_producer_gid(struct kstream_ingress_ctx *ctx);
 u32 bpf_kstream_producer_pid(struct kstream_ingress_ctx *ctx);

@@ -18,9 +18,11 @@
  * verdict discarded or one that is half written.  Sequence numbers are
  * assigned in step 3, so dropped messages leave no gap.
  *
- * May call: security, bpf (the verdict), dedup, consume (waking readers),
- * stats.  Locks: the topic lock (commit, room, the producer table), the
- * fd's staging mutex (never under the topic lock).
+ * May call: security, bpf (the verdict), dedup, deadletter, consume
+ * (waking readers), stats.  Locks: the topic lock (commit, room, the
+ * producer table), a dead-letter topic's lock (its record, never with
+ * another topic's lock), the fd's staging mutex (never under a topic
+ * lock).
  */
 
 #include <linux/poll.h>
@@ -30,6 +32,7 @@
 
 #include "bpf.h"
 #include "consume.h"
+#include "deadletter.h"
 #include "dedup.h"
 #include "file.h"
 #include "publish.h"
@@ -78,7 +81,7 @@ static bool kstream_discard_duplicate(struct kstream_file *kf, u32 len)
  * test when none is).
  */
 static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
-				   size_t len)
+				   size_t len, u32 *reason)
 {
 	struct kstream_topic *t = kf->topic;
 	int err;
@@ -91,7 +94,7 @@ static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
 	if (!kstream_filter_attached(t))
 		return KSTREAM_INGRESS_PASS;
 	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
-	return kstream_filter_run(t, &kf->producer, data, len);
+	return kstream_filter_run(t, &kf->producer, data, len, reason);
 }
 
 /* Lowest position some reader still has to read; head if none.  Lock held. */
@@ -267,6 +270,44 @@ static bool kstream_may_go_on(struct kstream_file *kf, u64 need,
 }
 
 /*
+ * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
+ * with @flags whose body (@len bytes) is @v[0..@n) at head, publish it,
+ * wake the readers that wait.  @payload of those bytes are the payload.
+ */
+static void kstream_put_record(struct kstream_topic *t, u32 flags,
+			       const struct kvec *v, unsigned int n, u32 len,
+			       u32 payload)
+{
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	u64 need = KSTREAM_REC_SIZE(len);
+	struct kstream_msg_hdr *hdr;
+	unsigned int i;
+	void *p;
+
+	lockdep_assert_held(&t->lock);
+	hdr = kstream_ring_ptr(&t->ring, ctl->head);
+	hdr->len = len;
+	hdr->flags = flags;
+	hdr->seq = ctl->head_seq;
+	hdr->ts_ns = ktime_get_real_ns();
+	p = hdr + 1;
+	for (i = 0; i < n; i++) {
+		memcpy(p, v[i].iov_base, v[i].iov_len);
+		p += v[i].iov_len;
+	}
+	memset(p, 0, need - KSTREAM_HDR_SIZE - len);
+	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
+	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
+	t->published++;
+	t->published_bytes += payload;
+	trace_kstream_publish(t, hdr->seq, payload, hdr->ts_ns);
+	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
+	smp_store_release(&ctl->head, ctl->head + need);
+	if (t->nr_armed)
+		kstream_wake_readers(t, false);
+}
+
+/*
  * Commit one message: under the topic lock, judge an idempotent
  * producer's sequence (a duplicate is discarded and counted: 0), make
  * room, write the record, publish it.
@@ -275,12 +316,11 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			  bool nonblock)
 {
 	struct kstream_topic *t = kf->topic;
-	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	struct kstream_msg_origin origin;
 	struct kstream_dedup_ticket tk;
-	struct kstream_msg_hdr *hdr;
+	struct kvec v[2];
 	bool waiting = false;
 	u32 blocks;
-	void *body;
 	long err;
 	u64 need;
 	int dd;
@@ -327,31 +367,16 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			goto out;
 	}
 
-	hdr = kstream_ring_ptr(&t->ring, ctl->head);
-	hdr->len = blocks + len;
-	hdr->flags = 0;
-	hdr->seq = ctl->head_seq;
-	hdr->ts_ns = ktime_get_real_ns();
-	body = hdr + 1;
+	v[1] = (struct kvec){ .iov_base = (void *)data, .iov_len = len };
 	if (tk.id) {
-		struct kstream_msg_origin *o = body;
-
-		hdr->flags = KSTREAM_MSG_ORIGIN;
-		o->producer_id = tk.id;
-		o->producer_seq = tk.seq;
+		origin.producer_id = tk.id;
+		origin.producer_seq = tk.seq;
+		v[0] = (struct kvec){ .iov_base = &origin, .iov_len = blocks };
+		kstream_put_record(t, KSTREAM_MSG_ORIGIN, v, 2, blocks + len, len);
 		kstream_dedup_accept(t, kf, &tk);
+	} else {
+		kstream_put_record(t, 0, v + 1, 1, len, len);
 	}
-	memcpy(body + blocks, data, len);
-	memset(body + blocks + len, 0, need - KSTREAM_HDR_SIZE - blocks - len);
-	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
-	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
-	t->published++;
-	t->published_bytes += len;
-	trace_kstream_publish(t, hdr->seq, len, hdr->ts_ns);
-	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
-	smp_store_release(&ctl->head, ctl->head + need);
-	if (t->nr_armed)
-		kstream_wake_readers(t, false);
 	spin_unlock(&t->lock);
 	err = 0;
 out:
@@ -360,12 +385,56 @@ out:
 }
 
 /*
- * The ingress verdict dropped the message: count it.  An idempotent
- * producer's sequence is taken all the same (under the topic lock), so
- * that a retry of the message is a duplicate rather than judged again;
- * a duplicate that got this far is counted as one.  0 or -EOVERFLOW.
+ * KSTREAM_INGRESS_DEADLETTER: write the message's dead-letter record to
+ * the dead-letter topic of @kf's topic, never waiting (deadletter.c).
+ * False if the topic has none.  No lock held; takes the dead-letter
+ * topic's lock, never with another.
  */
-static int kstream_drop(struct kstream_file *kf, int verdict, u32 len)
+static bool kstream_route_deadletter(struct kstream_file *kf,
+				     const void *data, u32 len, u32 reason,
+				     const struct kstream_dedup_ticket *tk)
+{
+	struct kstream_topic *t = kf->topic, *dlq;
+	struct kstream_deadletter dl;
+	bool done = false;
+	struct kvec v[2];
+	u32 plen, body;
+
+	dlq = kstream_deadletter_get(t);
+	if (!dlq)
+		return false;
+	plen = kstream_deadletter_fill(&dl, kf, len, reason, tk ? tk->id : 0,
+				       tk ? tk->seq : 0, dlq->msg_max);
+	body = sizeof(dl) + plen;
+	v[0] = (struct kvec){ .iov_base = &dl, .iov_len = sizeof(dl) };
+	v[1] = (struct kvec){ .iov_base = (void *)data, .iov_len = plen };
+	spin_lock(&dlq->lock);
+	/* A full block topic: the record is lost, the producer goes on. */
+	if (!dlq->dead && kstream_make_room(dlq, KSTREAM_REC_SIZE(body))) {
+		kstream_put_record(dlq, 0, v, 2, body, body);
+		done = true;
+	}
+	spin_unlock(&dlq->lock);
+	if (done) {
+		atomic64_inc(&t->deadlettered);
+		atomic64_inc(&dlq->deadletter_in);
+	} else {
+		atomic64_inc(&t->deadletter_lost);
+	}
+	trace_kstream_drop(t, len, KSTREAM_INGRESS_DEADLETTER);
+	kstream_topic_put(dlq);
+	return true;
+}
+
+/*
+ * The ingress verdict rejected the message: count it, or dead-letter it.
+ * An idempotent producer's sequence is taken all the same (under the
+ * topic lock), so that a retry of the message is a duplicate rather than
+ * judged (or dead-lettered) again; a duplicate that got this far is
+ * counted as one.  0 or -EOVERFLOW.
+ */
+static int kstream_drop(struct kstream_file *kf, int verdict,
+			const void *data, u32 len, u32 reason)
 {
 	struct kstream_topic *t = kf->topic;
 	struct kstream_dedup_ticket tk;
@@ -386,6 +455,10 @@ static int kstream_drop(struct kstream_file *kf, int verdict, u32 len)
 			return 0;
 		}
 	}
+	if (verdict == KSTREAM_INGRESS_DEADLETTER &&
+	    kstream_route_deadletter(kf, data, len, reason,
+				     dd == KSTREAM_DEDUP_NEW ? &tk : NULL))
+		return 0;
 	atomic64_inc(&t->dropped[verdict]);
 	trace_kstream_drop(t, len, verdict);
 	return 0;
@@ -434,6 +507,7 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 	void *buf = stage;
 	bool own = false;
 	ssize_t ret;
+	u32 reason = 0;
 	int verdict;
 
 	if (!len)
@@ -453,7 +527,7 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 		goto out;
 	}
 
-	verdict = kstream_ingress_verdict(kf, buf, len);
+	verdict = kstream_ingress_verdict(kf, buf, len, &reason);
 	if (verdict < 0) {
 		ret = verdict;
 		goto revert;
@@ -463,7 +537,7 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 		goto out;
 	}
 	if (verdict != KSTREAM_INGRESS_PASS) {
-		ret = kstream_drop(kf, verdict, len);
+		ret = kstream_drop(kf, verdict, buf, len, reason);
 		if (!ret)
 			ret = len;
 		goto revert;

@@ -209,6 +209,8 @@ void kstream_audit(const struct kstream_audit *a, gfp_t gfp)
 	/* Filter names are validated as topic names are. */
 	if (a->filter)
 		audit_log_format(ab, " filter=%s", a->filter);
+	if (a->deadletter)
+		audit_log_format(ab, " deadletter=%s", a->deadletter);
 	audit_log_task_info(ab);
 	audit_log_end(ab);
 }

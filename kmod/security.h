@@ -10,8 +10,12 @@
  *   topic_delete      netlink, KSTREAM_CMD_TOPIC_DEL    netlink sender
  *   topic_configure   netlink, kstream_configure(): every change of an
  *                     existing topic (KSTREAM_CMD_ACL_ADD/DEL,
- *                     FILTER_ATTACH/DETACH, STATS_RESET) netlink sender
- *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps
+ *                     FILTER_ATTACH/DETACH, STATS_RESET,
+ *                     DEADLETTER_SET); and kstream_deadletter_allowed()
+ *                     for the dead-letter topic of DEADLETTER_SET and
+ *                     TOPIC_NEW                         netlink sender
+ *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps, and
+ *                     KSTREAM_CMD_PRODUCER_GET
  *   file_open         file.c, open() of a topic node    file->f_cred
  *   file_publish      publish.c, the ingress verdict    file->f_cred
  *   file_consume      file.c/consume.c, read and cursor operations
@@ -78,12 +82,18 @@ enum kstream_change_op {
 	KSTREAM_CHANGE_FILTER_ATTACH,	/* filter replaces the topic's filter */
 	KSTREAM_CHANGE_FILTER_DETACH,	/* the topic's filter is detached */
 	KSTREAM_CHANGE_STATS_RESET,	/* the topic's counters are zeroed */
+	/*
+	 * deadletter (NULL: none) becomes the topic's dead-letter topic;
+	 * asked of both topics, the source then the dead-letter topic.
+	 */
+	KSTREAM_CHANGE_DEADLETTER,
 };
 
 struct kstream_topic_change {
 	enum kstream_change_op op;
 	struct kstream_acl_entry entry;	/* ACL_ADD, ACL_DEL */
 	const char *filter;		/* FILTER_ATTACH: its name */
+	const char *deadletter;		/* DEADLETTER: its name, or NULL */
 };
 
 struct kstream_security_ops {
@@ -209,6 +219,7 @@ struct kstream_audit {
 	unsigned int want;		/* data plane: KSTREAM_ACL_* wanted */
 	const struct kstream_acl_entry *entry;	/* ACL changes */
 	const char *filter;		/* filter_attach: the filter's name */
+	const char *deadletter;		/* deadletter_set: the name, "none" */
 	int err;			/* result: 0 or -errno */
 };
 

@@ -79,8 +79,13 @@ void kstream_topic_stats(struct kstream_topic *t,
 		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_SAMPLE]);
 	st->dropped_ratelimit =
 		atomic64_read(&t->dropped[KSTREAM_INGRESS_DROP_RATELIMIT]);
+	st->dropped_deadletter =
+		atomic64_read(&t->dropped[KSTREAM_INGRESS_DEADLETTER]);
 	st->dropped = st->dropped_filter + st->dropped_sample +
-		      st->dropped_ratelimit;
+		      st->dropped_ratelimit + st->dropped_deadletter;
+	st->deadlettered = atomic64_read(&t->deadlettered);
+	st->deadletter_lost = atomic64_read(&t->deadletter_lost);
+	st->deadletter_in = atomic64_read(&t->deadletter_in);
 	st->denied = atomic64_read(&t->sec.denied);
 	st->writers = atomic_read(&t->nr_writers);
 
@@ -140,6 +145,9 @@ void kstream_stats_reset(struct kstream_topic *t)
 	for (i = 0; i < KSTREAM_ERR_NR; i++)
 		atomic64_set(&t->errors[i], 0);
 	atomic64_set(&t->lost, 0);
+	atomic64_set(&t->deadlettered, 0);
+	atomic64_set(&t->deadletter_lost, 0);
+	atomic64_set(&t->deadletter_in, 0);
 	for (i = 0; i < ARRAY_SIZE(t->dropped); i++)
 		atomic64_set(&t->dropped[i], 0);
 	atomic64_set(&t->sec.denied, 0);
@@ -182,6 +190,13 @@ const struct kstream_stat_desc kstream_stat_table[] = {
 	{ "producers_evicted", KSTREAM_STAT_PRODUCERS_EVICTED,
 	  KSTREAM_OFF(producers_evicted) },
 	{ "producers", KSTREAM_STAT_PRODUCERS, KSTREAM_OFF(producers) },
+	{ "dropped_deadletter", KSTREAM_STAT_DROPPED_DEADLETTER,
+	  KSTREAM_OFF(dropped_deadletter) },
+	{ "deadlettered", KSTREAM_STAT_DEADLETTERED, KSTREAM_OFF(deadlettered) },
+	{ "deadletter_lost", KSTREAM_STAT_DEADLETTER_LOST,
+	  KSTREAM_OFF(deadletter_lost) },
+	{ "deadletter_in", KSTREAM_STAT_DEADLETTER_IN,
+	  KSTREAM_OFF(deadletter_in) },
 	{ "lost", KSTREAM_STAT_LOST, KSTREAM_OFF(lost) },
 	{ "readers", KSTREAM_STAT_READERS, KSTREAM_OFF(readers) },
 	{ "writers", KSTREAM_STAT_WRITERS, KSTREAM_OFF(writers) },

@@ -37,6 +37,7 @@ struct kstream_topic_stats {
 	u64 latency[KSTREAM_LAT_BUCKETS];
 	u64 denied;
 	u64 dropped_duplicate, producer_gaps, producers_evicted, producers;
+	u64 dropped_deadletter, deadlettered, deadletter_lost, deadletter_in;
 };
 
 /*

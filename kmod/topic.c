@@ -10,7 +10,8 @@
  *
  * May call: registry, ring, stats, acl, security, chardev, mmap (freeing
  * the list of mapped inodes), consume (waking readers of a dying topic),
- * dedup (the producer table) and events (created, deleted).  Locks: the registry lock around
+ * dedup (the producer table), deadletter (links to and from a deleted
+ * topic) and events (created, deleted).  Locks: the registry lock around
  * registration and deletion (never across the ring allocation), the
  * topic lock to mark it dead.
  */
@@ -26,6 +27,7 @@
 #include "acl.h"
 #include "chardev.h"
 #include "consume.h"
+#include "deadletter.h"
 #include "dedup.h"
 #include "mmap.h"
 #include "events.h"
@@ -43,6 +45,7 @@ static void kstream_topic_release(struct device *dev)
 {
 	struct kstream_topic *t = to_topic(dev);
 
+	WARN_ON_ONCE(t->deadletter);
 	kstream_stats_free(t);
 	kstream_dedup_topic_free(t);
 	kstream_ring_maps_free(t);
@@ -169,6 +172,8 @@ void kstream_topic_unregister(struct kstream_topic *t)
 	WARN_ON_ONCE(!kstream_topics_held());
 	kstream_event_topic_del(t);
 	kstream_registry_del(t);
+	/* No topic keeps sending to it, it sends to none. */
+	kstream_deadletter_unlink(t);
 
 	spin_lock(&t->lock);
 	/* Pairs with smp_load_acquire() of dead in kstream_consume(). */

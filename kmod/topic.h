@@ -109,6 +109,12 @@ struct kstream_topic {
 	struct kstream_dedup *dedup;	/* lock; NULL until a producer id */
 	u32 producers_max;		/* ids the table holds */
 
+	/*
+	 * The dead-letter topic (deadletter.h), a counted reference:
+	 * changed under the registry lock and this lock, read under either.
+	 */
+	struct kstream_topic *deadletter;
+
 #ifdef KSTREAM_HAVE_BPF_INGRESS
 	/* Ingress filter (bpf.c); set under the registry lock. */
 	struct kstream_filter __rcu *filter;
@@ -123,6 +129,9 @@ struct kstream_topic {
 	/* Dropped by the ingress verdict, by enum kstream_ingress_verdict. */
 	atomic64_t dropped[KSTREAM_INGRESS_MAX + 1];
 	atomic64_t lost;
+	atomic64_t deadlettered;	/* records written to the DLQ */
+	atomic64_t deadletter_lost;	/* ... that found no room */
+	atomic64_t deadletter_in;	/* records received as a DLQ */
 	atomic64_t errors[KSTREAM_ERR_NR];
 	struct kstream_pcpu_stats __percpu *pcpu;
 

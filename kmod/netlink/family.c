@@ -80,6 +80,8 @@ static const struct nla_policy kstream_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_PRODUCER_ID] = NLA_POLICY_MIN(NLA_U64, 1),
 	[KSTREAM_A_PRODUCER_LAST_SEQ] = { .type = NLA_REJECT },
 	[KSTREAM_A_PRODUCER_FLAGS] = { .type = NLA_REJECT },
+	[KSTREAM_A_TOPIC_DEADLETTER] = { .type = NLA_NUL_STRING,
+					 .len = KSTREAM_NAME_MAX - 1 },
 };
 
 static const struct genl_multicast_group kstream_mcgrps[] = {
@@ -121,6 +123,14 @@ static const char *kstream_name_attr(struct genl_info *info, int type,
 const char *kstream_get_name(struct genl_info *info)
 {
 	return KSTREAM_GET_NAME(info, KSTREAM_A_TOPIC_NAME, "topic name missing",
+				"topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
+}
+
+/* The dead-letter topic name attribute, validated; NULL if missing or bad. */
+const char *kstream_get_deadletter_name(struct genl_info *info)
+{
+	return KSTREAM_GET_NAME(info, KSTREAM_A_TOPIC_DEADLETTER,
+				"dead-letter topic name missing",
 				"topic names are 1-63 characters of [A-Za-z0-9._-], not . or ..");
 }
 
@@ -208,6 +218,10 @@ static const struct genl_ops kstream_genl_ops[] = {
 		.cmd = KSTREAM_CMD_PRODUCER_GET,
 		.doit = kstream_cmd_producer_get,
 		.dumpit = kstream_dump_producers,
+	},
+	{
+		.cmd = KSTREAM_CMD_DEADLETTER_SET,
+		.doit = kstream_cmd_deadletter_set,
 	},
 };
 

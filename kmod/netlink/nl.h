@@ -9,6 +9,7 @@
 #include <linux/kstream.h>
 
 struct kstream_audit;
+struct kstream_subject;
 struct kstream_topic;
 struct kstream_topic_change;
 
@@ -22,6 +23,7 @@ extern const struct nla_policy kstream_acl_entry_policy[KSTREAM_ACL_A_MAX + 1];
 /* Validated names; NULL (extack set) if missing or bad. */
 const char *kstream_get_name(struct genl_info *info);
 const char *kstream_get_filter_name(struct genl_info *info);
+const char *kstream_get_deadletter_name(struct genl_info *info);
 /* -ENOENT: the topic KSTREAM_A_TOPIC_NAME names does not exist. */
 int kstream_no_such_topic(struct genl_info *info);
 /* -EINVAL if the request carries an ACL entry (ACL commands only). */
@@ -61,6 +63,16 @@ int kstream_cmd_filter_get(struct sk_buff *skb, struct genl_info *info);
 int kstream_dump_filters(struct sk_buff *skb, struct netlink_callback *cb);
 int kstream_cmd_producer_get(struct sk_buff *skb, struct genl_info *info);
 int kstream_dump_producers(struct sk_buff *skb, struct netlink_callback *cb);
+int kstream_cmd_deadletter_set(struct sk_buff *skb, struct genl_info *info);
+/*
+ * Registry locked: may @subj make @dlq (by @name; NULL: none) the
+ * dead-letter topic of @t, and is the link sound?  The dlq found (or NULL).
+ */
+int kstream_deadletter_allowed(const struct kstream_subject *subj,
+			       struct kstream_topic *t, const char *name,
+			       struct kstream_topic **dlq,
+			       struct kstream_audit *a,
+			       struct netlink_ext_ack *extack);
 
 /* events.c: the notifier that multicasts events. */
 int kstream_nl_events_init(void);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Topic commands: create, delete, get and dump; and kstream_configure(),
- * the path of every change of an existing topic (ACL, filter, counters).
+ * Topic commands: create, delete, get and dump, the dead-letter topic;
+ * and kstream_configure(), the path of every change of an existing topic
+ * (ACL, filter, counters, dead-letter topic).
  */
 
 #include <linux/cred.h>
@@ -10,6 +11,7 @@
 
 #include "../acl.h"
 #include "../bpf.h"
+#include "../deadletter.h"
 #include "../events.h"
 #include "../file.h"
 #include "../params.h"
@@ -25,7 +27,7 @@ int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 			      bool with_readers)
 {
 	struct user_namespace *ns = current_user_ns();
-	char filter[KSTREAM_NAME_MAX];
+	char filter[KSTREAM_NAME_MAX], dlq[KSTREAM_NAME_MAX];
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &kstream_genl_family, flags, cmd);
@@ -43,6 +45,8 @@ int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	    kstream_fill_stats(skb, t) || kstream_fill_acl(skb, t, ns) ||
 	    (kstream_topic_filter_name(t, filter) &&
 	     nla_put_string(skb, KSTREAM_A_FILTER_NAME, filter)) ||
+	    (kstream_deadletter_name(t, dlq) &&
+	     nla_put_string(skb, KSTREAM_A_TOPIC_DEADLETTER, dlq)) ||
 	    (with_readers && kstream_fill_readers(skb, t))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -159,6 +163,40 @@ static int kstream_parse_config(struct genl_info *info,
 	return 0;
 }
 
+/*
+ * KSTREAM_A_TOPIC_DEADLETTER of a new topic: may the creator link it, and
+ * can it be linked?  Asked before the topic exists (nothing can point at
+ * it yet, so no loop): the checks of an existing topic's link but the
+ * loop.
+ */
+static int kstream_new_deadletter_allowed(const struct kstream_subject *subj,
+					  const char *name,
+					  struct kstream_audit *a,
+					  struct netlink_ext_ack *extack)
+{
+	struct kstream_topic *dlq;
+	int err;
+
+	kstream_topics_lock();
+	err = kstream_deadletter_allowed(subj, NULL, name, &dlq, a, extack);
+	kstream_topics_unlock();
+	return err;
+}
+
+/* Registry locked: link the new topic @t to @name, which may be gone. */
+static int kstream_new_deadletter_link(struct kstream_topic *t,
+				       const char *name,
+				       struct netlink_ext_ack *extack)
+{
+	struct kstream_topic *dlq = kstream_topic_find(name);
+
+	if (!dlq) {
+		NL_SET_ERR_MSG(extack, "the dead-letter topic was deleted");
+		return -ENOENT;
+	}
+	return kstream_deadletter_set(t, dlq, extack);
+}
+
 int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kstream_audit a = { .op = "create" };
@@ -166,6 +204,7 @@ int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 	struct kstream_subject subj;
 	struct kstream_topic *t;
 	struct sk_buff *reply;
+	const char *dl = NULL;
 	int err;
 
 	err = kstream_no_acl_entry(info);
@@ -174,9 +213,17 @@ int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 	err = kstream_parse_config(info, &cfg);
 	if (err)
 		return err;
+	if (info->attrs[KSTREAM_A_TOPIC_DEADLETTER]) {
+		dl = kstream_get_deadletter_name(info);
+		if (!dl)
+			return -EINVAL;
+		a.deadletter = dl;
+	}
 	a.topic = cfg.name;
 	kstream_subject_init(&subj, skb);
 	err = kstream_security_topic_create(&subj, &cfg, &a, info->extack);
+	if (!err && dl)
+		err = kstream_new_deadletter_allowed(&subj, dl, &a, info->extack);
 	if (err)
 		goto out;
 	/*
@@ -193,6 +240,18 @@ int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 		nlmsg_free(reply);
 		err = PTR_ERR(t);
 		goto out;
+	}
+	if (dl) {
+		kstream_topics_lock();
+		err = kstream_new_deadletter_link(t, dl, info->extack);
+		if (err)	/* as if it had never been */
+			kstream_topic_unregister(t);
+		kstream_topics_unlock();
+		if (err) {
+			nlmsg_free(reply);
+			kstream_topic_put(t);
+			goto out;
+		}
 	}
 	if (kstream_fill_topic(reply, t, info->snd_portid, info->snd_seq, 0,
 			       info->genlhdr->cmd, false))
@@ -244,14 +303,68 @@ struct kstream_applied {
 	bool revoked;		/* ... and took rights away */
 	bool filter_changed;	/* a filter was attached or detached */
 	bool sync;		/* a filter was replaced or detached */
+	bool deadletter_changed;	/* the dead-letter topic was set */
 };
 
+int kstream_deadletter_allowed(const struct kstream_subject *subj,
+			       struct kstream_topic *t, const char *name,
+			       struct kstream_topic **dlq,
+			       struct kstream_audit *a,
+			       struct netlink_ext_ack *extack)
+{
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_DEADLETTER, .deadletter = name,
+	};
+	int err;
+
+	*dlq = NULL;
+	if (!name)
+		return 0;
+	*dlq = kstream_topic_find(name);
+	if (!*dlq) {
+		NL_SET_ERR_MSG(extack, "no such dead-letter topic");
+		return -ENOENT;
+	}
+	/* The admin right on the dead-letter topic too. */
+	err = kstream_security_topic_configure(subj, *dlq, &change, a, extack);
+	if (err)
+		return err;
+	/* A new topic (@t NULL) cannot close a loop: the rest applies. */
+	return kstream_deadletter_check(t, *dlq, extack);
+}
+
+int kstream_cmd_deadletter_set(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = kstream_get_name(info);
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_DEADLETTER,
+	};
+	struct kstream_audit a = { .op = "deadletter_set", .topic = name };
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	err = kstream_no_acl_entry(info);
+	if (err)
+		return err;
+	if (info->attrs[KSTREAM_A_TOPIC_DEADLETTER]) {
+		change.deadletter = kstream_get_deadletter_name(info);
+		if (!change.deadletter)
+			return -EINVAL;
+	}
+	a.deadletter = change.deadletter ?: "none";
+	return kstream_configure(skb, info, name, &change, &a);
+}
+
 /* Apply @c to @t: registry locked, the caller past topic_configure. */
-static int kstream_apply(struct kstream_topic *t,
+static int kstream_apply(const struct kstream_subject *subj,
+			 struct kstream_topic *t,
 			 const struct kstream_topic_change *c,
 			 struct kstream_applied *done,
+			 struct kstream_audit *a,
 			 struct netlink_ext_ack *extack)
 {
+	struct kstream_topic *dlq;
 	int err;
 
 	switch (c->op) {
@@ -271,6 +384,13 @@ static int kstream_apply(struct kstream_topic *t,
 		kstream_stats_reset(t);
 		kstream_event(t, KSTREAM_EVENT_STATS_RESET);
 		return 0;
+	case KSTREAM_CHANGE_DEADLETTER:
+		err = kstream_deadletter_allowed(subj, t, c->deadletter, &dlq,
+						 a, extack);
+		if (!err)
+			err = kstream_deadletter_set(t, dlq, extack);
+		done->deadletter_changed = !err;
+		return err;
 	}
 	return -EINVAL;
 }
@@ -301,8 +421,9 @@ int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 	if (!err && !t)
 		err = kstream_no_such_topic(info);
 	if (!err)
-		err = kstream_apply(t, change, &done, info->extack);
-	changed = done.acl_changed || done.filter_changed;
+		err = kstream_apply(&subj, t, change, &done, a, info->extack);
+	changed = done.acl_changed || done.filter_changed ||
+		  done.deadletter_changed;
 	if (changed)
 		kstream_topic_get(t);
 	kstream_topics_unlock();

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ingress_bench TOPIC SECONDS [SIZE]: publish SIZE-byte messages (64 by
- * default) to /dev/stream/TOPIC as fast as one thread can for SECONDS and
- * print the rate.  A benchmark, not a test: tests/bench/run runs it in a
- * VM with and without an ingress program attached.
+ * ingress_bench TOPIC SECONDS [SIZE [PRODUCER_ID]]: publish SIZE-byte
+ * messages (64 by default) to /dev/stream/TOPIC as fast as one thread can
+ * for SECONDS and print the rate; with PRODUCER_ID, as an idempotent
+ * producer of that id (every message a new sequence: the cost of the
+ * check and the origin block, not of duplicates).  A benchmark, not a
+ * test: tests/bench/run runs it in a VM with and without an ingress
+ * program attached, and with and without a producer id.
  *
  * Output (one line): "<msgs> msgs <secs> s <rate> msgs/s <ns> ns/msg"
  */
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include <linux/kstream.h>
 
@@ -34,13 +38,18 @@ int main(int argc, char **argv)
 	size_t size = 64;
 	int fd;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: %s TOPIC SECONDS [SIZE]\n", argv[0]);
+	struct kstream_producer prod = { .next_seq = 1 };
+
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: %s TOPIC SECONDS [SIZE [PRODUCER_ID]]\n",
+			argv[0]);
 		return 2;
 	}
 	secs = atof(argv[2]);
-	if (argc == 4)
+	if (argc >= 4)
 		size = strtoul(argv[3], NULL, 0);
+	if (argc == 5)
+		prod.id = strtoull(argv[4], NULL, 0);
 	if (secs <= 0 || !size || size > sizeof(msg)) {
 		fprintf(stderr, "%s: bad SECONDS or SIZE\n", argv[0]);
 		return 2;
@@ -49,6 +58,11 @@ int main(int argc, char **argv)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", argv[0], path, strerror(errno));
+		return 1;
+	}
+	if (prod.id && ioctl(fd, KSTREAM_IOC_SET_PRODUCER, &prod)) {
+		fprintf(stderr, "%s: KSTREAM_IOC_SET_PRODUCER: %s\n", argv[0],
+			strerror(errno));
 		return 1;
 	}
 	memset(msg, 0xa5, sizeof(msg));

@@ -26,70 +26,9 @@
 #include "kselftest_harness.h"
 #include "ksft_bpf.h"
 
-#define PIN_DIR "/sys/fs/bpf/kstream"
 #define HDR sizeof(struct kstream_msg_hdr)
 
 /* ------------------------------------------------------------ helpers */
-
-/*
- * Run a shell command (stdout and stderr into out, NUL-terminated).
- * Returns its exit status, or -1 if it did not exit normally.
- */
-__attribute__((format(printf, 3, 4)))
-static int run(char *out, size_t outlen, const char *fmt, ...)
-{
-	char cmd[1024], scratch[256];
-	size_t n = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	if (!out) {
-		out = scratch;
-		outlen = sizeof(scratch);
-	}
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	out[0] = '\0';
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	for (;;) {
-		size_t got = fread(out + n, 1, outlen - 1 - n, p);
-
-		if (!got) {
-			if (n == outlen - 1) {	/* full: drain the rest */
-				if (fread(scratch, 1, sizeof(scratch), p))
-					continue;
-			}
-			break;
-		}
-		n += got;
-	}
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Drop every filter streamctl pinned (each goes when its link does). */
-static void unpin_all(void)
-{
-	struct dirent *d;
-	char path[512];
-	DIR *dir = opendir(PIN_DIR);
-
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
-		unlink(path);
-	}
-	closedir(dir);
-}
 
 /* A message of the tests: an id and a pattern derived from it. */
 struct tmsg {
@@ -116,37 +55,7 @@ static bool tmsg_ok(const struct tmsg *m)
 	return !memcmp(m, &want, sizeof(want));
 }
 
-/*
- * Read every record fd has now (records mode, nonblocking) and call fn
- * on each; returns the number read or -errno.
- */
-static int drain(int fd, void (*fn)(const struct kstream_msg_hdr *h,
-				    const void *payload, void *arg),
-		 void *arg)
-{
-	static unsigned char buf[1 << 20];
-	int n = 0;
-
-	if (kst_set_flags(fd, KSTREAM_FD_RECORDS))
-		return -errno;
-	for (;;) {
-		ssize_t got = read(fd, buf, sizeof(buf));
-		size_t off = 0;
-
-		if (got < 0)
-			return errno == EAGAIN ? n : -errno;
-		while (off < (size_t)got) {
-			const struct kstream_msg_hdr *h = (void *)(buf + off);
-
-			if (fn)
-				fn(h, buf + off + HDR, arg);
-			off += KSTREAM_REC_SIZE(h->len);
-			n++;
-		}
-	}
-}
-
-/* Collects the ids (first u32) and sequence numbers drain() sees. */
+/* Collects the ids (first u32) and sequence numbers kst_drain() sees. */
 struct ids {
 	__u32 *id;
 	__u64 *seq;
@@ -195,36 +104,13 @@ FIXTURE_SETUP(bpf)
 {
 	if (!kst_bpf_supported())
 		SKIP(return, "eBPF ingress filters need Linux 6.9+ (see unsupported_kernel)");
-	unpin_all();
-	if (kst_loaded()) {
-		ASSERT_EQ(0, kst_nl_open(&self->nl));
-		kst_delete_all(&self->nl);
-		kst_nl_close(&self->nl);
-		ASSERT_EQ(0, kst_unload_retry(10000));
-	}
-	ASSERT_EQ(0, kst_load(NULL));
-	ASSERT_EQ(0, kst_nl_open(&self->nl));
+	kst_bpf_fixture_load(_metadata, &self->nl);
 }
 
 FIXTURE_TEARDOWN(bpf)
 {
-	if (!kst_fixture_close(_metadata, &self->nl))
-		return;
-	unpin_all();
-	EXPECT_EQ(0, kst_unload_retry(10000));
+	kst_bpf_fixture_unload(_metadata, &self->nl);
 }
-
-/* streamctl ARGS must succeed. */
-#define CTL(...) do {							\
-	char __cmd[512], __out[4096];					\
-	snprintf(__cmd, sizeof(__cmd), __VA_ARGS__);			\
-	ASSERT_EQ(0, run(__out, sizeof(__out), "streamctl %s", __cmd))	\
-		TH_LOG("streamctl %s: %s", __cmd, __out);		\
-} while (0)
-
-#define ATTACH(topic, filter) \
-	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_ATTACH, (topic), (filter))) \
-		TH_LOG("attach %s %s: %s", (topic), (filter), self->nl.extack)
 
 #define DETACH(topic) \
 	ASSERT_EQ(0, kst_name_request(&self->nl, KSTREAM_CMD_FILTER_DETACH, (topic), NULL)) \
@@ -264,7 +150,7 @@ TEST(unsupported_kernel)
 
 	if (kst_bpf_supported())
 		SKIP(return, "this kernel has eBPF ingress filters");
-	unpin_all();
+	kst_unpin_all();
 	ASSERT_EQ(0, kst_reset());
 	ASSERT_EQ(0, kst_load(NULL));
 	ASSERT_EQ(0, kst_nl_open(&nl));
@@ -300,12 +186,12 @@ TEST(unsupported_kernel)
 		EXPECT_EQ(0, st) TH_LOG("child status %#x", st);
 	}
 
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach old f"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter attach old f"));
 	EXPECT_NE(NULL, strstr(out, "Operation not supported")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "6.9")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load pass p"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load pass p"));
 	EXPECT_NE(NULL, strstr(out, "6.9")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter list"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter list"));
 
 	/* Everything else still works. */
 	fd = kst_open("old", O_RDWR | O_NONBLOCK);
@@ -338,7 +224,7 @@ TEST_F_TIMEOUT(bpf, sample_every_10, 120)
 	EXPECT_DROPS("smp", 9000, 0, 9000, 0);
 
 	/* Messages 0, 10, 20, ... with sequence numbers 0, 1, 2, ... */
-	ASSERT_EQ(1000, drain(rfd, collect_id, ids));
+	ASSERT_EQ(1000, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < 1000; i++) {
 		ASSERT_EQ((__u32)i * 10, ids->id[i]) TH_LOG("message %d", i);
 		ASSERT_EQ((__u64)i, ids->seq[i]);
@@ -389,7 +275,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_count, 120)
 	}
 	EXPECT_EQ(kept, KST_STAT("grid", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("grid", 3000 - kept, 0, 3000 - kept, 0);
-	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
+	ASSERT_EQ(kept, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
 		ASSERT_EQ(want[i], ids->id[i]) TH_LOG("kept message %d", i);
 	ids_free(ids);
@@ -418,7 +304,7 @@ TEST_F_TIMEOUT(bpf, sample_adaptive_time, 120)
 			usleep(10);
 	}
 	/* 0 (first), 100..199 (anomaly), none after (< 10 s since 199). */
-	ASSERT_EQ(101, drain(rfd, collect_id, ids));
+	ASSERT_EQ(101, kst_drain(rfd, collect_id, ids));
 	EXPECT_EQ(0, ids->id[0]);
 	for (i = 1; i <= 100; i++)
 		EXPECT_EQ((__u32)i + 99, ids->id[i]);
@@ -454,7 +340,7 @@ TEST_F_TIMEOUT(bpf, filter_field_eq, 120)
 	}
 	EXPECT_EQ(kept, KST_STAT("flt", KSTREAM_STAT_PUBLISHED));
 	EXPECT_DROPS("flt", sent - kept, sent - kept, 0, 0);
-	ASSERT_EQ(kept, drain(rfd, collect_id, ids));
+	ASSERT_EQ(kept, kst_drain(rfd, collect_id, ids));
 	for (i = 0; i < kept; i++)
 		ASSERT_EQ(0xCAFE, ids->id[i]);
 	ids_free(ids);
@@ -808,13 +694,13 @@ TEST_F_TIMEOUT(bpf, verifier_rejects_bad_programs, 120)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/bpf/%s.bpf.o", bad[i].obj);
 		kst_build_path(path, sizeof(path), rel);
-		EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file %s bad%u",
+		EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load file %s bad%u",
 				 path, i)) TH_LOG("%s: %s", bad[i].obj, out);
 		EXPECT_NE(NULL, strstr(out, bad[i].why))
 			TH_LOG("%s: no \"%s\" in:\n%s", bad[i].obj, bad[i].why, out);
 	}
 	/* Nothing got registered or pinned. */
-	EXPECT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	EXPECT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("", out);
 	EXPECT_EQ(-1, access(PIN_DIR "/bad0", F_OK));
 }
@@ -895,7 +781,7 @@ static void *consume(void *arg)
 
 	for (;;) {
 		int done = *r->done;
-		int n = drain(r->fd, check_msg, r->seen);
+		int n = kst_drain(r->fd, check_msg, r->seen);
 
 		if (n < 0) {
 			r->err = -n;
@@ -1060,10 +946,10 @@ TEST_F_TIMEOUT(bpf, topic_delete_detaches, 120)
 	wfd = KST_OPEN("gone", O_WRONLY);
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "gone"));
 	EXPECT_EQ(-ENODEV, kst_wr(wfd, "x", 1));
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter list"));
 	EXPECT_STREQ("[{\"name\":\"p\",\"id\":1,\"topics\":[\"stays\"]}]\n", out);
 	CTL("filter unload p");
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter list"));
 	EXPECT_STREQ("[]\n", out);
 }
 
@@ -1210,39 +1096,39 @@ TEST_F_TIMEOUT(bpf, streamctl_output, 120)
 	CTL("filter attach a s");
 	CTL("filter attach b s");
 
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("s: id 1 topics a,b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter"));
 	EXPECT_STREQ("s: id 1 topics a,b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j filter show s"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j filter show s"));
 	EXPECT_STREQ("{\"name\":\"s\",\"id\":1,\"topics\":[\"a\",\"b\"]}\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "echo one >/dev/stream/a; echo two >/dev/stream/a; streamctl topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "echo one >/dev/stream/a; echo two >/dev/stream/a; streamctl topic show a"));
 	EXPECT_NE(NULL, strstr(out, " filter s\n")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "published 1 (4 bytes) dropped 1 (filter 0 sample 1 ratelimit 0)"))
 		TH_LOG("%s", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl -j topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl -j topic show a"));
 	EXPECT_NE(NULL, strstr(out, "\"filter\":\"s\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"dropped_filter\":0,\"dropped_sample\":1,\"dropped_ratelimit\":0"))
 		TH_LOG("%s", out);
 
 	CTL("filter detach a");
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl filter list"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl filter list"));
 	EXPECT_STREQ("s: id 1 topics b\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "streamctl topic show a"));
+	ASSERT_EQ(0, kst_run(out, sizeof(out), "streamctl topic show a"));
 	EXPECT_EQ(NULL, strstr(out, "filter s")) TH_LOG("%s", out);
 
 	/* Errors: the kernel's reason, exit 1; bad usage, exit 2. */
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter attach a nosuch"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter attach a nosuch"));
 	EXPECT_STREQ("streamctl: No such file or directory: no such filter (see streamctl filter list)\n", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter detach a"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter detach a"));
 	EXPECT_STREQ("streamctl: No such file or directory: the topic has no filter\n", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load pass s"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load pass s"));
 	EXPECT_NE(NULL, strstr(out, "loaded already")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter unload nosuch"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter attach a"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter load sample x every 0"));
-	EXPECT_EQ(2, run(out, sizeof(out), "streamctl filter load bogus x"));
-	EXPECT_EQ(1, run(out, sizeof(out), "streamctl filter load file /nonexistent.o x"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter unload nosuch"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter attach a"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter load sample x every 0"));
+	EXPECT_EQ(2, kst_run(out, sizeof(out), "streamctl filter load bogus x"));
+	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load file /nonexistent.o x"));
 }
 
 TEST_HARNESS_MAIN

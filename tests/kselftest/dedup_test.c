@@ -569,13 +569,42 @@ TEST_F(dd, table_full_evicts_lru)
 	EXPECT_EQ(2, KST_STAT("t", KSTREAM_STAT_DROPPED_DUPLICATE));
 	EXPECT_EQ(2, sysfs_stat("t", "producers_evicted"));
 
+	/*
+	 * A producer whose id is evicted while it uses it learns it from
+	 * KSTREAM_PRODUCER_EVICTED (on its own fd, for its own id).
+	 */
+	{
+		int p = KST_OPEN("t", O_WRONLY);
+
+		ASSERT_EQ(0, set_prod(p, 0x5150, 1));
+		ASSERT_EQ(8, wr_msg(p, 8, 0x5150, 1));
+		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN, last_seq(p, 0x5150, &last));
+		/* 0x5150 evicted 4; four other ids evict 1, 5, 2 and it */
+		for (i = 50; i < 54; i++) {
+			ASSERT_EQ(0, set_prod(w, i, 1));
+			ASSERT_EQ(8, wr_msg(w, 8, i, 1));
+		}
+		EXPECT_EQ(0, last_seq(p, 0x5150, &last));
+		ASSERT_EQ(8, wr_msg(p, 8, 0x5150, 2));	/* evicts 50 */
+		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN | KSTREAM_PRODUCER_EVICTED,
+			  last_seq(p, 0x5150, &last));
+		EXPECT_EQ(2, last);
+		/* only that fd, only that id */
+		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN, last_seq(r, 0x5150, &last));
+		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN, last_seq(p, 53, &last));
+		/* until it sets its producer again */
+		ASSERT_EQ(0, set_prod(p, 0x5150, 3));
+		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN, last_seq(p, 0x5150, &last));
+		close(p);
+	}
+
 	/* Many more ids than the table holds: bounded, all counted. */
 	for (i = 100; i < 1100; i++) {
 		ASSERT_EQ(0, set_prod(w, i, 1));
 		ASSERT_EQ(8, wr_msg(w, 8, i, 1));
 	}
 	EXPECT_EQ(4, KST_STAT("t", KSTREAM_STAT_PRODUCERS));
-	EXPECT_EQ(2 + 1000, KST_STAT("t", KSTREAM_STAT_PRODUCERS_EVICTED));
+	EXPECT_EQ(2 + 6 + 1000, KST_STAT("t", KSTREAM_STAT_PRODUCERS_EVICTED));
 	for (i = 1096; i < 1100; i++)
 		EXPECT_EQ(KSTREAM_PRODUCER_KNOWN, last_seq(r, i, &last));
 	EXPECT_EQ(0, last_seq(r, 1095, &last));

@@ -132,6 +132,7 @@ struct kst_acl_entry {
 struct kst_topic {
 	char name[KSTREAM_NAME_MAX + 1];
 	char filter[KSTREAM_NAME_MAX + 1];	/* KSTREAM_A_FILTER_NAME */
+	char deadletter[KSTREAM_NAME_MAX + 1];	/* KSTREAM_A_TOPIC_DEADLETTER */
 	__u32 id, ring_size, msg_max, policy, uid, gid;
 	__u16 mode;
 	__u64 stats[KSTREAM_STAT_MAX + 1];
@@ -140,8 +141,8 @@ struct kst_topic {
 	int acl_bad;		/* an entry without type, id or rights */
 	__u32 attrs;		/* bit n: KSTREAM_A_n present, ABI length */
 	__u32 bad_len;		/* bit n: KSTREAM_A_n present, wrong length */
-	__u32 stats_present;	/* bit n: KSTREAM_STAT_n present (u64) */
-	__u32 stats_bad_len;	/* bit n: KSTREAM_STAT_n of wrong length */
+	__u64 stats_present;	/* bit n: KSTREAM_STAT_n present (u64) */
+	__u64 stats_bad_len;	/* bit n: KSTREAM_STAT_n of wrong length */
 };
 
 /* Attributes every topic reply must carry. */
@@ -192,6 +193,7 @@ static inline int kst__attr_len_ok(int type, int len)
 	switch (type) {
 	case KSTREAM_A_TOPIC_NAME:
 	case KSTREAM_A_FILTER_NAME:
+	case KSTREAM_A_TOPIC_DEADLETTER:
 		return len >= 1 && len <= KSTREAM_NAME_MAX;
 	case KSTREAM_A_TOPIC_MODE:
 		return len == 2;
@@ -275,6 +277,10 @@ static inline void kst_parse_topic(struct nlattr *head, int len,
 			memcpy(t->filter, nla_data(a), alen);
 			t->filter[alen] = '\0';
 			break;
+		case KSTREAM_A_TOPIC_DEADLETTER:
+			memcpy(t->deadletter, nla_data(a), alen);
+			t->deadletter[alen] = '\0';
+			break;
 		case KSTREAM_A_TOPIC_ID:
 			t->id = nla_get_u32(a);
 			break;
@@ -306,14 +312,14 @@ static inline void kst_parse_topic(struct nlattr *head, int len,
 				/* binary, u64[KSTREAM_LAT_BUCKETS]: stats_test.c */
 				if (st == KSTREAM_STAT_LATENCY) {
 					if (nla_len(s) != KSTREAM_LAT_BUCKETS * 8)
-						t->stats_bad_len |= 1U << st;
+						t->stats_bad_len |= 1ULL << st;
 					continue;
 				}
 				if (nla_len(s) != 8) {
-					t->stats_bad_len |= 1U << st;
+					t->stats_bad_len |= 1ULL << st;
 					continue;
 				}
-				t->stats_present |= 1U << st;
+				t->stats_present |= 1ULL << st;
 				memcpy(&t->stats[st], nla_data(s), 8);
 			}
 			break;

@@ -389,7 +389,7 @@ static void streamctl_prefixes_and_help(void **state)
 	assert_int_equal(2, sc(out, sizeof(out), "filter l"));
 	assert_string_equal("streamctl: filter: ambiguous command \"l\": load, list\n", out);
 	assert_int_equal(2, sc(out, sizeof(out), "topic frob x"));
-	assert_string_equal("streamctl: topic: unknown command \"frob\"; commands: add, del, show, list, help\n",
+	assert_string_equal("streamctl: topic: unknown command \"frob\"; commands: add, del, show, list, deadletter, help\n",
 			    out);
 	assert_int_equal(2, sc(out, sizeof(out), "acl"));
 	assert_string_equal("streamctl: acl: missing command; commands: add, del, show, help\n", out);

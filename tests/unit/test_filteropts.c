@@ -218,7 +218,7 @@ static void load_filter_errors(void **state)
 	assert_rejected(ARGC(range), range, "range: missing value");
 	assert_rejected(ARGC(off), off, "offset: \"1048576\" is not a number");
 	assert_rejected(ARGC(smask), smask, "only on unsigned fields");
-	assert_rejected(ARGC(action), action, "not keep or drop");
+	assert_rejected(ARGC(action), action, "not keep, drop or deadletter");
 	assert_rejected(ARGC(many), many, "at most 8 rules");
 }
 

@@ -91,7 +91,7 @@ static void topic(struct topic_stats *s, const char *name)
 	for (i = 1; i <= KSTREAM_STAT_MAX; i++) {
 		if (i == KSTREAM_STAT_PAD || i == KSTREAM_STAT_LATENCY)
 			continue;
-		s->info.have_stats |= 1U << i;
+		s->info.have_stats |= 1ULL << i;
 		s->info.stats[i] = 100 + i;
 	}
 	s->have_lat = true;

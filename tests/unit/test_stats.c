@@ -222,6 +222,8 @@ static void imu(struct topic_stats *s)
 	t->stats[KSTREAM_STAT_DROPPED_DUPLICATE] = 5;
 	t->stats[KSTREAM_STAT_PRODUCER_GAPS] = 1;
 	t->stats[KSTREAM_STAT_PRODUCERS] = 3;
+	t->stats[KSTREAM_STAT_DEADLETTERED] = 4;
+	t->stats[KSTREAM_STAT_DEADLETTER_LOST] = 1;
 	t->stats[KSTREAM_STAT_READERS] = 2;
 	t->stats[KSTREAM_STAT_WRITERS] = 1;
 	t->stats[KSTREAM_STAT_HEAD_SEQ] = 10;
@@ -252,6 +254,7 @@ static void text_full(void **state)
 		"    dropped 0 (filter 0 sample 0 ratelimit 0) lost 3 denied 0 errors 7 (empty 1 too_big 2 full 0 intr 0 fault 0 gone 4)\n"
 		"    readers 2 writers 1 seq 2..9 ring 1024/4096 bytes (25.0%)\n"
 		"    producers 3 duplicates 5 gaps 1 evicted 0\n"
+		"    deadlettered 4 lost 1 unrouted 0 received 0\n"
 		"    max lag 5 (440 bytes)\n"
 		"    latency p50 1.54us p99 2.04us p999 2.05us (20 samples)\n",
 		out_str(&o));
@@ -358,6 +361,8 @@ static void json_full(void **state)
 		 "\"readers\":2,\"writers\":1,\"head_seq\":10,\"tail_seq\":2,"
 		 "\"ring_used\":1024,\"producers\":3,\"dropped_duplicate\":5,"
 		 "\"producer_gaps\":1,\"producers_evicted\":0,"
+		 "\"deadlettered\":4,\"deadletter_lost\":1,\"dropped_deadletter\":0,"
+		 "\"deadletter_in\":0,"
 		 "\"max_lag\":5,\"max_lag_bytes\":440,"
 		 "\"latency_histogram\":%s},"
 		 "\"latency_ns\":{\"p50\":1536,\"p99\":2038,\"p999\":2047,\"samples\":20},"

@@ -190,7 +190,9 @@
  * KSTREAM_STAT_PRODUCERS_EVICTED counts it.  An evicted id is unknown
  * again: KSTREAM_IOC_PRODUCER_SEQ answers without KSTREAM_PRODUCER_KNOWN,
  * and its next message is accepted whatever its sequence (that one message
- * is not checked), after which deduplication resumes.  Size producers_max
+ * is not checked), after which deduplication resumes; the fd that was
+ * using the id then finds KSTREAM_PRODUCER_EVICTED in its own query, so
+ * the eviction is never silent to the producer.  Size producers_max
  * above the number of producers a topic has, and alert on evictions.
  *
  * Producer ids are cooperative, not authenticated (as in Kafka): any fd
@@ -341,7 +343,40 @@
  * Documentation/bpf.rst; bpf/kstream_ingress.h declares the kfuncs.  Dropped messages get no
  * sequence number; the producer's write(2) still succeeds.  The topic
  * counts drops by reason (KSTREAM_STAT_DROPPED_FILTER, _SAMPLE,
- * _RATELIMIT) and in total (KSTREAM_STAT_DROPPED).
+ * _RATELIMIT, _DEADLETTER) and in total (KSTREAM_STAT_DROPPED).
+ *
+ * Dead-letter topics.  KSTREAM_INGRESS_DEADLETTER rejects a message as
+ * invalid: unlike the drops, which stay silent by design, the kernel
+ * writes it to the topic's dead-letter topic, if it has one, as a record
+ * of its own: the message's payload is the struct kstream_deadletter
+ * header (where the message came from, why, when, who sent it) followed
+ * by the original payload, truncated to what the dead-letter topic's
+ * msg_max leaves (KSTREAM_DL_TRUNCATED then says so).  The record gets a
+ * sequence number of the dead-letter topic; readers get it through
+ * read(), records mode and the mapped ring like any message.  The kernel
+ * writes it whatever the producer's rights on the dead-letter topic (it
+ * needs none), without the dead-letter topic's own filter and never
+ * waiting: on a block dead-letter topic without room the record is lost
+ * and counted in the source's KSTREAM_STAT_DEADLETTER_LOST; the source's
+ * producer is never held up.  The source counts what it routed in
+ * KSTREAM_STAT_DEADLETTERED, the dead-letter topic what it received in
+ * KSTREAM_STAT_DEADLETTER_IN.  Without a dead-letter topic (none set, or
+ * it was deleted) the verdict is a drop, counted in
+ * KSTREAM_STAT_DROPPED_DEADLETTER.  An idempotent producer's duplicate is
+ * discarded before the verdict and never dead-lettered.
+ *
+ * KSTREAM_CMD_DEADLETTER_SET: the dead-letter topic of the topic
+ *   KSTREAM_A_TOPIC_NAME becomes KSTREAM_A_TOPIC_DEADLETTER (a topic
+ *   name), or none without that attribute.  Needs the admin right on both
+ *   topics (EPERM).  EINVAL (with an extended ack) when the dead-letter
+ *   topic is the topic itself, when dead-letter topics would form a loop
+ *   (A -> B -> ... -> A), or when its msg_max is not above
+ *   sizeof(struct kstream_deadletter); ENOENT if either topic does not
+ *   exist.  Followed by KSTREAM_EVENT_TOPIC_CHANGED and audited
+ *   (op=deadletter_set).  KSTREAM_CMD_TOPIC_NEW takes the same attribute,
+ *   with the same checks.  Topic replies carry KSTREAM_A_TOPIC_DEADLETTER
+ *   while one is set.  When a dead-letter topic is deleted, every topic
+ *   that used it falls back to having none.
  *
  * KSTREAM_CMD_FILTER_ATTACH: attach the filter KSTREAM_A_FILTER_NAME to
  *   the topic KSTREAM_A_TOPIC_NAME, replacing atomically the filter it
@@ -477,6 +512,7 @@ enum kstream_cmd {
 	KSTREAM_CMD_ACL_ADD,
 	KSTREAM_CMD_ACL_DEL,
 	KSTREAM_CMD_PRODUCER_GET,
+	KSTREAM_CMD_DEADLETTER_SET,
 
 	__KSTREAM_CMD_MAX
 };
@@ -509,6 +545,7 @@ enum kstream_attr {
 	KSTREAM_A_PRODUCER_ID,		/* u64, a producer id (not 0) */
 	KSTREAM_A_PRODUCER_LAST_SEQ,	/* u64, its last sequence (read-only) */
 	KSTREAM_A_PRODUCER_FLAGS,	/* u32, KSTREAM_PRODUCER_* (read-only) */
+	KSTREAM_A_TOPIC_DEADLETTER,	/* string, the dead-letter topic's name */
 
 	__KSTREAM_A_MAX
 };
@@ -552,6 +589,11 @@ enum kstream_stat {
 	KSTREAM_STAT_PRODUCER_GAPS,	/* forward jumps of producer sequences */
 	KSTREAM_STAT_PRODUCERS_EVICTED,	/* ids evicted from a full table */
 	KSTREAM_STAT_PRODUCERS,		/* ids the table holds (gauge) */
+	/* Dead-letter topics (see eBPF ingress filters). */
+	KSTREAM_STAT_DROPPED_DEADLETTER,	/* ... DEADLETTER, no dead-letter topic */
+	KSTREAM_STAT_DEADLETTERED,	/* records written to the dead-letter topic */
+	KSTREAM_STAT_DEADLETTER_LOST,	/* ... that found no room there */
+	KSTREAM_STAT_DEADLETTER_IN,	/* records received as a dead-letter topic */
 
 	__KSTREAM_STAT_MAX
 };
@@ -597,6 +639,7 @@ enum kstream_ingress_verdict {
 	KSTREAM_INGRESS_DROP,		/* filtered out */
 	KSTREAM_INGRESS_DROP_SAMPLE,	/* not sampled */
 	KSTREAM_INGRESS_DROP_RATELIMIT,	/* over the rate limit */
+	KSTREAM_INGRESS_DEADLETTER,	/* invalid: to the dead-letter topic */
 
 	__KSTREAM_INGRESS_MAX
 };
@@ -701,6 +744,30 @@ kstream_msg_payload_len(const struct kstream_msg_hdr *hdr)
 {
 	return hdr->len - KSTREAM_MSG_BLOCKS(hdr->flags);
 }
+
+/*
+ * The payload of a dead-letter record starts with this header; the
+ * original payload follows at hdr_len bytes (today sizeof(struct
+ * kstream_deadletter); readers must use hdr_len, later versions may
+ * append fields).  ids are in the initial namespaces.
+ */
+struct kstream_deadletter {
+	__u32 hdr_len;		/* bytes of this header */
+	__u32 flags;		/* KSTREAM_DL_* */
+	__u32 reason;		/* the program's reason code, 0 if none */
+	__u32 orig_len;		/* bytes of the original payload */
+	__u32 src_topic_id;	/* the source topic's id (minor) */
+	__u32 uid;		/* the producer fd's opener: euid, */
+	__u32 gid;		/* egid, */
+	__u32 pid;		/* process (tgid) */
+	__u64 ingress_ns;	/* when the verdict was taken, CLOCK_REALTIME */
+	__u64 producer_id;	/* an idempotent producer's origin, else 0 */
+	__u64 producer_seq;
+	char src_topic[KSTREAM_NAME_MAX];	/* NUL-terminated, zero-padded */
+};
+
+/* The payload was cut to fit the dead-letter topic's msg_max. */
+#define KSTREAM_DL_TRUNCATED	0x1U
 
 /* Per-fd state, from KSTREAM_IOC_INFO. */
 struct kstream_fd_info {
@@ -819,7 +886,8 @@ struct kstream_producer {
  * and @pad 0 (EINVAL otherwise).  Out: @flags KSTREAM_PRODUCER_KNOWN and
  * @last_seq if the topic has state for @id; else @flags 0 and @last_seq 0
  * (never seen, or evicted: the next message of @id will be accepted
- * whatever its sequence).
+ * whatever its sequence); and KSTREAM_PRODUCER_EVICTED (below) so that a
+ * producer learns that its id was evicted under it.
  */
 struct kstream_producer_query {
 	__u64 id;		/* in */
@@ -829,6 +897,13 @@ struct kstream_producer_query {
 };
 
 #define KSTREAM_PRODUCER_KNOWN	0x1U	/* the topic has state for the id */
+/*
+ * Asked on the fd that uses @id as its producer id: the topic evicted the
+ * id (a full table) while this fd used it, so one of its messages since
+ * was accepted without the duplicate check.  Until the next
+ * KSTREAM_IOC_SET_PRODUCER on the fd.
+ */
+#define KSTREAM_PRODUCER_EVICTED 0x2U
 
 #define KSTREAM_IOC_PRODUCER_SEQ \
 	_IOWR(KSTREAM_IOC_MAGIC, 8, struct kstream_producer_query)

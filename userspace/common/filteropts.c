@@ -274,10 +274,12 @@ static int parse_filter(struct args *a, struct filter_cfg *c)
 
 			if (!v)
 				return -EINVAL;
-			if (strcmp(v, "keep") && strcmp(v, "drop"))
+			if (strcmp(v, "keep") && strcmp(v, "drop") &&
+			    strcmp(v, "deadletter"))
 				return load_err(a->err, a->errlen,
-						"action: \"%s\" is not keep or drop", v);
+						"action: \"%s\" is not keep, drop or deadletter", v);
 			c->drop_matching = !strcmp(v, "drop");
+			c->deadletter = !strcmp(v, "deadletter");
 			continue;
 		}
 		if (strcmp(kw, "offset") && strcmp(kw, "len"))

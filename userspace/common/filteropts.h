@@ -5,7 +5,7 @@
  * programs in bpf/ read from their read-only data).
  *
  *   pass NAME
- *   filter NAME [action keep|drop] RULE...
+ *   filter NAME [action keep|drop|deadletter] RULE...
  *       RULE: offset OFF TYPE [mask M] OP VALUE | offset OFF TYPE [mask M]
  *             range LO HI | len OP VALUE | len range LO HI
  *       TYPE: u8 u16 u32 u64 s8 s16 s32 s64, optionally suffixed be or le

@@ -313,6 +313,20 @@ static void stats_pr_producers(struct stats_pr *sp)
 	pr_eol(sp->p);
 }
 
+/* "deadlettered 4 lost 1 received 0" (dead-letter topics) */
+/* "deadlettered 4 lost 1 unrouted 0 received 0" (dead-letter topics) */
+static void stats_pr_deadletter(struct stats_pr *sp)
+{
+	if (!has(sp->s, KSTREAM_STAT_DEADLETTERED))
+		return;
+	pr_line(sp->p, "    ");
+	stat_pr(sp, KSTREAM_STAT_DEADLETTERED, PR_ANY, "deadlettered %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_DEADLETTER_LOST, PR_ANY, "lost %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_DROPPED_DEADLETTER, PR_ANY, "unrouted %" PRIu64);
+	stat_pr(sp, KSTREAM_STAT_DEADLETTER_IN, PR_ANY, "received %" PRIu64);
+	pr_eol(sp->p);
+}
+
 /* "max lag 12 (960 bytes)" */
 static void stats_pr_lag(struct stats_pr *sp)
 {
@@ -434,6 +448,7 @@ void stats_print(struct pr *p, const struct topic_stats *s)
 		stats_pr_loss(&sp);
 		stats_pr_state(&sp);
 		stats_pr_producers(&sp);
+		stats_pr_deadletter(&sp);
 		stats_pr_lag(&sp);
 		stats_pr_others(&sp);
 		if (s->have_lat) {

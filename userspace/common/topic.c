@@ -101,6 +101,8 @@ void topic_pr_config(struct pr *p, const struct topic_info *t)
 		       t->producers_max);
 	if (topic_has(t, KSTREAM_A_FILTER_NAME))
 		pr_str(p, PR_ANY, "filter", "filter %s", t->filter);
+	if (topic_has(t, KSTREAM_A_TOPIC_DEADLETTER))
+		pr_str(p, PR_ANY, "deadletter", "deadletter %s", t->deadletter);
 	pr_eol(p);
 }
 
@@ -235,6 +237,10 @@ static const char *const topic_json_stats[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_PRODUCER_GAPS]	= "producer_gaps",
 	[KSTREAM_STAT_PRODUCERS_EVICTED] = "producers_evicted",
 	[KSTREAM_STAT_PRODUCERS]	= "producers",
+	[KSTREAM_STAT_DROPPED_DEADLETTER] = "dropped_deadletter",
+	[KSTREAM_STAT_DEADLETTERED]	= "deadlettered",
+	[KSTREAM_STAT_DEADLETTER_LOST]	= "deadletter_lost",
+	[KSTREAM_STAT_DEADLETTER_IN]	= "deadletter_in",
 };
 
 const char *topic_stat_name(int stat)

@@ -47,6 +47,7 @@ struct topic_info {
 	uint32_t gid;
 	char filter[KSTREAM_NAME_MAX];		/* KSTREAM_A_FILTER_NAME */
 	uint32_t producers_max;			/* KSTREAM_A_TOPIC_PRODUCERS_MAX */
+	char deadletter[KSTREAM_NAME_MAX];	/* KSTREAM_A_TOPIC_DEADLETTER */
 	uint64_t stats[KSTREAM_STAT_MAX + 1];	/* by enum kstream_stat */
 	struct topic_acl_entry acl[KSTREAM_ACL_MAX_ENTRIES];
 	unsigned int nr_acl;	/* entries in acl[] */
@@ -67,7 +68,7 @@ static inline bool topic_has_stat(const struct topic_info *t, int stat)
 /*
  * Two lines (the second only when counters are present):
  *
- * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0 producers 1024 filter f1
+ * sensors: id 0 size 4M msgmax 64K policy overwrite mode 0660 owner 0 group 0 producers 1024 filter f1 deadletter bad
  *     published 10 (640 bytes) dropped 3 (filter 0 sample 3 ratelimit 0) duplicates 2 lost 0 denied 0 readers 2 writers 1 seq 0..9 used 880
  *     acl user:1001:publish,subscribe group:1002:subscribe
  *
@@ -88,7 +89,8 @@ const char *topic_stat_name(int stat);
 
 /*
  * One JSON object: name, id, ring_size, msg_max, policy (string), mode
- * (octal string, "0660"), uid, gid, producers_max, filter, a "stats" object (the
+ * (octal string, "0660"), uid, gid, producers_max, filter, deadletter, a
+ * "stats" object (the
  * counters the kernel sent, named by topic_stat_name()) and an "acl" array
  * of {"type", "id", "rights"} objects.  Absent attributes are left out.
  */

@@ -158,6 +158,20 @@ static int topic_opts_kw(struct topic_opts *o, const char *kw,
 	const struct topic_kw *k = topic_kw_find(kw);
 	uint32_t *field;
 
+	/* The one keyword whose value is a name. */
+	if (!strcmp(kw, "deadletter")) {
+		if (o->set & TOPIC_OPT_DEADLETTER)
+			return topic_opts_err(err, errlen, "\"%s\" given twice", kw);
+		if (!val)
+			return topic_opts_err(err, errlen, "\"%s\" needs a value", kw);
+		if (!topic_name_valid(val))
+			return topic_opts_err(err, errlen,
+					      "invalid dead-letter topic \"%s\": not a topic name",
+					      val);
+		strcpy(o->deadletter, val);
+		o->set |= TOPIC_OPT_DEADLETTER;
+		return 0;
+	}
 	if (!k)
 		return topic_opts_err(err, errlen, "unknown keyword \"%s\"", kw);
 	if (o->set & k->bit)

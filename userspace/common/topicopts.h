@@ -3,7 +3,7 @@
  * Command-line arguments of "streamctl topic add":
  *
  *   NAME [size SIZE] [msgmax SIZE] [policy overwrite|block] [mode MODE]
- *        [owner USER] [group GROUP] [producers N]
+ *        [owner USER] [group GROUP] [producers N] [deadletter DLQ]
  *
  * Only what cannot be sent is rejected here (bad syntax, unknown user,
  * a size that does not fit the u32 attribute); value ranges are the
@@ -26,6 +26,7 @@ enum {
 	TOPIC_OPT_OWNER		= 1U << 4,	/* uid */
 	TOPIC_OPT_GROUP		= 1U << 5,	/* gid */
 	TOPIC_OPT_PRODUCERS	= 1U << 6,	/* producers_max */
+	TOPIC_OPT_DEADLETTER	= 1U << 7,	/* deadletter */
 };
 
 struct topic_opts {
@@ -38,6 +39,7 @@ struct topic_opts {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t producers_max;		/* ids of the deduplication table */
+	char deadletter[KSTREAM_NAME_MAX];	/* the dead-letter topic */
 };
 
 /*

@@ -111,6 +111,7 @@ static const struct cmd streamctl_cmds[] = {
 		  "its own; COUNT probes (default 1) SECONDS apart\n"
 		  "(default 1), each failing after -t (default 2)" },
 	{ .name = "acl", .sub = &acl_table, .help = "" },
+	{ .name = "deadletter", .sub = &deadletter_table, .help = "" },
 };
 
 static const struct cmd_table streamctl_table = {

@@ -45,6 +45,7 @@ static const struct nla_policy topic_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_PRODUCER_ID]		= { .type = NLA_U64 },
 	[KSTREAM_A_PRODUCER_LAST_SEQ]	= { .type = NLA_U64 },
 	[KSTREAM_A_PRODUCER_FLAGS]	= { .type = NLA_U32 },
+	[KSTREAM_A_TOPIC_DEADLETTER]	= { .type = NLA_STRING },
 };
 
 static const struct nla_policy acl_entry_policy[KSTREAM_ACL_A_MAX + 1] = {
@@ -82,6 +83,10 @@ static const struct nla_policy topic_stats_policy[KSTREAM_STAT_MAX + 1] = {
 	[KSTREAM_STAT_PRODUCER_GAPS]	= { .type = NLA_U64 },
 	[KSTREAM_STAT_PRODUCERS_EVICTED] = { .type = NLA_U64 },
 	[KSTREAM_STAT_PRODUCERS]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DROPPED_DEADLETTER] = { .type = NLA_U64 },
+	[KSTREAM_STAT_DEADLETTERED]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DEADLETTER_LOST]	= { .type = NLA_U64 },
+	[KSTREAM_STAT_DEADLETTER_IN]	= { .type = NLA_U64 },
 };
 
 /* --------------------------------------------------------- requests */
@@ -107,6 +112,9 @@ static int topic_put_opts(struct nl_msg *msg, const struct topic_opts *o)
 	if (o->set & TOPIC_OPT_PRODUCERS)
 		err |= nla_put_u32(msg, KSTREAM_A_TOPIC_PRODUCERS_MAX,
 				   o->producers_max);
+	if (o->set & TOPIC_OPT_DEADLETTER)
+		err |= nla_put_string(msg, KSTREAM_A_TOPIC_DEADLETTER,
+				      o->deadletter);
 	return err;
 }
 
@@ -198,6 +206,11 @@ int topic_from_msg(struct nlmsghdr *nlh, struct topic_info *t)
 		nla_strlcpy(t->filter, tb[KSTREAM_A_FILTER_NAME],
 			    sizeof(t->filter));
 		t->have |= 1U << KSTREAM_A_FILTER_NAME;
+	}
+	if (tb[KSTREAM_A_TOPIC_DEADLETTER]) {
+		nla_strlcpy(t->deadletter, tb[KSTREAM_A_TOPIC_DEADLETTER],
+			    sizeof(t->deadletter));
+		t->have |= 1U << KSTREAM_A_TOPIC_DEADLETTER;
 	}
 	if (tb[KSTREAM_A_TOPIC_MODE]) {
 		t->mode = nla_get_u16(tb[KSTREAM_A_TOPIC_MODE]);
@@ -463,6 +476,49 @@ static int topic_list(struct ctl *ctl, int argc, char **argv)
 	return topic_run("list", KSTREAM_CMD_TOPIC_GET, NLM_F_DUMP, &o, &out);
 }
 
+/* topic deadletter NAME DLQ|none: set or clear the dead-letter topic. */
+static int topic_deadletter(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = { .json = ctl->json, .silent = true };
+	struct topic_opts o;
+	struct kst_nl nl;
+	struct nl_msg *msg;
+	char err[256];
+	int ret;
+
+	if (argc != 2) {
+		fprintf(stderr, "streamctl: topic deadletter: expected NAME and a dead-letter topic or none\n");
+		return EXIT_USAGE;
+	}
+	if (topic_opts_set_name(&o, argv[0], err, sizeof(err)) ||
+	    (strcmp(argv[1], "none") && !topic_name_valid(argv[1]))) {
+		fprintf(stderr, "streamctl: topic deadletter: invalid topic name \"%s\"\n",
+			topic_name_valid(argv[0]) ? argv[1] : argv[0]);
+		return EXIT_USAGE;
+	}
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = priv_check_admin(&nl, "topic deadletter", argv[0]);
+	if (!ret && strcmp(argv[1], "none"))
+		ret = priv_check_admin(&nl, "topic deadletter", argv[1]);
+	if (ret) {
+		kst_nl_close(&nl);
+		return ret;
+	}
+	msg = kst_nl_msg(&nl, KSTREAM_CMD_DEADLETTER_SET, NLM_F_ACK);
+	if (!msg || nla_put_string(msg, KSTREAM_A_TOPIC_NAME, argv[0]) ||
+	    (strcmp(argv[1], "none") &&
+	     nla_put_string(msg, KSTREAM_A_TOPIC_DEADLETTER, argv[1]))) {
+		nlmsg_free(msg);
+		kst_nl_close(&nl);
+		return kst_nl_nomem();
+	}
+	ret = kst_nl_request(&nl, msg, topic_reply, &out);
+	kst_nl_close(&nl);
+	return ret;
+}
+
 static int topic_default(struct ctl *ctl, int argc, char **argv)
 {
 	return topic_show(ctl, argc, argv);
@@ -471,7 +527,8 @@ static int topic_default(struct ctl *ctl, int argc, char **argv)
 static const struct cmd topic_cmds[] = {
 	{ .name = "add", .fn = topic_add,
 	  .args = "NAME [size SIZE] [msgmax SIZE] [policy overwrite|block]\n"
-		  "[mode MODE] [owner USER] [group GROUP] [producers N]",
+		  "[mode MODE] [owner USER] [group GROUP] [producers N]\n"
+		  "[deadletter DLQ]",
 	  .help = "create a topic; defaults: size 1M,\n"
 		  "msgmax min(64K, size/4), policy overwrite,\n"
 		  "mode 0600, owner and group the caller's,\n"
@@ -486,6 +543,9 @@ static const struct cmd topic_cmds[] = {
 		  "and the last sequence of each" },
 	{ .name = "list", .fn = topic_list,
 	  .help = "topic names, one per line" },
+	{ .name = "deadletter", .fn = topic_deadletter, .args = "NAME DLQ|none",
+	  .help = "messages the topic's filter rejects as\n"
+		  "invalid go to DLQ (admin right on both)" },
 };
 
 const struct cmd_table topic_table = {
