@@ -334,13 +334,16 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 		}
 		/* Again after every wait: the fd's id, another commit. */
 		dd = kstream_dedup_check(t, kf, &tk);
-		if (dd < 0 || dd == KSTREAM_DEDUP_DUP) {
-			if (dd == KSTREAM_DEDUP_DUP)
-				kstream_dedup_discard(t, kf, &tk);
+		if (dd < 0) {
 			spin_unlock(&t->lock);
-			if (dd == KSTREAM_DEDUP_DUP)
-				trace_kstream_duplicate(t, tk.id, tk.seq, len);
-			err = dd < 0 ? dd : 0;
+			err = dd;
+			goto out;
+		}
+		if (dd == KSTREAM_DEDUP_DUP) {
+			kstream_dedup_discard(t, kf, &tk);
+			spin_unlock(&t->lock);
+			trace_kstream_duplicate(t, tk.id, tk.seq, len);
+			err = 0;	/* answered as a success, never visible */
 			goto out;
 		}
 		blocks = tk.id ? sizeof(struct kstream_msg_origin) : 0;
