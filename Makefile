@@ -135,7 +135,10 @@ COMMON_SRCS := $(wildcard userspace/common/*.c)
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_HDRS := $(wildcard userspace/lib/*.h) uapi/linux/kstream.h
 LIB_OBJS := $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-LIB_VERSION := 0.1
+LIB_VERSION := 0.2
+# The soname's number: 1 since struct ks_msg grew (producer_id,
+# producer_seq), which programs built against 0 would overrun.
+LIB_SOVERSION := 1
 PREFIX ?= /usr/local
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h $(BPF_HDRS)
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
@@ -155,7 +158,7 @@ $(B)/lib/libkstream.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/lib/libkstream.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libkstream.so.0 -o $@ $^
+	$(CC) -shared -Wl,-soname,libkstream.so.$(LIB_SOVERSION) -o $@ $^
 
 $(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
@@ -329,8 +332,8 @@ install: module userspace
 	install -D -m 0644 uapi/linux/kstream.h $(DESTDIR)$(PREFIX)/include/linux/kstream.h
 	install -D -m 0644 userspace/lib/libkstream.h $(DESTDIR)$(PREFIX)/include/libkstream.h
 	install -D -m 0644 $(B)/lib/libkstream.a $(DESTDIR)$(PREFIX)/lib/libkstream.a
-	install -D -m 0755 $(B)/lib/libkstream.so $(DESTDIR)$(PREFIX)/lib/libkstream.so.0
-	ln -sf libkstream.so.0 $(DESTDIR)$(PREFIX)/lib/libkstream.so
+	install -D -m 0755 $(B)/lib/libkstream.so $(DESTDIR)$(PREFIX)/lib/libkstream.so.$(LIB_SOVERSION)
+	ln -sf libkstream.so.$(LIB_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libkstream.so
 	install -D -m 0644 $(B)/lib/libkstream.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libkstream.pc
 
 clean:
