@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "json.h"
-#include "out.h"
+#include "capture.h"
 #include "producer.h"
 #include "topic.h"
 #include "topicopts.h"
