@@ -429,8 +429,9 @@ static int watch(struct run *run, pthread_t prod)
 					limit + RECHECK_MS * 1000000ull))
 			late = &run->pw;
 		if (late) {
-			fprintf(stderr, "# STALL: asleep in %s for %llu ms with what it waits for there (bound %llu ms + %d ms)\n",
-				late->what, (now - late->stuck_since_ns) / 1000000,
+			fprintf(stderr, "# STALL: tid %d asleep in %s for %llu ms with what it waits for there (bound %llu ms + %d ms)\n",
+				atomic_load(&late->tid), late->what,
+				(now - late->stuck_since_ns) / 1000000,
 				run->bound_ms, SLACK_MS);
 			dump_state(run);
 			atomic_store(&run->stop, 1);
@@ -492,7 +493,19 @@ FIXTURE(wk) {
 
 FIXTURE_SETUP(wk)
 {
+	int fd;
+
 	kst_fixture_load(_metadata, &self->nl, NULL);
+	/*
+	 * KST_TRACE=1 (make stress-wakeup): record the protocol's
+	 * tracepoints, so a stall's dump ends with the last sleeps and wakes.
+	 */
+	if (getenv("KST_TRACE")) {
+		fd = open("/sys/kernel/tracing/events/kstream/enable", O_WRONLY);
+		ASSERT_LE(0, fd) TH_LOG("KST_TRACE: kstream trace events: %s", strerror(errno));
+		ASSERT_EQ(1, write(fd, "1", 1));
+		close(fd);
+	}
 }
 
 FIXTURE_TEARDOWN_PARENT(wk)
