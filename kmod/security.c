@@ -135,6 +135,7 @@ void kstream_security_topic_init(struct kstream_topic *t)
 {
 	atomic_long_set(&t->sec.gen, 1);
 	atomic64_set(&t->sec.denied, 0);
+	mutex_init(&t->sec.recheck_lock);
 }
 
 /* Every denial about an existing topic: counted, and an event. */

@@ -27,7 +27,11 @@
  * take the topic lock to read messages: they validate what they copied
  * against the ring's tail (ring.c explains the protocol).
  *
+ *   kstream_topic.sec.recheck_lock (mutex)
+ *     A policy's recheck of the readers (file.c) against readers leaving.
+ *
  *   Order: registry lock -> kstream_file.lock -> kstream_topic.lock;
+ *   kstream_topic.sec.recheck_lock -> kstream_topic.lock;
  *   mmap_lock -> kstream_topic.map_sem -> i_mmap_rwsem.
  */
 #ifndef _KSTREAM_TOPIC_H
@@ -36,6 +40,7 @@
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -69,6 +74,12 @@ enum kstream_err {
 struct kstream_topic_sec {
 	atomic_long_t gen;
 	atomic64_t denied;		/* KSTREAM_STAT_DENIED */
+	/*
+	 * Held by the recheck pass of kstream_security_enforce() and by a
+	 * reader's release around its detach (file.c): the files of the
+	 * readers a pass looks at stay open while it runs.
+	 */
+	struct mutex recheck_lock;
 };
 
 struct kstream_acl;
