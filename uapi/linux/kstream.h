@@ -316,9 +316,11 @@
  *   second (KSTREAM_STAT_DENIED counts them all).  When the module is
  *   unloaded, every topic still there gets its TOPIC_DEL.
  *
- * The same statistics are readable in sysfs, read-only, one file per
- * counter: /sys/class/stream/<name>/stats/<counter> (names as in
- * streamctl's JSON output), plus latency_histogram (one line per bucket).
+ * The same statistics are readable in sysfs, read-only, one value per
+ * file: /sys/class/stream/<name>/stats/<counter> (names as in streamctl's
+ * JSON output) and /sys/class/stream/<name>/latency_histogram/bucket<i>,
+ * 0 <= i < KSTREAM_LAT_BUCKETS (Documentation/ABI/testing/
+ * sysfs-class-stream lists every file).
  * Tracepoints kstream:kstream_publish, kstream_drop, kstream_deliver and
  * kstream_lap let perf and bpftrace follow one message end to end.
  *
