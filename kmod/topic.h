@@ -126,10 +126,11 @@ struct kstream_topic {
 	 */
 	struct kstream_topic *deadletter;
 
-#ifdef KSTREAM_HAVE_BPF_INGRESS
-	/* Ingress filter (bpf.c); set under the registry lock. */
+	/*
+	 * Ingress filter (bpf.c); set under the registry lock.  Stays NULL
+	 * on kernels without eBPF ingress (compat.h).
+	 */
 	struct kstream_filter __rcu *filter;
-#endif
 
 	/* Statistics (stats.h). */
 	u64 published;		/* lock */
