@@ -87,6 +87,24 @@ static inline int kstream_set_access_acl(struct dentry *dentry,
 }
 #endif
 
+/*
+ * Change attributes of a node on our own devtmpfs mount (never idmapped):
+ * 6.3 made notify_change() take an idmap instead of a user namespace.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline int kstream_notify_change(struct dentry *dentry,
+					struct iattr *attr)
+{
+	return notify_change(&nop_mnt_idmap, dentry, attr, NULL);
+}
+#else
+static inline int kstream_notify_change(struct dentry *dentry,
+					struct iattr *attr)
+{
+	return notify_change(&init_user_ns, dentry, attr, NULL);
+}
+#endif
+
 /* 6.2 added NL_SET_ERR_MSG_WEAK(): a message unless one is set. */
 #include <linux/netlink.h>
 

@@ -74,7 +74,10 @@ static int kstream_open(struct inode *inode, struct file *file)
 		kf->producer.uid = file->f_cred->euid;
 		kf->producer.gid = file->f_cred->egid;
 		kf->producer.tgid = task_tgid_nr(current);
+		/* Under the lock: TOPIC_SET's limits wait for no fd (topic.c). */
+		spin_lock(&t->lock);
 		atomic_inc(&t->nr_writers);
+		spin_unlock(&t->lock);
 	}
 
 	file->private_data = kf;

@@ -320,7 +320,7 @@ static DEVICE_ATTR_RO(ring_size);
 static ssize_t msg_max_show(struct device *dev,
 			    struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_topic(dev)->msg_max);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_topic(dev)->msg_max));
 }
 static DEVICE_ATTR_RO(msg_max);
 
@@ -328,7 +328,7 @@ static ssize_t policy_show(struct device *dev,
 			   struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%s\n",
-			  to_topic(dev)->policy == KSTREAM_POLICY_BLOCK ?
+			  READ_ONCE(to_topic(dev)->policy) == KSTREAM_POLICY_BLOCK ?
 			  "block" : "overwrite");
 }
 static DEVICE_ATTR_RO(policy);

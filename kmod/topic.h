@@ -91,7 +91,14 @@ struct kstream_topic {
 	char name[KSTREAM_NAME_MAX];
 	u32 id;			/* minor number */
 
-	/* Configuration, fixed at creation. */
+	/*
+	 * Configuration, set at creation.  KSTREAM_CMD_TOPIC_SET changes
+	 * mode, uid and gid at any time (WRITE_ONCE under the registry lock;
+	 * the security layer's generation makes decisions taken on the old
+	 * values stale), and msg_max and policy only under the topic lock
+	 * while no fd is open (topic.c), so the data path reads these two
+	 * as constants.
+	 */
 	u32 msg_max;
 	enum kstream_policy policy;
 	umode_t mode;
@@ -184,6 +191,15 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
  * its KSTREAM_EVENT_TOPIC_DEL.
  */
 void kstream_topic_unregister(struct kstream_topic *t);
+/*
+ * KSTREAM_CMD_TOPIC_SET, registry locked: the policy and msg_max in @set
+ * become @t's, or -EBUSY (an fd is open; msg_max lowered over retained
+ * messages; @t is a dead-letter topic) or -EINVAL, with an extack message.
+ */
+struct kstream_topic_set;
+int kstream_topic_set_limits(struct kstream_topic *t,
+			     const struct kstream_topic_set *set,
+			     struct netlink_ext_ack *extack);
 /*
  * Module exit, while the netlink family is still there: refuse new
  * topics and delete every topic (listeners get their deletion events).

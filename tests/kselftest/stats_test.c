@@ -1103,6 +1103,35 @@ TEST_F_TIMEOUT(st, events_topic_changed_by_acl_changes, 30)
 	ev_close(&es);
 }
 
+TEST_F_TIMEOUT(st, events_topic_changed_by_topic_set, 30)
+{
+	struct kst_topic_opts o = { .name = "tset", .set = KST_SET_MODE };
+	const struct ev *e = NULL;
+	struct evsock es;
+	int fd;
+
+	KST_MK("tset", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, ev_open(&es));
+	o.mode = 0640;
+	ASSERT_EQ(0, kst_topic_set(&self->nl, &o, NULL)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(1, ev_wait(&es, 1, 5000));
+	EXPECT_EQ(1, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, &e));
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("tset", e->topic);
+
+	/* a refused change changes nothing: no event */
+	fd = KST_OPEN("tset", O_RDONLY);
+	o.set = KST_SET_POLICY;
+	o.policy = KSTREAM_POLICY_BLOCK;
+	EXPECT_EQ(-EBUSY, kst_topic_set(&self->nl, &o, NULL));
+	EXPECT_EQ(1, ev_wait(&es, 2, 300));
+	close(fd);
+	ASSERT_EQ(0, kst_topic_set(&self->nl, &o, NULL)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(2, ev_wait(&es, 2, 5000));
+	EXPECT_EQ(2, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, NULL));
+	ev_close(&es);
+}
+
 /* As nobody: a stats reset of @topic, refused; or, @path, an open. */
 static pid_t denied_child(const char *topic, const char *path)
 {
