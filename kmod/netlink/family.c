@@ -166,15 +166,17 @@ static const char *kstream_name_attr(struct genl_info *info, int type,
  * with a message too.
  */
 #define KSTREAM_GET_NAME(info, type, missing, invalid) ({		\
-	struct genl_info *__info = (info);				\
-	struct nlattr *__attr;						\
-	const char *__name = kstream_name_attr(__info, type, &__attr);	\
+	struct genl_info *__gn_info = (info);				\
+	struct nlattr *__gn_attr;					\
+	const char *__gn_name =						\
+		kstream_name_attr(__gn_info, type, &__gn_attr);		\
 									\
-	if (GENL_REQ_ATTR_CHECK(__info, type))				\
-		NL_SET_ERR_MSG(__info->extack, missing);		\
-	else if (!__name)						\
-		NL_SET_ERR_MSG_ATTR(__info->extack, __attr, invalid);	\
-	__name;								\
+	/* Not "__info": GENL_REQ_ATTR_CHECK() declares its own. */	\
+	if (GENL_REQ_ATTR_CHECK(__gn_info, type))			\
+		NL_SET_ERR_MSG(__gn_info->extack, missing);		\
+	else if (!__gn_name)						\
+		NL_SET_ERR_MSG_ATTR(__gn_info->extack, __gn_attr, invalid); \
+	__gn_name;							\
 })
 
 /* The topic name attribute, validated; NULL (extack set) if bad. */
