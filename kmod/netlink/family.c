@@ -77,6 +77,11 @@ static const struct nla_policy kstream_topic_new_policy[KSTREAM_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_producers_range),
 	[KSTREAM_A_TOPIC_DEADLETTER] = { .type = NLA_NUL_STRING,
 					 .len = KSTREAM_NAME_MAX - 1 },
+	/* Refused, saying how (not a request attribute: the spec omits it). */
+	[KSTREAM_A_FILTER_NAME] = {
+		.type = NLA_REJECT,
+		.reject_message = "attach filters with KSTREAM_CMD_FILTER_ATTACH",
+	},
 };
 
 /* TOPIC_NEW's, but what cannot change on a live topic (uapi). */
