@@ -134,6 +134,7 @@ static struct posix_acl *kstream_acl_posix(struct kstream_topic *t)
 {
 	const struct kstream_acl *acl = kstream_acl_locked(t);
 	unsigned int i, named = 0, n = acl ? acl->count : 0;
+	umode_t mode = READ_ONCE(t->mode);
 	unsigned short mask;
 	struct posix_acl_entry *pa;
 	struct posix_acl *pacl;
@@ -145,9 +146,9 @@ static struct posix_acl *kstream_acl_posix(struct kstream_topic *t)
 		return NULL;
 	pa = pacl->a_entries;
 	pa->e_tag = ACL_USER_OBJ;
-	pa->e_perm = (t->mode >> 6) & 7;
+	pa->e_perm = (mode >> 6) & 7;
 	pa++;
-	mask = (t->mode >> 3) & 7;
+	mask = (mode >> 3) & 7;
 	/* Users come first in the array, as a POSIX ACL has them. */
 	for (i = 0; i < n; i++) {
 		const struct kstream_acl_entry *e = &acl->e[i];
@@ -162,7 +163,7 @@ static struct posix_acl *kstream_acl_posix(struct kstream_topic *t)
 		pa++;
 	}
 	pa->e_tag = ACL_GROUP_OBJ;
-	pa->e_perm = (t->mode >> 3) & 7;
+	pa->e_perm = (mode >> 3) & 7;
 	pa++;
 	for (i = 0; i < n; i++) {
 		const struct kstream_acl_entry *e = &acl->e[i];
@@ -182,7 +183,7 @@ static struct posix_acl *kstream_acl_posix(struct kstream_topic *t)
 		pa++;
 	}
 	pa->e_tag = ACL_OTHER;
-	pa->e_perm = t->mode & 7;
+	pa->e_perm = mode & 7;
 	return pacl;
 }
 
@@ -280,6 +281,41 @@ int kstream_acl_change(struct kstream_topic *t,
 	return 0;
 }
 
+/*
+ * KSTREAM_CMD_TOPIC_SET: the mode, owner and group in @set become @t's
+ * (registry lock held, the caller past topic_configure).  Open fds decide
+ * again (kstream_security_changed(); the caller enforces), and the node
+ * follows: its owner, then its POSIX ACL, which carries the mode.  The
+ * node failing to follow is a warning, as for kstream_acl_change().
+ */
+void kstream_acl_set_ownership(struct kstream_topic *t,
+			       const struct kstream_topic_set *set,
+			       struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	if (!(set->what & KSTREAM_SET_OWNERSHIP))
+		return;
+	if (set->what & KSTREAM_SET_MODE)
+		WRITE_ONCE(t->mode, set->mode);
+	if (set->what & KSTREAM_SET_UID)
+		WRITE_ONCE(t->uid, set->uid);
+	if (set->what & KSTREAM_SET_GID)
+		WRITE_ONCE(t->gid, set->gid);
+	kstream_security_changed(t);
+
+	if (set->what & (KSTREAM_SET_UID | KSTREAM_SET_GID))
+		err = kstream_node_set_owner(t, t->uid, t->gid);
+	if (!err)
+		err = kstream_acl_sync_node(t);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "topic changed, but its device node could not follow: opens through the node follow its old permissions");
+		pr_info_ratelimited("topic %s: cannot update its node (error %d)\n",
+				    t->name, err);
+	}
+}
+
 /* ------------------------------------------------------- decisions */
 
 /* Is @gid @cred's @primary gid or one of its supplementary groups? */
@@ -291,7 +327,11 @@ static bool kstream_cred_in_group(const struct cred *cred, kgid_t primary,
 
 	if (gid_eq(primary, gid))
 		return true;
-	/* groups_search(), which is not exported: the array is sorted. */
+	/*
+	 * groups_search(), which is not exported (in_group_p() and
+	 * in_egroup_p() are, but ask about current's credentials, not an
+	 * fd's opener or a netlink socket's): the array is sorted.
+	 */
 	while (left < right) {
 		unsigned int mid = (left + right) / 2;
 
@@ -311,16 +351,26 @@ static unsigned int kstream_mode_rights(umode_t bits)
 	       (bits & 2 ? KSTREAM_ACL_PUBLISH : 0);
 }
 
-/* posix_acl_permission() over the mode and the data entries. */
+/*
+ * posix_acl_permission() over the mode and the data entries.  That helper
+ * is not exported, and would not do: it decides for current's fsuid and
+ * groups against an inode, where a data-path decision is about the
+ * credentials an fd was opened with (f_cred) and a topic, which may have
+ * no node at all (created elsewhere with mknod, or none).  The owner,
+ * group and mode change under us (KSTREAM_CMD_TOPIC_SET): a decision
+ * taken on a mix of old and new is cached at the old generation, which
+ * the change's kstream_security_changed() makes stale.
+ */
 static bool kstream_acl_permits(const struct cred *cred,
 				struct kstream_topic *t, unsigned int want)
 {
+	umode_t mode = READ_ONCE(t->mode);
 	const struct kstream_acl *acl;
 	bool found = false, ok = false;
 	unsigned int i, n;
 
-	if (uid_eq(cred->fsuid, t->uid))
-		return (kstream_mode_rights(t->mode >> 6) & want) == want;
+	if (uid_eq(cred->fsuid, READ_ONCE(t->uid)))
+		return (kstream_mode_rights(mode >> 6) & want) == want;
 
 	rcu_read_lock();
 	acl = rcu_dereference(t->acl);
@@ -335,9 +385,9 @@ static bool kstream_acl_permits(const struct cred *cred,
 			goto out;
 		}
 	}
-	if (kstream_cred_in_group(cred, cred->fsgid, t->gid)) {
+	if (kstream_cred_in_group(cred, cred->fsgid, READ_ONCE(t->gid))) {
 		found = true;
-		ok = (kstream_mode_rights(t->mode >> 3) & want) == want;
+		ok = (kstream_mode_rights(mode >> 3) & want) == want;
 	}
 	for (i = 0; i < n && !ok; i++) {
 		const struct kstream_acl_entry *e = &acl->e[i];
@@ -350,7 +400,7 @@ static bool kstream_acl_permits(const struct cred *cred,
 		}
 	}
 	if (!found)
-		ok = (kstream_mode_rights(t->mode) & want) == want;
+		ok = (kstream_mode_rights(mode) & want) == want;
 out:
 	rcu_read_unlock();
 	return ok;
@@ -490,13 +540,41 @@ static int kstream_acl_topic_delete(const struct kstream_subject *subj,
 	return -EPERM;
 }
 
+/*
+ * TOPIC_SET by an admin without CAP_NET_ADMIN: it may hand the topic only
+ * to itself and its own groups, as a creator without it may create.
+ */
+static int kstream_acl_set_allowed(const struct kstream_subject *subj,
+				   const struct kstream_topic_set *set,
+				   struct netlink_ext_ack *extack)
+{
+	const struct cred *cred = subj->cred;
+
+	if (!(set->what & (KSTREAM_SET_UID | KSTREAM_SET_GID)) ||
+	    ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN))
+		return 0;
+	if ((set->what & KSTREAM_SET_UID) && !uid_eq(set->uid, cred->euid)) {
+		NL_SET_ERR_MSG(extack,
+			       "without CAP_NET_ADMIN, a topic's new owner must be the caller's effective uid");
+		return -EPERM;
+	}
+	if ((set->what & KSTREAM_SET_GID) &&
+	    !kstream_cred_in_group(cred, cred->egid, set->gid)) {
+		NL_SET_ERR_MSG(extack,
+			       "without CAP_NET_ADMIN, a topic's new group must be one of the caller's groups");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int kstream_acl_topic_configure(const struct kstream_subject *subj,
 				       struct kstream_topic *t,
 				       const struct kstream_topic_change *c,
 				       struct netlink_ext_ack *extack)
 {
 	if (kstream_acl_subject_has(subj, t, kstream_acl_admin_grant))
-		return 0;
+		return c->op == KSTREAM_CHANGE_TOPIC_SET ?
+		       kstream_acl_set_allowed(subj, &c->set, extack) : 0;
 	switch (c->op) {
 	case KSTREAM_CHANGE_FILTER_ATTACH:
 	case KSTREAM_CHANGE_FILTER_DETACH:
@@ -510,6 +588,10 @@ static int kstream_acl_topic_configure(const struct kstream_subject *subj,
 	case KSTREAM_CHANGE_DEADLETTER:
 		NL_SET_ERR_MSG(extack,
 			       "setting a dead-letter topic needs CAP_NET_ADMIN or the admin right on both topics");
+		break;
+	case KSTREAM_CHANGE_TOPIC_SET:
+		NL_SET_ERR_MSG(extack,
+			       "changing a topic's settings needs CAP_NET_ADMIN or the admin right on it");
 		break;
 	default:
 		NL_SET_ERR_MSG(extack,

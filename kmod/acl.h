@@ -33,4 +33,14 @@ int kstream_acl_change(struct kstream_topic *t,
 		       const struct kstream_topic_change *c, bool *changed,
 		       bool *revoked, struct netlink_ext_ack *extack);
 
+/*
+ * Registry locked, @t live, the caller past topic_configure: the mode,
+ * owner and group of a KSTREAM_CMD_TOPIC_SET.  Cannot fail; a node that
+ * cannot follow is an extack warning.  The caller enforces (revoked).
+ */
+struct kstream_topic_set;
+void kstream_acl_set_ownership(struct kstream_topic *t,
+			       const struct kstream_topic_set *set,
+			       struct netlink_ext_ack *extack);
+
 #endif /* _KSTREAM_ACL_H */

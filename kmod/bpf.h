@@ -55,11 +55,7 @@ kstream_filter_run(struct kstream_topic *t,
 /* The whole cost of ingress filtering for a topic without one. */
 static inline bool kstream_filter_attached(struct kstream_topic *t)
 {
-#ifdef KSTREAM_HAVE_BPF_INGRESS
 	return rcu_access_pointer(t->filter);
-#else
-	return false;
-#endif
 }
 
 #endif /* _KSTREAM_BPF_H */

@@ -15,7 +15,8 @@
  * nodes) and looks the node up there, not in anybody's mount namespace,
  * with kernel credentials (a topic admin need not own the node), one
  * component at a time (no symlink followed), checking that what it found
- * is the topic's char device.
+ * is the topic's char device.  KSTREAM_CMD_TOPIC_SET changes the node's
+ * owner and group the same way (notify_change(), as chown(2) would).
  *
  * May call: stats (the sysfs attributes of a topic device).  Locks: none
  * of its own; node ACLs are set under the registry lock (acl.c).
@@ -66,12 +67,13 @@ static char *kstream_devnode(KSTREAM_DEVNODE_CONST struct device *dev,
 	const struct kstream_topic *t =
 		container_of(dev, struct kstream_topic, dev);
 
+	/* Uevents ask too, whenever: TOPIC_SET may be changing them. */
 	if (mode)
-		*mode = t->mode;
+		*mode = READ_ONCE(t->mode);
 	if (uid)
-		*uid = t->uid;
+		*uid = READ_ONCE(t->uid);
 	if (gid)
-		*gid = t->gid;
+		*gid = READ_ONCE(t->gid);
 	return kasprintf(GFP_KERNEL | __GFP_NOFAIL, KSTREAM_CLASS_NAME "/%s",
 			 t->name);
 }
@@ -95,45 +97,90 @@ dev_t kstream_topic_devt(u32 id)
 }
 
 /*
- * Set the access ACL of @t's node to @acl.  -EOPNOTSUPP without devtmpfs,
- * -ESTALE if the node there is not @t's (removed or replaced by root).
+ * @t's node on our devtmpfs mount (credentials overridden by the caller);
+ * -ESTALE if what is there is not @t's (removed or replaced by root).
  * Registry lock held: the node exists until the topic is deleted under it.
  */
-int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl)
+static struct dentry *kstream_node_lookup(struct kstream_topic *t)
 {
 	const char *dir = KSTREAM_CLASS_NAME;
 	struct dentry *d, *node;
-	const struct cred *old;
 	struct inode *inode;
+
+	/* One component at a time: no symlink is followed. */
+	d = lookup_positive_unlocked(dir, kstream_devtmpfs->mnt_root,
+				     strlen(dir));
+	if (IS_ERR(d))
+		return d;
+	node = ERR_PTR(-ESTALE);
+	if (d_is_dir(d))
+		node = lookup_positive_unlocked(t->name, d, strlen(t->name));
+	dput(d);
+	if (IS_ERR(node))
+		return node;
+	inode = d_inode(node);
+	if (S_ISCHR(inode->i_mode) && inode->i_rdev == t->dev.devt)
+		return node;
+	dput(node);
+	return ERR_PTR(-ESTALE);
+}
+
+/*
+ * @fn on @t's node, with kernel credentials (a topic admin need not own
+ * the node).  -EOPNOTSUPP without devtmpfs.
+ */
+static int kstream_node_do(struct kstream_topic *t,
+			   int (*fn)(struct dentry *node, void *arg),
+			   void *arg)
+{
+	const struct cred *old;
+	struct dentry *node;
 	int err;
 
 	if (!kstream_devtmpfs)
 		return -EOPNOTSUPP;
 	old = override_creds(kstream_node_cred);
-	/* One component at a time: no symlink is followed. */
-	d = lookup_positive_unlocked(dir, kstream_devtmpfs->mnt_root,
-				     strlen(dir));
-	if (IS_ERR(d)) {
-		err = PTR_ERR(d);
-		goto out;
-	}
-	node = ERR_PTR(-ESTALE);
-	if (d_is_dir(d))
-		node = lookup_positive_unlocked(t->name, d, strlen(t->name));
-	dput(d);
+	node = kstream_node_lookup(t);
 	if (IS_ERR(node)) {
 		err = PTR_ERR(node);
-		goto out;
+	} else {
+		err = fn(node, arg);
+		dput(node);
 	}
-	inode = d_inode(node);
-	if (S_ISCHR(inode->i_mode) && inode->i_rdev == t->dev.devt)
-		err = kstream_set_access_acl(node, acl);
-	else
-		err = -ESTALE;
-	dput(node);
-out:
 	revert_creds(old);
 	return err;
+}
+
+static int kstream_node_acl(struct dentry *node, void *acl)
+{
+	return kstream_set_access_acl(node, acl);
+}
+
+int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl)
+{
+	return kstream_node_do(t, kstream_node_acl, acl);
+}
+
+static int kstream_node_chown(struct dentry *node, void *attr)
+{
+	int err;
+
+	inode_lock(d_inode(node));
+	err = kstream_notify_change(node, attr);
+	inode_unlock(d_inode(node));
+	return err;
+}
+
+/* KSTREAM_CMD_TOPIC_SET: the node's owner and group follow the topic's. */
+int kstream_node_set_owner(struct kstream_topic *t, kuid_t uid, kgid_t gid)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_UID | ATTR_GID,
+		.ia_vfsuid = VFSUIDT_INIT(uid),
+		.ia_vfsgid = VFSGIDT_INIT(gid),
+	};
+
+	return kstream_node_do(t, kstream_node_chown, &attr);
 }
 
 /* Without devtmpfs (or its ACL support) nodes keep just their mode. */

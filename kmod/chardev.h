@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct kstream_topic;
 struct posix_acl;
@@ -20,5 +21,7 @@ void kstream_topic_device_init(struct kstream_topic *t);
 dev_t kstream_topic_devt(u32 id);
 /* Registry locked: set the access ACL of @t's node. */
 int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl);
+/* Registry locked: make @uid and @gid the owner and group of @t's node. */
+int kstream_node_set_owner(struct kstream_topic *t, kuid_t uid, kgid_t gid);
 
 #endif /* _KSTREAM_CHARDEV_H */

@@ -43,29 +43,11 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long f)
 #endif
 
 /*
- * A reference to @f unless its last one is gone (it is being released:
- * ->release has not run yet, so the struct is still there).  6.13 turned
- * f_count into a file_ref_t; up to 6.12 it is an atomic_long_t.
- */
-#include <linux/fs.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
-static inline bool kstream_get_file_unless_zero(struct file *f)
-{
-	return atomic_long_inc_not_zero(&f->f_count);
-}
-#else
-static inline bool kstream_get_file_unless_zero(struct file *f)
-{
-	return file_ref_get(&f->f_ref);
-}
-#endif
-
-/*
  * Set the access ACL of a node we looked up on our own devtmpfs mount
  * (never idmapped).  6.2 added vfs_set_acl(), 6.3 made it take an idmap;
  * before, a POSIX ACL is set as its xattr, ids in the initial namespace.
  */
+#include <linux/fs.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/xattr.h>
@@ -102,6 +84,24 @@ static inline int kstream_set_access_acl(struct dentry *dentry,
 				   XATTR_NAME_POSIX_ACL_ACCESS, buf, size, 0);
 	kfree(buf);
 	return err;
+}
+#endif
+
+/*
+ * Change attributes of a node on our own devtmpfs mount (never idmapped):
+ * 6.3 made notify_change() take an idmap instead of a user namespace.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline int kstream_notify_change(struct dentry *dentry,
+					struct iattr *attr)
+{
+	return notify_change(&nop_mnt_idmap, dentry, attr, NULL);
+}
+#else
+static inline int kstream_notify_change(struct dentry *dentry,
+					struct iattr *attr)
+{
+	return notify_change(&init_user_ns, dentry, attr, NULL);
 }
 #endif
 

@@ -106,6 +106,20 @@ void kstream_deadletter_unlink(struct kstream_topic *t)
 	}
 }
 
+bool kstream_deadletter_is_target(struct kstream_topic *dlq)
+{
+	struct kstream_topic *s;
+	unsigned long id = 0;
+
+	WARN_ON_ONCE(!kstream_topics_held());
+	while ((s = kstream_topic_next(&id))) {
+		if (s->deadletter == dlq)
+			return true;
+		id++;
+	}
+	return false;
+}
+
 bool kstream_deadletter_name(struct kstream_topic *t,
 			     char buf[KSTREAM_NAME_MAX])
 {

@@ -31,6 +31,8 @@ int kstream_deadletter_check(struct kstream_topic *t, struct kstream_topic *dlq,
  * every topic whose dead-letter topic @t was falls back to none.
  */
 void kstream_deadletter_unlink(struct kstream_topic *t);
+/* Registry locked: is @dlq the dead-letter topic of some topic? */
+bool kstream_deadletter_is_target(struct kstream_topic *dlq);
 /* The name of @t's dead-letter topic in @buf; false if none. */
 bool kstream_deadletter_name(struct kstream_topic *t,
 			     char buf[KSTREAM_NAME_MAX]);

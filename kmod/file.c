@@ -17,8 +17,10 @@
  * files of the topic.
  *
  * May call: registry (open finds its topic), consume, publish, mmap,
- * dedup (producer ids) and security.  Locks: the fd's lock (flags, info), the topic lock (info,
- * the readers walk of kstream_security_enforce()), map_sem through mmap.
+ * dedup (producer ids) and security.  Locks: the fd's lock (flags, info),
+ * the topic's recheck_lock (a reader's release against the recheck pass
+ * of kstream_security_enforce()), the topic lock (info, the readers walk),
+ * map_sem through mmap.  Order: recheck_lock -> topic lock.
  */
 
 #include <linux/cred.h>
@@ -72,7 +74,10 @@ static int kstream_open(struct inode *inode, struct file *file)
 		kf->producer.uid = file->f_cred->euid;
 		kf->producer.gid = file->f_cred->egid;
 		kf->producer.tgid = task_tgid_nr(current);
+		/* Under the lock: TOPIC_SET's limits wait for no fd (topic.c). */
+		spin_lock(&t->lock);
 		atomic_inc(&t->nr_writers);
+		spin_unlock(&t->lock);
 	}
 
 	file->private_data = kf;
@@ -93,7 +98,10 @@ static int kstream_release(struct inode *inode, struct file *file)
 	struct kstream_topic *t = kf->topic;
 
 	if (file->f_mode & FMODE_READ) {
+		/* Not while a recheck pass looks at this file (file.c, below). */
+		mutex_lock(&t->sec.recheck_lock);
 		kstream_reader_detach(t, &kf->reader);
+		mutex_unlock(&t->sec.recheck_lock);
 		kstream_reader_page_free(&kf->reader);
 	}
 	if (file->f_mode & FMODE_WRITE)
@@ -339,63 +347,47 @@ const struct file_operations kstream_fops = {
 /*
  * Decide again, for every reader of @t, whether it may subscribe, and
  * mark those that may not as revoked: kstream_min_reader_pos() skips
- * them, so a reader that lost its right cannot stall a block topic.  The
- * hooks run outside the topic lock, on references to the readers' files;
- * a decision older than the one recorded is dropped.
+ * them, so a reader that lost its right cannot stall a block topic.
+ *
+ * Nothing here can fail, so no revocation is ever skipped: the readers are
+ * linked into the pass through a node of their own (kstream_file.recheck),
+ * nothing is allocated, and no file reference is taken.  The hooks run
+ * outside the topic lock (they may ask for capabilities, which may audit),
+ * on files that stay alive because a reader leaves the list only under
+ * the topic's recheck_lock (kstream_release()), which the pass holds.  A
+ * decision older than the one recorded is dropped.
  */
 static void kstream_recheck_readers(struct kstream_topic *t)
 {
 	struct kstream_reader *rd;
-	struct file **files;
-	unsigned int i, n = 0, max;
+	struct kstream_file *kf;
+	LIST_HEAD(pass);
 	unsigned long gen;
-	bool *allowed;
 
-	max = READ_ONCE(t->nr_readers);
-	if (!max)
-		return;
-	files = kmalloc_array(max, sizeof(*files), GFP_KERNEL);
-	allowed = kmalloc_array(max, sizeof(*allowed), GFP_KERNEL);
-	if (!files || !allowed)
-		goto out;
-
-	/*
-	 * A reader on the list has its file: closing it detaches the reader
-	 * under the lock first.  Its last reference may be gone though.
-	 */
+	mutex_lock(&t->sec.recheck_lock);
 	spin_lock(&t->lock);
 	list_for_each_entry(rd, &t->readers, node) {
-		struct file *file = container_of(rd, struct kstream_file,
-						 reader)->file;
-
-		if (n == max)
-			break;	/* new readers start allowed, at this gen */
-		if (kstream_get_file_unless_zero(file))
-			files[n++] = file;
+		kf = container_of(rd, struct kstream_file, reader);
+		list_add_tail(&kf->recheck, &pass);
 	}
 	spin_unlock(&t->lock);
 
+	/* Readers that come now start allowed, at this generation or later. */
 	gen = atomic_long_read_acquire(&t->sec.gen);
-	for (i = 0; i < n; i++)
-		allowed[i] = kstream_security_may(files[i]->private_data,
-						  KSTREAM_ACCESS_CONSUME);
+	list_for_each_entry(kf, &pass, recheck)
+		kf->recheck_allowed = kstream_security_may(kf,
+							   KSTREAM_ACCESS_CONSUME);
 
 	spin_lock(&t->lock);
-	for (i = 0; i < n; i++) {
-		struct kstream_file *kf = files[i]->private_data;
-
+	list_for_each_entry(kf, &pass, recheck) {
 		rd = &kf->reader;
 		if (gen < rd->revoked_gen)
 			continue;
 		rd->revoked_gen = gen;
-		rd->revoked = !allowed[i];
+		rd->revoked = !kf->recheck_allowed;
 	}
 	spin_unlock(&t->lock);
-	for (i = 0; i < n; i++)
-		fput(files[i]);
-out:
-	kfree(allowed);
-	kfree(files);
+	mutex_unlock(&t->sec.recheck_lock);
 }
 
 void kstream_security_enforce(struct kstream_topic *t, bool revoked)

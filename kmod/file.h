@@ -7,6 +7,7 @@
 #define _KSTREAM_FILE_H
 
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -70,6 +71,9 @@ struct kstream_file {
 	struct kstream_producer_cred producer;	/* set at open, then constant */
 	struct kstream_prod prod;	/* producer id (topic lock) */
 	struct kstream_stage stage;
+	/* A recheck pass (file.c), under the topic's sec.recheck_lock. */
+	struct list_head recheck;
+	bool recheck_allowed;
 };
 
 extern const struct file_operations kstream_fops;

@@ -135,6 +135,7 @@ void kstream_security_topic_init(struct kstream_topic *t)
 {
 	atomic_long_set(&t->sec.gen, 1);
 	atomic64_set(&t->sec.denied, 0);
+	mutex_init(&t->sec.recheck_lock);
 }
 
 /* Every denial about an existing topic: counted, and an event. */
@@ -167,6 +168,26 @@ static void kstream_audit_rights(struct audit_buffer *ab, const char *key,
 			sep = ",";
 		}
 	}
+}
+
+/* What a topic_set asked for, ids in the initial user namespace. */
+static void kstream_audit_set(struct audit_buffer *ab,
+			      const struct kstream_topic_set *set)
+{
+	if (set->what & KSTREAM_SET_MODE)
+		audit_log_format(ab, " mode=%04o", set->mode);
+	if (set->what & KSTREAM_SET_UID)
+		audit_log_format(ab, " ouid=%u",
+				 from_kuid(&init_user_ns, set->uid));
+	if (set->what & KSTREAM_SET_GID)
+		audit_log_format(ab, " ogid=%u",
+				 from_kgid(&init_user_ns, set->gid));
+	if (set->what & KSTREAM_SET_POLICY)
+		audit_log_format(ab, " policy=%s",
+				 set->policy == KSTREAM_POLICY_BLOCK ?
+				 "block" : "overwrite");
+	if (set->what & KSTREAM_SET_MSG_MAX)
+		audit_log_format(ab, " msg_max=%u", set->msg_max);
 }
 
 /*
@@ -211,6 +232,11 @@ void kstream_audit(const struct kstream_audit *a, gfp_t gfp)
 		audit_log_format(ab, " filter=%s", a->filter);
 	if (a->deadletter)
 		audit_log_format(ab, " deadletter=%s", a->deadletter);
+	if (a->set)
+		kstream_audit_set(ab, a->set);
+	if (a->creator_gid)
+		audit_log_format(ab, " old_creator_gid=%d creator_gid=%d",
+				 (int)a->creator_gid_old, (int)a->creator_gid_new);
 	audit_log_task_info(ab);
 	audit_log_end(ab);
 }

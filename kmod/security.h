@@ -11,7 +11,7 @@
  *   topic_configure   netlink, kstream_configure(): every change of an
  *                     existing topic (KSTREAM_CMD_ACL_ADD/DEL,
  *                     FILTER_ATTACH/DETACH, STATS_RESET,
- *                     DEADLETTER_SET); and kstream_deadletter_allowed()
+ *                     DEADLETTER_SET, TOPIC_SET); and kstream_deadletter_allowed()
  *                     for the dead-letter topic of DEADLETTER_SET and
  *                     TOPIC_NEW                         netlink sender
  *   topic_getattr     netlink, KSTREAM_CMD_TOPIC_GET and dumps, and
@@ -40,6 +40,7 @@
 #define _KSTREAM_SECURITY_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/cred.h>
 #include <linux/gfp.h>
@@ -87,6 +88,28 @@ enum kstream_change_op {
 	 * asked of both topics, the source then the dead-letter topic.
 	 */
 	KSTREAM_CHANGE_DEADLETTER,
+	KSTREAM_CHANGE_TOPIC_SET,	/* set: mode, owner, group, limits */
+};
+
+/* KSTREAM_CMD_TOPIC_SET: what changes (KSTREAM_SET_* in @what). */
+#define KSTREAM_SET_MODE	BIT(0)
+#define KSTREAM_SET_UID		BIT(1)
+#define KSTREAM_SET_GID		BIT(2)
+#define KSTREAM_SET_POLICY	BIT(3)
+#define KSTREAM_SET_MSG_MAX	BIT(4)
+/* Who may open it: the acl policy's state, changeable on open fds. */
+#define KSTREAM_SET_OWNERSHIP	(KSTREAM_SET_MODE | KSTREAM_SET_UID | \
+				 KSTREAM_SET_GID)
+/* What open fds and mappings rely on: only while none is open. */
+#define KSTREAM_SET_LIMITS	(KSTREAM_SET_POLICY | KSTREAM_SET_MSG_MAX)
+
+struct kstream_topic_set {
+	unsigned int what;
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+	enum kstream_policy policy;
+	u32 msg_max;
 };
 
 struct kstream_topic_change {
@@ -94,6 +117,7 @@ struct kstream_topic_change {
 	struct kstream_acl_entry entry;	/* ACL_ADD, ACL_DEL */
 	const char *filter;		/* FILTER_ATTACH: its name */
 	const char *deadletter;		/* DEADLETTER: its name, or NULL */
+	struct kstream_topic_set set;	/* TOPIC_SET */
 };
 
 struct kstream_security_ops {
@@ -220,6 +244,10 @@ struct kstream_audit {
 	const struct kstream_acl_entry *entry;	/* ACL changes */
 	const char *filter;		/* filter_attach: the filter's name */
 	const char *deadletter;		/* deadletter_set: the name, "none" */
+	const struct kstream_topic_set *set;	/* topic_set: what was asked */
+	/* config_set: the creator group before and after (init namespace) */
+	bool creator_gid;
+	u32 creator_gid_old, creator_gid_new;
 	int err;			/* result: 0 or -errno */
 };
 

@@ -222,7 +222,11 @@ const struct kstream_stat_desc kstream_stat_table[] = {
 
 const unsigned int kstream_stat_table_len = ARRAY_SIZE(kstream_stat_table);
 
-/* ---- sysfs: /sys/class/stream/<name>/stats/<counter>, read-only ---- */
+/*
+ * ---- sysfs: /sys/class/stream/<name>/stats/<counter>, read-only ----
+ * Every file is in Documentation/ABI/testing/sysfs-class-stream (a test
+ * walks the directory and checks).
+ */
 
 struct kstream_stat_attr {
 	struct device_attribute attr;
@@ -240,23 +244,33 @@ static ssize_t kstream_stat_show(struct device *dev,
 	return sysfs_emit(buf, "%llu\n", kstream_stat_value(&st, sa->desc));
 }
 
-static ssize_t latency_histogram_show(struct device *dev,
-				      struct device_attribute *attr, char *buf)
+/*
+ * The latency histogram: one file per bucket, one value per file,
+ * /sys/class/stream/<name>/latency_histogram/bucket<i> (uapi.h,
+ * KSTREAM_LAT_BUCKETS, says what bucket i counts).
+ */
+struct kstream_lat_attr {
+	struct device_attribute attr;
+	unsigned int bucket;
+	char name[sizeof("bucket") + 3];
+};
+
+static ssize_t kstream_lat_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
 {
+	struct kstream_lat_attr *la =
+		container_of(attr, struct kstream_lat_attr, attr);
 	struct kstream_topic_stats st;
-	unsigned int i;
-	int n = 0;
 
 	kstream_topic_stats(to_topic(dev), &st);
-	for (i = 0; i < KSTREAM_LAT_BUCKETS; i++)
-		n += sysfs_emit_at(buf, n, "%u %llu\n", i, st.latency[i]);
-	return n;
+	return sysfs_emit(buf, "%llu\n", st.latency[la->bucket]);
 }
-static DEVICE_ATTR_RO(latency_histogram);
 
-/* Filled from the table at module init, latency_histogram last. */
+/* Filled at module init: from the table, and one per bucket. */
 static struct kstream_stat_attr kstream_stat_attrs[ARRAY_SIZE(kstream_stat_table)];
-static struct attribute *kstream_stats_attrs[ARRAY_SIZE(kstream_stat_table) + 2];
+static struct attribute *kstream_stats_attrs[ARRAY_SIZE(kstream_stat_table) + 1];
+static struct kstream_lat_attr kstream_lat_attrs[KSTREAM_LAT_BUCKETS];
+static struct attribute *kstream_lat_attrs_list[KSTREAM_LAT_BUCKETS + 1];
 
 void __init kstream_stats_setup(void)
 {
@@ -266,17 +280,33 @@ void __init kstream_stats_setup(void)
 		struct kstream_stat_attr *a = &kstream_stat_attrs[i];
 
 		a->desc = &kstream_stat_table[i];
+		sysfs_attr_init(&a->attr.attr);
 		a->attr.attr.name = a->desc->name;
 		a->attr.attr.mode = 0444;
 		a->attr.show = kstream_stat_show;
 		kstream_stats_attrs[i] = &a->attr.attr;
 	}
-	kstream_stats_attrs[i] = &dev_attr_latency_histogram.attr;
+	for (i = 0; i < KSTREAM_LAT_BUCKETS; i++) {
+		struct kstream_lat_attr *la = &kstream_lat_attrs[i];
+
+		la->bucket = i;
+		snprintf(la->name, sizeof(la->name), "bucket%u", i);
+		sysfs_attr_init(&la->attr.attr);
+		la->attr.attr.name = la->name;
+		la->attr.attr.mode = 0444;
+		la->attr.show = kstream_lat_show;
+		kstream_lat_attrs_list[i] = &la->attr.attr;
+	}
 }
 
 static const struct attribute_group kstream_stats_group = {
 	.name = "stats",
 	.attrs = kstream_stats_attrs,
+};
+
+static const struct attribute_group kstream_lat_group = {
+	.name = "latency_histogram",
+	.attrs = kstream_lat_attrs_list,
 };
 
 /* Configuration, at the top of the device directory. */
@@ -290,7 +320,7 @@ static DEVICE_ATTR_RO(ring_size);
 static ssize_t msg_max_show(struct device *dev,
 			    struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_topic(dev)->msg_max);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_topic(dev)->msg_max));
 }
 static DEVICE_ATTR_RO(msg_max);
 
@@ -298,7 +328,7 @@ static ssize_t policy_show(struct device *dev,
 			   struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%s\n",
-			  to_topic(dev)->policy == KSTREAM_POLICY_BLOCK ?
+			  READ_ONCE(to_topic(dev)->policy) == KSTREAM_POLICY_BLOCK ?
 			  "block" : "overwrite");
 }
 static DEVICE_ATTR_RO(policy);
@@ -325,5 +355,6 @@ static const struct attribute_group kstream_topic_group = {
 const struct attribute_group *kstream_topic_groups[] = {
 	&kstream_topic_group,
 	&kstream_stats_group,
+	&kstream_lat_group,
 	NULL
 };

@@ -71,6 +71,57 @@ static int kstream_charge_ring(struct kstream_topic *t, u32 size,
 	return 0;
 }
 
+int kstream_topic_set_limits(struct kstream_topic *t,
+			     const struct kstream_topic_set *set,
+			     struct netlink_ext_ack *extack)
+{
+	u32 msg_max = t->msg_max;
+	int err = 0;
+
+	WARN_ON_ONCE(!kstream_topics_held());
+	if (!(set->what & KSTREAM_SET_LIMITS))
+		return 0;
+	if (set->what & KSTREAM_SET_MSG_MAX) {
+		msg_max = set->msg_max;
+		if (msg_max > t->ring.size / 4) {
+			NL_SET_ERR_MSG(extack,
+				       "max message size must be at most a quarter of the ring size");
+			return -EINVAL;
+		}
+	}
+	/* Its sources' producers write into it whenever they like. */
+	if (kstream_deadletter_is_target(t)) {
+		NL_SET_ERR_MSG(extack,
+			       "the policy and msgmax of a dead-letter topic cannot change while a topic uses it");
+		return -EBUSY;
+	}
+	/*
+	 * No fd open, decided and applied under the lock that open() takes
+	 * to become a reader or a writer (file.c): an fd opened afterwards
+	 * sees the new values.
+	 */
+	spin_lock(&t->lock);
+	if (t->nr_readers || atomic_read(&t->nr_writers)) {
+		NL_SET_ERR_MSG(extack,
+			       "the policy and msgmax change only while no fd is open on the topic");
+		err = -EBUSY;
+	} else if (msg_max < t->msg_max &&
+		   t->ring.ctl->head != t->ring.ctl->tail) {
+		NL_SET_ERR_MSG(extack,
+			       "msgmax can be lowered only while the topic retains no message");
+		err = -EBUSY;
+	} else {
+		WRITE_ONCE(t->msg_max, msg_max);
+		WRITE_ONCE(t->ring.ctl->msg_max, msg_max);
+		if (set->what & KSTREAM_SET_POLICY) {
+			WRITE_ONCE(t->policy, set->policy);
+			WRITE_ONCE(t->ring.ctl->policy, set->policy);
+		}
+	}
+	spin_unlock(&t->lock);
+	return err;
+}
+
 /*
  * The ring (up to 1 GiB) is allocated without the registry lock, so that
  * one big topic does not stall every open, create and delete meanwhile;

@@ -27,7 +27,11 @@
  * take the topic lock to read messages: they validate what they copied
  * against the ring's tail (ring.c explains the protocol).
  *
+ *   kstream_topic.sec.recheck_lock (mutex)
+ *     A policy's recheck of the readers (file.c) against readers leaving.
+ *
  *   Order: registry lock -> kstream_file.lock -> kstream_topic.lock;
+ *   kstream_topic.sec.recheck_lock -> kstream_topic.lock;
  *   mmap_lock -> kstream_topic.map_sem -> i_mmap_rwsem.
  */
 #ifndef _KSTREAM_TOPIC_H
@@ -36,6 +40,7 @@
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -69,6 +74,12 @@ enum kstream_err {
 struct kstream_topic_sec {
 	atomic_long_t gen;
 	atomic64_t denied;		/* KSTREAM_STAT_DENIED */
+	/*
+	 * Held by the recheck pass of kstream_security_enforce() and by a
+	 * reader's release around its detach (file.c): the files of the
+	 * readers a pass looks at stay open while it runs.
+	 */
+	struct mutex recheck_lock;
 };
 
 struct kstream_acl;
@@ -80,7 +91,14 @@ struct kstream_topic {
 	char name[KSTREAM_NAME_MAX];
 	u32 id;			/* minor number */
 
-	/* Configuration, fixed at creation. */
+	/*
+	 * Configuration, set at creation.  KSTREAM_CMD_TOPIC_SET changes
+	 * mode, uid and gid at any time (WRITE_ONCE under the registry lock;
+	 * the security layer's generation makes decisions taken on the old
+	 * values stale), and msg_max and policy only under the topic lock
+	 * while no fd is open (topic.c), so the data path reads these two
+	 * as constants.
+	 */
 	u32 msg_max;
 	enum kstream_policy policy;
 	umode_t mode;
@@ -115,10 +133,11 @@ struct kstream_topic {
 	 */
 	struct kstream_topic *deadletter;
 
-#ifdef KSTREAM_HAVE_BPF_INGRESS
-	/* Ingress filter (bpf.c); set under the registry lock. */
+	/*
+	 * Ingress filter (bpf.c); set under the registry lock.  Stays NULL
+	 * on kernels without eBPF ingress (compat.h).
+	 */
 	struct kstream_filter __rcu *filter;
-#endif
 
 	/* Statistics (stats.h). */
 	u64 published;		/* lock */
@@ -172,6 +191,15 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
  * its KSTREAM_EVENT_TOPIC_DEL.
  */
 void kstream_topic_unregister(struct kstream_topic *t);
+/*
+ * KSTREAM_CMD_TOPIC_SET, registry locked: the policy and msg_max in @set
+ * become @t's, or -EBUSY (an fd is open; msg_max lowered over retained
+ * messages; @t is a dead-letter topic) or -EINVAL, with an extack message.
+ */
+struct kstream_topic_set;
+int kstream_topic_set_limits(struct kstream_topic *t,
+			     const struct kstream_topic_set *set,
+			     struct netlink_ext_ack *extack);
 /*
  * Module exit, while the netlink family is still there: refuse new
  * topics and delete every topic (listeners get their deletion events).

@@ -54,7 +54,7 @@ static int kstream_parse_acl_entry(struct genl_info *info, bool del,
 	u32 id;
 	int err;
 
-	if (!attr) {
+	if (GENL_REQ_ATTR_CHECK(info, KSTREAM_A_ACL_ENTRY)) {
 		NL_SET_ERR_MSG(info->extack, "ACL entry missing");
 		return -EINVAL;
 	}
@@ -62,15 +62,17 @@ static int kstream_parse_acl_entry(struct genl_info *info, bool del,
 			       kstream_acl_entry_policy, info->extack);
 	if (err)
 		return err;
-	if (!tb[KSTREAM_ACL_A_TYPE]) {
+	/* Missing ones are named in the ack: the nest and the type. */
+	if (NL_REQ_ATTR_CHECK(info->extack, attr, tb, KSTREAM_ACL_A_TYPE)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry type missing");
 		return -EINVAL;
 	}
-	if (!tb[KSTREAM_ACL_A_ID]) {
+	if (NL_REQ_ATTR_CHECK(info->extack, attr, tb, KSTREAM_ACL_A_ID)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry id missing");
 		return -EINVAL;
 	}
-	if (!tb[KSTREAM_ACL_A_RIGHTS] && !del) {
+	if (!del &&
+	    NL_REQ_ATTR_CHECK(info->extack, attr, tb, KSTREAM_ACL_A_RIGHTS)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "ACL entry rights missing");
 		return -EINVAL;
 	}

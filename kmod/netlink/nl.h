@@ -26,8 +26,6 @@ const char *kstream_get_filter_name(struct genl_info *info);
 const char *kstream_get_deadletter_name(struct genl_info *info);
 /* -ENOENT: the topic KSTREAM_A_TOPIC_NAME names does not exist. */
 int kstream_no_such_topic(struct genl_info *info);
-/* -EINVAL if the request carries an ACL entry (ACL commands only). */
-int kstream_no_acl_entry(struct genl_info *info);
 /* The end of one part of a dump that stopped at @id with @err. */
 int kstream_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
 		      unsigned long id, int err);
@@ -64,6 +62,9 @@ int kstream_dump_filters(struct sk_buff *skb, struct netlink_callback *cb);
 int kstream_cmd_producer_get(struct sk_buff *skb, struct genl_info *info);
 int kstream_dump_producers(struct sk_buff *skb, struct netlink_callback *cb);
 int kstream_cmd_deadletter_set(struct sk_buff *skb, struct genl_info *info);
+int kstream_cmd_topic_set(struct sk_buff *skb, struct genl_info *info);
+int kstream_cmd_config_get(struct sk_buff *skb, struct genl_info *info);
+int kstream_cmd_config_set(struct sk_buff *skb, struct genl_info *info);
 /*
  * Registry locked: may @subj make @dlq (by @name; NULL: none) the
  * dead-letter topic of @t, and is the link sound?  The dlq found (or NULL).

@@ -65,13 +65,10 @@ int kstream_cmd_producer_get(struct sk_buff *skb, struct genl_info *info)
 
 	if (!name)
 		return -EINVAL;
-	if (!info->attrs[KSTREAM_A_PRODUCER_ID]) {
+	if (GENL_REQ_ATTR_CHECK(info, KSTREAM_A_PRODUCER_ID)) {
 		NL_SET_ERR_MSG(info->extack, "producer id missing");
 		return -EINVAL;
 	}
-	err = kstream_no_acl_entry(info);
-	if (err)
-		return err;
 	t = kstream_producer_topic(name);
 	if (!t)
 		return kstream_no_such_topic(info);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Topic commands: create, delete, get and dump, the dead-letter topic;
- * and kstream_configure(), the path of every change of an existing topic
- * (ACL, filter, counters, dead-letter topic).
+ * Topic commands: create, delete, set, get and dump, the dead-letter
+ * topic; and kstream_configure(), the path of every change of an existing
+ * topic (ACL, filter, counters, dead-letter topic, settings).
  */
 
 #include <linux/cred.h>
@@ -33,14 +33,17 @@ int kstream_fill_topic(struct sk_buff *skb, struct kstream_topic *t,
 	hdr = genlmsg_put(skb, portid, seq, &kstream_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	/* KSTREAM_CMD_TOPIC_SET changes these under the registry lock. */
 	if (nla_put_string(skb, KSTREAM_A_TOPIC_NAME, t->name) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_ID, t->id) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_RING_SIZE, t->ring.size) ||
-	    nla_put_u32(skb, KSTREAM_A_TOPIC_MSG_MAX, t->msg_max) ||
-	    nla_put_u32(skb, KSTREAM_A_TOPIC_POLICY, t->policy) ||
-	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, t->mode) ||
-	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID, from_kuid_munged(ns, t->uid)) ||
-	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID, from_kgid_munged(ns, t->gid)) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_MSG_MAX, READ_ONCE(t->msg_max)) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_POLICY, READ_ONCE(t->policy)) ||
+	    nla_put_u16(skb, KSTREAM_A_TOPIC_MODE, READ_ONCE(t->mode)) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_UID,
+			from_kuid_munged(ns, READ_ONCE(t->uid))) ||
+	    nla_put_u32(skb, KSTREAM_A_TOPIC_GID,
+			from_kgid_munged(ns, READ_ONCE(t->gid))) ||
 	    nla_put_u32(skb, KSTREAM_A_TOPIC_PRODUCERS_MAX, t->producers_max) ||
 	    kstream_fill_stats(skb, t) || kstream_fill_acl(skb, t, ns) ||
 	    (kstream_topic_filter_name(t, filter) &&
@@ -93,20 +96,48 @@ static int kstream_reply_topic(struct genl_info *info, struct kstream_topic *t,
 	return err;
 }
 
+/*
+ * The owner (KSTREAM_A_TOPIC_UID) or group (_GID) of a request, in the
+ * sender's user namespace: 1 if given, 0 if not, -EINVAL if it does not
+ * map.
+ */
+static int kstream_get_uid(struct genl_info *info, kuid_t *uid)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_TOPIC_UID];
+
+	if (!attr)
+		return 0;
+	*uid = make_kuid(current_user_ns(), nla_get_u32(attr));
+	if (uid_valid(*uid))
+		return 1;
+	NL_SET_ERR_MSG_ATTR(info->extack, attr,
+			    "uid not valid in this user namespace");
+	return -EINVAL;
+}
+
+static int kstream_get_gid(struct genl_info *info, kgid_t *gid)
+{
+	struct nlattr *attr = info->attrs[KSTREAM_A_TOPIC_GID];
+
+	if (!attr)
+		return 0;
+	*gid = make_kgid(current_user_ns(), nla_get_u32(attr));
+	if (gid_valid(*gid))
+		return 1;
+	NL_SET_ERR_MSG_ATTR(info->extack, attr,
+			    "gid not valid in this user namespace");
+	return -EINVAL;
+}
+
 static int kstream_parse_config(struct genl_info *info,
 				struct kstream_topic_config *cfg)
 {
 	struct nlattr **a = info->attrs;
-	struct user_namespace *ns = current_user_ns();
+	int err;
 
 	cfg->name = kstream_get_name(info);
 	if (!cfg->name)
 		return -EINVAL;
-	if (a[KSTREAM_A_FILTER_NAME]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_FILTER_NAME],
-				    "attach filters with KSTREAM_CMD_FILTER_ATTACH");
-		return -EINVAL;
-	}
 
 	cfg->ring_size = KSTREAM_RING_SIZE_DEFAULT;
 	if (a[KSTREAM_A_TOPIC_RING_SIZE])
@@ -136,23 +167,13 @@ static int kstream_parse_config(struct genl_info *info,
 
 	/* The creator owns what it creates unless it says otherwise. */
 	cfg->uid = current_euid();
-	if (a[KSTREAM_A_TOPIC_UID]) {
-		cfg->uid = make_kuid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_UID]));
-		if (!uid_valid(cfg->uid)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_UID],
-					    "uid not valid in this user namespace");
-			return -EINVAL;
-		}
-	}
+	err = kstream_get_uid(info, &cfg->uid);
+	if (err < 0)
+		return err;
 	cfg->gid = current_egid();
-	if (a[KSTREAM_A_TOPIC_GID]) {
-		cfg->gid = make_kgid(ns, nla_get_u32(a[KSTREAM_A_TOPIC_GID]));
-		if (!gid_valid(cfg->gid)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[KSTREAM_A_TOPIC_GID],
-					    "gid not valid in this user namespace");
-			return -EINVAL;
-		}
-	}
+	err = kstream_get_gid(info, &cfg->gid);
+	if (err < 0)
+		return err;
 	cfg->admin_uid = INVALID_UID;
 
 	/* Clamped to the limit (dedup.c): root may set anything. */
@@ -207,9 +228,6 @@ int kstream_cmd_topic_new(struct sk_buff *skb, struct genl_info *info)
 	const char *dl = NULL;
 	int err;
 
-	err = kstream_no_acl_entry(info);
-	if (err)
-		return err;
 	err = kstream_parse_config(info, &cfg);
 	if (err)
 		return err;
@@ -278,9 +296,6 @@ int kstream_cmd_topic_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (!name)
 		return -EINVAL;
-	err = kstream_no_acl_entry(info);
-	if (err)
-		return err;
 	kstream_subject_init(&subj, skb);
 	kstream_topics_lock();
 	t = kstream_topic_find(name);
@@ -304,6 +319,7 @@ struct kstream_applied {
 	bool filter_changed;	/* a filter was attached or detached */
 	bool sync;		/* a filter was replaced or detached */
 	bool deadletter_changed;	/* the dead-letter topic was set */
+	bool set;		/* TOPIC_SET applied: reply with the topic */
 };
 
 int kstream_deadletter_allowed(const struct kstream_subject *subj,
@@ -340,19 +356,74 @@ int kstream_cmd_deadletter_set(struct sk_buff *skb, struct genl_info *info)
 		.op = KSTREAM_CHANGE_DEADLETTER,
 	};
 	struct kstream_audit a = { .op = "deadletter_set", .topic = name };
-	int err;
 
 	if (!name)
 		return -EINVAL;
-	err = kstream_no_acl_entry(info);
-	if (err)
-		return err;
 	if (info->attrs[KSTREAM_A_TOPIC_DEADLETTER]) {
 		change.deadletter = kstream_get_deadletter_name(info);
 		if (!change.deadletter)
 			return -EINVAL;
 	}
 	a.deadletter = change.deadletter ?: "none";
+	return kstream_configure(skb, info, name, &change, &a);
+}
+
+/*
+ * KSTREAM_CMD_TOPIC_SET: what the request sets; the ring size, producer
+ * table and dead-letter topic are not in its policy (uapi says why).
+ */
+static int kstream_parse_set(struct genl_info *info,
+			     struct kstream_topic_set *set)
+{
+	struct nlattr **a = info->attrs;
+	int err;
+
+	if (a[KSTREAM_A_TOPIC_MODE]) {
+		set->what |= KSTREAM_SET_MODE;
+		set->mode = nla_get_u16(a[KSTREAM_A_TOPIC_MODE]);
+	}
+	err = kstream_get_uid(info, &set->uid);
+	if (err < 0)
+		return err;
+	if (err)
+		set->what |= KSTREAM_SET_UID;
+	err = kstream_get_gid(info, &set->gid);
+	if (err < 0)
+		return err;
+	if (err)
+		set->what |= KSTREAM_SET_GID;
+	if (a[KSTREAM_A_TOPIC_POLICY]) {
+		set->what |= KSTREAM_SET_POLICY;
+		set->policy = nla_get_u32(a[KSTREAM_A_TOPIC_POLICY]);
+	}
+	if (a[KSTREAM_A_TOPIC_MSG_MAX]) {
+		set->what |= KSTREAM_SET_MSG_MAX;
+		set->msg_max = nla_get_u32(a[KSTREAM_A_TOPIC_MSG_MAX]);
+	}
+	if (!set->what) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give a mode, owner, group, policy or msgmax");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kstream_cmd_topic_set(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = kstream_get_name(info);
+	struct kstream_topic_change change = {
+		.op = KSTREAM_CHANGE_TOPIC_SET,
+	};
+	struct kstream_audit a = {
+		.op = "topic_set", .topic = name, .set = &change.set,
+	};
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	err = kstream_parse_set(info, &change.set);
+	if (err)
+		return err;
 	return kstream_configure(skb, info, name, &change, &a);
 }
 
@@ -391,6 +462,17 @@ static int kstream_apply(const struct kstream_subject *subj,
 			err = kstream_deadletter_set(t, dlq, extack);
 		done->deadletter_changed = !err;
 		return err;
+	case KSTREAM_CHANGE_TOPIC_SET:
+		/* The limits may refuse; then nothing has changed. */
+		err = kstream_topic_set_limits(t, &c->set, extack);
+		if (err)
+			return err;
+		kstream_acl_set_ownership(t, &c->set, extack);
+		done->set = true;
+		/* A new mode, owner or group may take rights away. */
+		done->acl_changed = c->set.what & KSTREAM_SET_OWNERSHIP;
+		done->revoked = done->acl_changed;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -399,8 +481,9 @@ static int kstream_apply(const struct kstream_subject *subj,
  * Every change of an existing topic (ACL, filter, counters) goes through
  * here: find the topic @name, ask topic_configure, apply @change, all
  * under the registry lock; then make the change bite, tell the events
- * group (KSTREAM_EVENT_TOPIC_CHANGED for the ACL and the filter) and
- * audit it (@a).
+ * group (KSTREAM_EVENT_TOPIC_CHANGED for the ACL, the filter, the
+ * dead-letter topic and the settings), reply with the topic to a
+ * TOPIC_SET, and audit it (@a).
  */
 int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 		      const char *name,
@@ -423,7 +506,7 @@ int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 	if (!err)
 		err = kstream_apply(&subj, t, change, &done, a, info->extack);
 	changed = done.acl_changed || done.filter_changed ||
-		  done.deadletter_changed;
+		  done.deadletter_changed || done.set;
 	if (changed)
 		kstream_topic_get(t);
 	kstream_topics_unlock();
@@ -435,6 +518,9 @@ int kstream_configure(struct sk_buff *skb, struct genl_info *info,
 		synchronize_rcu();
 	if (changed) {
 		kstream_event(t, KSTREAM_EVENT_TOPIC_CHANGED);
+		/* Changed, whether or not the reply makes it. */
+		if (done.set)
+			kstream_reply_topic(info, t, false);
 		kstream_topic_put(t);
 	}
 	a->err = err;
@@ -451,9 +537,6 @@ int kstream_cmd_topic_get(struct sk_buff *skb, struct genl_info *info)
 
 	if (!name)
 		return -EINVAL;
-	err = kstream_no_acl_entry(info);
-	if (err)
-		return err;
 	kstream_topics_lock();
 	t = kstream_topic_find(name);
 	if (t)

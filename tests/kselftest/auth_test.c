@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1090,8 +1091,9 @@ TEST_F_TIMEOUT(auth, creator_group, 180)
 		EXPECT_EQ(-EPERM, kst_topic_delete(&nl, "mine"));
 		kst_nl_close(&nl);
 	});
-	/* the parameter is read at every request */
-	ASSERT_EQ(0, system("echo -1 >/sys/module/kstream/parameters/creator_gid"));
+	/* the setting is read at every request; netlink changes it */
+	ASSERT_EQ(0, kst_config_set_creator(&self->nl, KSTREAM_CREATOR_GID_NONE))
+		TH_LOG("%s", self->nl.extack);
 	AS(&creator, {
 		struct kst_nl nl;
 		struct kst_topic_opts o = { .name = "more" };
@@ -1100,6 +1102,307 @@ TEST_F_TIMEOUT(auth, creator_group, 180)
 		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
 		kst_nl_close(&nl);
 	});
+}
+
+/* The creator_gid parameter as sysfs shows it, or -2 if unreadable. */
+static long creator_param(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/kstream/parameters/creator_gid", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -2;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -2;
+}
+
+/*
+ * Who may create topics is a security policy: the parameter is read-only,
+ * KSTREAM_CMD_CONFIG_SET changes it with CAP_SYS_ADMIN, audited.
+ */
+TEST_F_TIMEOUT(auth, creator_group_changes_over_netlink_only, 120)
+{
+	struct stat st;
+	__u32 gid = 0;
+	int afd;
+
+	ASSERT_EQ(0, stat("/sys/module/kstream/parameters/creator_gid", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
+	/* not even root writes it */
+	EXPECT_NE(0, system("echo 4100 >/sys/module/kstream/parameters/creator_gid 2>/dev/null"));
+	EXPECT_EQ(CREATORS, creator_param());
+	ASSERT_EQ(0, kst_config_get_creator(&self->nl, &gid));
+	EXPECT_EQ(CREATORS, gid);
+
+	afd = kst_audit_open();
+	/* nobody without CAP_SYS_ADMIN: not an admin of every topic ... */
+	MK("adm", 0600, ALICE, ALICE);
+	GRANT("adm", USER, ALICE, ADM);
+	AS(&alice, {
+		struct kst_nl nl;
+		__u32 g = 0;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_config_set_creator(&nl, ALICE));
+		EXPECT_NE(NULL, strstr(nl.extack, "CAP_SYS_ADMIN")) TH_LOG("%s", nl.extack);
+		/* ... while anyone may read it */
+		EXPECT_EQ(0, kst_config_get_creator(&nl, &g));
+		EXPECT_EQ(CREATORS, g);
+		kst_nl_close(&nl);
+	});
+	EXPECT_EQ(CREATORS, creator_param());
+	if (afd >= 0)
+		EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=config_set", "res=0",
+					 "creator_gid=4001"));
+
+	/* CAP_NET_ADMIN is not enough: a topic admin is not a policy admin */
+	AS(NULL, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, drop_caps(CAP_TO_MASK(CAP_SYS_ADMIN)));
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_config_set_creator(&nl, SENSORS));
+		kst_nl_close(&nl);
+	});
+
+	/* root: changed, shown by the read-only parameter, audited */
+	ASSERT_EQ(0, kst_config_set_creator(&self->nl, SENSORS))
+		TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(SENSORS, creator_param());
+	ASSERT_EQ(0, kst_config_get_creator(&self->nl, &gid));
+	EXPECT_EQ(SENSORS, gid);
+	if (afd >= 0)
+		EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=config_set", "res=1",
+					 "old_creator_gid=4500 creator_gid=4100"));
+	/* bob (of sensors) creates now, alice (of creators) no more */
+	AS(&bob, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "bobs" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(0, kst_topic_create(&nl, &o, NULL)) TH_LOG("%s", nl.extack);
+		kst_nl_close(&nl);
+	});
+	AS(&creator, {
+		struct kst_nl nl;
+		struct kst_topic_opts o = { .name = "alices" };
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, kst_topic_create(&nl, &o, NULL));
+		kst_nl_close(&nl);
+	});
+	/* none: nobody creates without CAP_NET_ADMIN */
+	ASSERT_EQ(0, kst_config_set_creator(&self->nl, KSTREAM_CREATOR_GID_NONE));
+	EXPECT_EQ(-1, creator_param());
+	ASSERT_EQ(0, kst_config_get_creator(&self->nl, &gid));
+	EXPECT_EQ(KSTREAM_CREATOR_GID_NONE, gid);
+	/* the attribute is required and named when missing */
+	{
+		struct kst_buf b = { 0 };
+
+		EXPECT_EQ(-EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_CONFIG_SET,
+					      0, &b, NULL, 0));
+		EXPECT_EQ(KSTREAM_A_CREATOR_GID, self->nl.miss_type);
+	}
+	if (afd >= 0)
+		close(afd);
+}
+
+/* ------------------------------------------------------ topic set */
+
+static int node_stat(const char *name, struct stat *st)
+{
+	char path[128];
+
+	kst_dev_path(path, sizeof(path), name);
+	return stat(path, st) ? -errno : 0;
+}
+
+static int set_owner(struct kst_nl *nl, const char *name, unsigned int set,
+		     __u16 mode, __u32 uid, __u32 gid)
+{
+	struct kst_topic_opts o = {
+		.name = name, .set = set, .mode = mode, .uid = uid, .gid = gid,
+	};
+
+	return kst_topic_set(nl, &o, NULL);
+}
+
+/*
+ * TOPIC_SET of the mode, owner and group: the node follows, open fds
+ * lose and regain rights as they would by an ACL change, audited.
+ */
+TEST_F_TIMEOUT(auth, topic_set_mode_owner_group_live, 180)
+{
+	struct kst_topic t;
+	struct stat st;
+	struct chan c;
+	int afd;
+	pid_t pid;
+
+	MK("ts", 0600, 0, 0);
+	afd = kst_audit_open();
+	AS(&alice, EXPECT_EQ(-EACCES, open_close("ts", O_RDONLY)));
+	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_MODE, 0644, 0, 0))
+		TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, node_stat("ts", &st));
+	EXPECT_EQ(0644, st.st_mode & 07777);
+	if (afd >= 0)
+		EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=topic_set topic=ts res=1",
+					 "mode=0644"));
+
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char buf[64];
+		int fd = kst_open("ts", O_RDONLY | O_NONBLOCK);
+
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-EAGAIN, kst_rd(fd, buf, sizeof(buf)));
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* mode 0600: revoked */
+		EXPECT_EQ(-EACCES, kst_rd(fd, buf, sizeof(buf)));
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* owner alice: hers again */
+		EXPECT_EQ(-EAGAIN, kst_rd(fd, buf, sizeof(buf)));
+		EXPECT_EQ(0, open_close("ts", O_RDWR));
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_MODE, 0600, 0, 0));
+	TELL_CHILD(&c);
+	WAIT_CHILD(&c);
+	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_UID, 0, ALICE, 0))
+		TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, node_stat("ts", &st));
+	EXPECT_EQ(ALICE, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+
+	/* the group, with its bits: bob reads as a member of sensors */
+	AS(&bob, EXPECT_EQ(-EACCES, open_close("ts", O_RDONLY)));
+	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_GID | KST_SET_MODE,
+			       0640, 0, SENSORS));
+	ASSERT_EQ(0, node_stat("ts", &st));
+	EXPECT_EQ(SENSORS, st.st_gid);
+	EXPECT_EQ(0640, st.st_mode & 07777);
+	AS(&bob, {
+		EXPECT_EQ(0, open_close("ts", O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close("ts", O_WRONLY));
+	});
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "ts", &t));
+	EXPECT_EQ(ALICE, t.uid);
+	EXPECT_EQ(SENSORS, t.gid);
+	EXPECT_EQ(0640, t.mode);
+	if (afd >= 0)
+		close(afd);
+}
+
+/* An admin by ACL may change the topic, not give it away. */
+TEST_F_TIMEOUT(auth, topic_set_needs_admin_and_keeps_ownership_rules, 120)
+{
+	MK("own", 0600, ALICE, ALICE);
+	GRANT("own", USER, ALICE, ADM);
+	AS(&alice, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(0, set_owner(&nl, "own", KST_SET_MODE, 0640, 0, 0))
+			TH_LOG("%s", nl.extack);
+		EXPECT_EQ(-EPERM, set_owner(&nl, "own", KST_SET_UID, 0, BOB, 0));
+		EXPECT_NE(NULL, strstr(nl.extack, "owner")) TH_LOG("%s", nl.extack);
+		EXPECT_EQ(-EPERM, set_owner(&nl, "own", KST_SET_GID, 0, 0, SENSORS));
+		/* its own group: allowed */
+		EXPECT_EQ(0, set_owner(&nl, "own", KST_SET_GID, 0, 0, ALICE))
+			TH_LOG("%s", nl.extack);
+		kst_nl_close(&nl);
+	});
+	AS(&bob, {
+		struct kst_nl nl;
+
+		ASSERT_EQ(0, kst_nl_open(&nl));
+		EXPECT_EQ(-EPERM, set_owner(&nl, "own", KST_SET_MODE, 0666, 0, 0));
+		EXPECT_EQ(-EPERM, set_owner(&nl, "nope", KST_SET_MODE, 0666, 0, 0));
+		kst_nl_close(&nl);
+	});
+	EXPECT_LE(1, DENIED("own"));
+}
+
+/* ----------------------------------------- revocation, many readers */
+
+#define MANY 400
+
+/*
+ * A revocation re-decides every reader of the topic (there is no
+ * allocation left to fail and skip it), also while readers come and go:
+ * none of the revoked ones holds a block topic back afterwards.
+ */
+TEST_F_TIMEOUT(auth, revocation_reaches_every_reader_while_readers_churn, 240)
+{
+	char msg[512] = { 0 };
+	struct chan c;
+	pid_t pid, churn;
+	int w, n, round, tries;
+
+	ASSERT_EQ(0, mk(&self->nl, "many", 0600, 0, 0, KSTREAM_POLICY_BLOCK));
+	GRANT("many", USER, ALICE, SUB);
+	chan_init(&c);
+	pid = fork_as(&alice);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static int fds[MANY];
+		int i;
+
+		for (i = 0; i < MANY; i++) {
+			fds[i] = kst_open("many", O_RDONLY | O_NONBLOCK);
+			ASSERT_LE(0, fds[i]) TH_LOG("reader %d", i);
+		}
+		TELL_PARENT(&c);
+		WAIT_PARENT(&c);		/* done */
+		for (i = 0; i < MANY; i++)
+			close(fds[i]);
+		CHILD_DONE();
+	}
+	WAIT_CHILD(&c);
+	/* readers opened and closed all along, as root (never revoked) */
+	churn = fork();
+	ASSERT_LE(0, churn);
+	if (churn == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			close(kst_open("many", O_RDONLY | O_NONBLOCK));
+	}
+	w = kst_open("many", O_WRONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	for (round = 0; round < 5; round++) {
+		/* alice's readers hold the topic full */
+		for (n = 0; kst_wr(w, msg, sizeof(msg)) > 0; n++)
+			;
+		EXPECT_EQ(-EAGAIN, kst_wr(w, msg, sizeof(msg)));
+		REVOKE("many", USER, ALICE, SUB);
+		/*
+		 * Every one of them lost its hold; a churning reader holds
+		 * it for a moment at most.
+		 */
+		for (n = 0, tries = 0; n < 1000 && tries < 5000; tries++) {
+			if (kst_wr(w, msg, sizeof(msg)) > 0)
+				n++;
+			else
+				usleep(1000);
+		}
+		EXPECT_EQ(1000, n) TH_LOG("round %d", round);
+		GRANT("many", USER, ALICE, SUB);
+	}
+	kill(churn, SIGKILL);
+	waitpid(churn, NULL, 0);
+	TELL_CHILD(&c);
+	wait_ok(_metadata, pid);
+	close(w);
 }
 
 /* ------------------------------------------------ user namespaces */
@@ -1374,17 +1677,28 @@ static int sh(const char *cmd)
 	return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
 }
 
+/* streamctl's path into @sc; NULL, or why the test cannot run. */
+static const char *streamctl_path(char *sc, size_t len)
+{
+	const char *src = getenv("KSTREAM_SRC");
+
+	if (!getpwnam("kst-alice") || !getgrnam("kst-sensors"))
+		return "test users missing";
+	snprintf(sc, len, "%s/build/bin/streamctl", src ? src : ".");
+	if (access(sc, X_OK))
+		return "no streamctl in build/bin";
+	return NULL;
+}
+
 TEST_F_TIMEOUT(auth, streamctl_acl, 180)
 {
 	char out[8192], cmd[512];
-	const char *src = getenv("KSTREAM_SRC");
+	const char *why;
 	char sc[256];
 
-	if (!getpwnam("kst-alice") || !getgrnam("kst-sensors"))
-		SKIP(return, "test users missing");
-	snprintf(sc, sizeof(sc), "%s/build/bin/streamctl", src ? src : ".");
-	if (access(sc, X_OK))
-		SKIP(return, "no streamctl at %s", sc);
+	why = streamctl_path(sc, sizeof(sc));
+	if (why)
+		SKIP(return, "%s", why);
 
 	MK("sc", 0600, 0, 0);
 #define SC(args) (snprintf(cmd, sizeof(cmd), "%s " args " 2>/dev/null", sc), sh(cmd))
@@ -1437,6 +1751,78 @@ TEST_F_TIMEOUT(auth, streamctl_acl, 180)
 	snprintf(cmd, sizeof(cmd), "%s topic show sc", sc);
 	capture(cmd, out, sizeof(out));
 	EXPECT_NE(NULL, strstr(out, "denied ")) TH_LOG("%s", out);
+#undef SC
+}
+
+/* streamctl topic set and config, end to end. */
+TEST_F_TIMEOUT(auth, streamctl_topic_set_and_config, 180)
+{
+	char out[8192], cmd[512];
+	struct kst_topic t;
+	const char *why;
+	char sc[256];
+	struct stat st;
+
+	why = streamctl_path(sc, sizeof(sc));
+	if (why)
+		SKIP(return, "%s", why);
+
+	MK("st", 0600, 0, 0);
+#define SC(args) (snprintf(cmd, sizeof(cmd), "%s " args " 2>/dev/null", sc), sh(cmd))
+	EXPECT_EQ(0, SC("topic set st mode 0640 owner kst-alice group kst-sensors"));
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "st", &t));
+	EXPECT_EQ(0640, t.mode);
+	EXPECT_EQ(ALICE, t.uid);
+	EXPECT_EQ(SENSORS, t.gid);
+	ASSERT_EQ(0, node_stat("st", &st));
+	EXPECT_EQ(ALICE, st.st_uid);
+	EXPECT_EQ(SENSORS, st.st_gid);
+	EXPECT_EQ(0, SC("topic se st policy block msgmax 512"));	/* "se": set */
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "st", &t));
+	EXPECT_EQ(KSTREAM_POLICY_BLOCK, t.policy);
+	EXPECT_EQ(512, t.msg_max);
+	/* -j prints the topic as it is now */
+	snprintf(cmd, sizeof(cmd), "%s -j topic set st mode 0660", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "\"name\":\"st\"")) TH_LOG("%s", out);
+	/* what cannot change is refused before anything is sent */
+	EXPECT_EQ(2, SC("topic set st size 1M"));
+	snprintf(cmd, sizeof(cmd), "%s topic set st size 1M 2>&1", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "topic set st: size cannot change")) TH_LOG("%s", out);
+	EXPECT_EQ(2, SC("topic set st"));
+	EXPECT_EQ(2, SC("topic set st producers 8"));
+	/* refusals name the topic and say why */
+	{
+		int fd = kst_open("st", O_RDONLY);
+
+		snprintf(cmd, sizeof(cmd), "%s topic set st policy overwrite 2>&1", sc);
+		capture(cmd, out, sizeof(out));
+		EXPECT_NE(NULL, strstr(out, "streamctl: topic set st: ")) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "no fd is open")) TH_LOG("%s", out);
+		close(fd);
+	}
+	EXPECT_EQ(1, SC("topic set nosuch mode 0600"));
+
+	/* config: shows the creator group, root changes it */
+	snprintf(cmd, sizeof(cmd), "%s config show", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "creator-group kst-creators (4500)")) TH_LOG("%s", out);
+	EXPECT_EQ(0, SC("config set creator-group kst-sensors"));
+	EXPECT_EQ(SENSORS, creator_param());
+	snprintf(cmd, sizeof(cmd), "%s -j config", sc);
+	capture(cmd, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "\"creator_gid\":4100")) TH_LOG("%s", out);
+	EXPECT_EQ(0, SC("config set creator-group none"));
+	EXPECT_EQ(-1, creator_param());
+	EXPECT_EQ(2, SC("config set creator-group no-such-group-here"));
+	AS(&alice, {
+		snprintf(cmd, sizeof(cmd), "%s config set creator-group 4001 2>&1", sc);
+		capture(cmd, out, sizeof(out));
+		EXPECT_NE(NULL, strstr(out, "CAP_SYS_ADMIN")) TH_LOG("%s", out);
+		EXPECT_EQ(1, SC("config set creator-group 4001"));
+	});
+	EXPECT_EQ(-1, creator_param());
 #undef SC
 }
 

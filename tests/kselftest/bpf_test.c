@@ -1119,9 +1119,9 @@ TEST_F_TIMEOUT(bpf, streamctl_output, 120)
 
 	/* Errors: the kernel's reason, exit 1; bad usage, exit 2. */
 	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter attach a nosuch"));
-	EXPECT_STREQ("streamctl: No such file or directory: no such filter (see streamctl filter list)\n", out);
+	EXPECT_STREQ("streamctl: filter attach a nosuch: No such file or directory: no such filter (see streamctl filter list)\n", out);
 	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter detach a"));
-	EXPECT_STREQ("streamctl: No such file or directory: the topic has no filter\n", out);
+	EXPECT_STREQ("streamctl: filter detach a: No such file or directory: the topic has no filter\n", out);
 	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter load pass s"));
 	EXPECT_NE(NULL, strstr(out, "loaded already")) TH_LOG("%s", out);
 	EXPECT_EQ(1, kst_run(out, sizeof(out), "streamctl filter unload nosuch"));

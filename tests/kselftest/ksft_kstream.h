@@ -121,6 +121,8 @@ struct kst_nl {
 	int family;
 	char extack[512];	/* NLMSGERR_ATTR_MSG of the last request, or "" */
 	int extack_offs;	/* NLMSGERR_ATTR_OFFS, or -1 */
+	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, or -1 */
+	int miss_nest;		/* NLMSGERR_ATTR_MISS_NEST, or -1 */
 };
 
 /* One entry of a topic's KSTREAM_A_TOPIC_ACL. */
@@ -371,6 +373,12 @@ static inline void kst__parse_extack(struct kst_nl *nl, struct nlmsghdr *h,
 			nl->extack[n] = '\0';
 		} else if (nla_type(a) == NLMSGERR_ATTR_OFFS && nla_len(a) == 4) {
 			nl->extack_offs = (int)nla_get_u32(a);
+		} else if (nla_type(a) == NLMSGERR_ATTR_MISS_TYPE &&
+			   nla_len(a) == 4) {
+			nl->miss_type = (int)nla_get_u32(a);
+		} else if (nla_type(a) == NLMSGERR_ATTR_MISS_NEST &&
+			   nla_len(a) == 4) {
+			nl->miss_nest = (int)nla_get_u32(a);
 		}
 	}
 }
@@ -438,6 +446,8 @@ static inline int kst__request_parse(struct kst_nl *nl, struct nl_msg *msg,
 
 	nl->extack[0] = '\0';
 	nl->extack_offs = -1;
+	nl->miss_type = -1;
+	nl->miss_nest = -1;
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -541,15 +551,15 @@ static inline void kst_nl_close(struct kst_nl *nl)
 }
 
 /*
- * KSTREAM_CMD_TOPIC_NEW with the attributes opts sets.  Returns 0 or
- * -errno; *reply (if not NULL) gets the topic the kernel replied with
- * (reply->attrs == 0 if there was none).
+ * KSTREAM_CMD_TOPIC_NEW (or _SET: kst_topic_set()) with the attributes
+ * opts sets.  Returns 0 or -errno; *reply (if not NULL) gets the topic
+ * the kernel replied with (reply->attrs == 0 if there was none).
  */
-static inline int kst_topic_create(struct kst_nl *nl,
-				   const struct kst_topic_opts *o,
-				   struct kst_topic *reply)
+static inline int kst__topic_cmd(struct kst_nl *nl, __u8 cmd,
+				 const struct kst_topic_opts *o,
+				 struct kst_topic *reply)
 {
-	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_TOPIC_NEW, 0);
+	struct nl_msg *msg = kst__msg(nl, cmd, 0);
 	struct kst_topic dummy;
 	int n = 0, ret;
 
@@ -578,6 +588,73 @@ static inline int kst_topic_create(struct kst_nl *nl,
 	if (n == 0)
 		memset(reply, 0, sizeof(*reply));
 	return ret;
+}
+
+static inline int kst_topic_create(struct kst_nl *nl,
+				   const struct kst_topic_opts *o,
+				   struct kst_topic *reply)
+{
+	return kst__topic_cmd(nl, KSTREAM_CMD_TOPIC_NEW, o, reply);
+}
+
+/* KSTREAM_CMD_TOPIC_SET: ring_size is sent if set (the kernel refuses it). */
+static inline int kst_topic_set(struct kst_nl *nl,
+				const struct kst_topic_opts *o,
+				struct kst_topic *reply)
+{
+	return kst__topic_cmd(nl, KSTREAM_CMD_TOPIC_SET, o, reply);
+}
+
+/* The u32 attribute r->type of a reply, into r->v (found: r->found). */
+struct kst__u32_reply {
+	int type;
+	__u32 v;
+	int found;
+};
+
+static inline void kst__u32_parse(struct nlattr *head, int len, int i,
+				  void *arg)
+{
+	struct kst__u32_reply *r = arg;
+	struct nlattr *a;
+	int rem;
+
+	(void)i;
+	nla_for_each_attr(a, head, len, rem)
+		if (nla_type(a) == r->type && nla_len(a) == 4) {
+			r->v = nla_get_u32(a);
+			r->found = 1;
+		}
+}
+
+/* KSTREAM_CMD_CONFIG_GET: the creator gid (or _NONE); 0 or -errno. */
+static inline int kst_config_get_creator(struct kst_nl *nl, __u32 *gid)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_CONFIG_GET, 0);
+	struct kst__u32_reply r = { .type = KSTREAM_A_CREATOR_GID };
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = kst__request_parse(nl, msg, kst__u32_parse, &r, NULL);
+	if (!ret && !r.found)
+		return -EPROTO;
+	*gid = r.v;
+	return ret;
+}
+
+/* KSTREAM_CMD_CONFIG_SET of the creator gid; 0 or -errno. */
+static inline int kst_config_set_creator(struct kst_nl *nl, __u32 gid)
+{
+	struct nl_msg *msg = kst__msg(nl, KSTREAM_CMD_CONFIG_SET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, KSTREAM_A_CREATOR_GID, gid)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return kst__request(nl, msg, NULL, 0, NULL);
 }
 
 /* Create name with ring size / msg_max (0: default) and policy. */

@@ -12,7 +12,10 @@
  * Runs with kstream unloaded; the fixture loads it, teardown deletes the
  * topics and unloads it.
  */
+#include <dirent.h>
+#include <ftw.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -1100,6 +1103,35 @@ TEST_F_TIMEOUT(st, events_topic_changed_by_acl_changes, 30)
 	ev_close(&es);
 }
 
+TEST_F_TIMEOUT(st, events_topic_changed_by_topic_set, 30)
+{
+	struct kst_topic_opts o = { .name = "tset", .set = KST_SET_MODE };
+	const struct ev *e = NULL;
+	struct evsock es;
+	int fd;
+
+	KST_MK("tset", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, ev_open(&es));
+	o.mode = 0640;
+	ASSERT_EQ(0, kst_topic_set(&self->nl, &o, NULL)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(1, ev_wait(&es, 1, 5000));
+	EXPECT_EQ(1, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, &e));
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("tset", e->topic);
+
+	/* a refused change changes nothing: no event */
+	fd = KST_OPEN("tset", O_RDONLY);
+	o.set = KST_SET_POLICY;
+	o.policy = KSTREAM_POLICY_BLOCK;
+	EXPECT_EQ(-EBUSY, kst_topic_set(&self->nl, &o, NULL));
+	EXPECT_EQ(1, ev_wait(&es, 2, 300));
+	close(fd);
+	ASSERT_EQ(0, kst_topic_set(&self->nl, &o, NULL)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(2, ev_wait(&es, 2, 5000));
+	EXPECT_EQ(2, ev_count(&es, KSTREAM_EVENT_TOPIC_CHANGED, NULL));
+	ev_close(&es);
+}
+
 /* As nobody: a stats reset of @topic, refused; or, @path, an open. */
 static pid_t denied_child(const char *topic, const char *path)
 {
@@ -1380,26 +1412,95 @@ TEST_F(st, sysfs_agrees_with_netlink)
 	EXPECT_LT(0, f.s[KSTREAM_STAT_LOST]);
 	EXPECT_EQ(1, f.s[KSTREAM_STAT_ERR_TOO_BIG]);
 
-	/* latency_histogram: one "bucket count" line per bucket */
-	hist = slurp("/sys/class/stream/sy/stats/latency_histogram");
-	ASSERT_NE(NULL, hist);
-	p = hist;
+	/* latency_histogram/bucket<i>: one value per file */
 	for (i = 0; i < NB; i++) {
-		unsigned int b;
-		unsigned long long c;
-		int used;
-
-		ASSERT_EQ(2, sscanf(p, "%u %llu\n%n", &b, &c, &used)) TH_LOG("line %d", i);
-		EXPECT_EQ(i, b);
-		EXPECT_EQ(f.lat[i], c) TH_LOG("bucket %d", i);
-		p += used;
+		snprintf(path, sizeof(path),
+			 "/sys/class/stream/sy/latency_histogram/bucket%d", i);
+		hist = slurp(path);
+		ASSERT_NE(NULL, hist) TH_LOG("%s", path);
+		v = strtoull(hist, &p, 10);
+		EXPECT_EQ(0, strcmp(p, "\n")) TH_LOG("%s: \"%s\"", path, hist);
+		EXPECT_EQ(f.lat[i], v) TH_LOG("bucket %d", i);
+		free(hist);
 	}
-	EXPECT_EQ('\0', *p);
-	free(hist);
+	snprintf(path, sizeof(path),
+		 "/sys/class/stream/sy/latency_histogram/bucket%d", NB);
+	EXPECT_EQ(-1, stat(path, &sb));
+	/* the multi-value file is gone */
+	EXPECT_EQ(-1, stat("/sys/class/stream/sy/stats/latency_histogram", &sb));
 
 	/* gone with the topic */
 	ASSERT_EQ(0, kst_topic_delete(&self->nl, "sy"));
 	EXPECT_EQ(-1, stat("/sys/class/stream/sy/stats/published", &sb));
+}
+
+/*
+ * Every file of a topic's sysfs directory is documented in
+ * Documentation/ABI/testing/sysfs-class-stream ("What:" lines; bucket<N>
+ * stands for every bucket).  The driver core's own files (uevent, the
+ * power/ directory) are documented by the kernel.
+ */
+static char *abi_doc;
+static size_t abi_root_len;	/* of the topic's resolved directory */
+
+static int abi_check_one(const char *fpath, const struct stat *sb, int type,
+			 struct FTW *ftw)
+{
+	const char *rel = fpath + abi_root_len;
+	char what[512], pat[256];
+	const char *digits;
+	size_t n;
+
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;	/* symlinks (subsystem) and directories */
+	while (*rel == '/')
+		rel++;
+	if (!strcmp(rel, "uevent") || !strncmp(rel, "power/", 6))
+		return 0;
+	/* bucketN -> bucket<N> */
+	snprintf(pat, sizeof(pat), "%s", rel);
+	digits = strstr(rel, "/bucket");
+	if (digits) {
+		n = digits - rel + strlen("/bucket");
+		snprintf(pat + n, sizeof(pat) - n, "<N>");
+	}
+	snprintf(what, sizeof(what), "What:\t\t/sys/class/stream/<name>/%s\n", pat);
+	if (!strstr(abi_doc, what)) {
+		fprintf(stderr, "# undocumented: %s (no \"%.*s\")\n", fpath,
+			(int)strlen(what) - 1, what);
+		return 1;
+	}
+	return 0;
+}
+
+TEST_F(st, every_sysfs_attribute_is_documented)
+{
+	const char *src = getenv("KSTREAM_SRC");
+	char path[512], root[PATH_MAX];
+	int files = 0;
+	DIR *d;
+
+	if (!src)
+		SKIP(return, "KSTREAM_SRC not set");
+	snprintf(path, sizeof(path), "%s/Documentation/ABI/testing/sysfs-class-stream",
+		 src);
+	abi_doc = slurp(path);
+	ASSERT_NE(NULL, abi_doc) TH_LOG("%s", path);
+	KST_MK("abi", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	/* the walk sees something: the counters and the buckets at least */
+	d = opendir("/sys/class/stream/abi/latency_histogram");
+	ASSERT_NE(NULL, d);
+	while (readdir(d))
+		files++;
+	closedir(d);
+	EXPECT_EQ(NB + 2, files);
+	ASSERT_NE(NULL, realpath("/sys/class/stream/abi", root));
+	abi_root_len = strlen(root);
+	EXPECT_EQ(0, nftw(root, abi_check_one, 8, FTW_PHYS));
+	free(abi_doc);
+	abi_doc = NULL;
 }
 
 /* ------------------------------------------- concurrency: no drift */

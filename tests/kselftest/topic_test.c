@@ -732,6 +732,216 @@ TEST_F(topic, strict_attribute_validation)
 	EXPECT_EQ(1, dump_count(&self->nl)) TH_LOG("a malformed DEL deleted the topic");
 }
 
+/* An attribute a command does not take is refused, pointed at. */
+struct attr_case {
+	const char *what;
+	__u8 cmd;
+	__u16 type;		/* a u32 (or u16 for MODE) attribute */
+};
+
+static const struct attr_case not_taken[] = {
+	{ "TOPIC_DEL with MODE", KSTREAM_CMD_TOPIC_DEL, KSTREAM_A_TOPIC_MODE },
+	{ "TOPIC_GET with RING_SIZE", KSTREAM_CMD_TOPIC_GET, KSTREAM_A_TOPIC_RING_SIZE },
+	{ "STATS_RESET with POLICY", KSTREAM_CMD_STATS_RESET, KSTREAM_A_TOPIC_POLICY },
+	{ "ACL_ADD with MSG_MAX", KSTREAM_CMD_ACL_ADD, KSTREAM_A_TOPIC_MSG_MAX },
+	{ "TOPIC_SET with RING_SIZE", KSTREAM_CMD_TOPIC_SET, KSTREAM_A_TOPIC_RING_SIZE },
+	{ "TOPIC_SET with PRODUCERS_MAX", KSTREAM_CMD_TOPIC_SET,
+	  KSTREAM_A_TOPIC_PRODUCERS_MAX },
+	{ "DEADLETTER_SET with UID", KSTREAM_CMD_DEADLETTER_SET, KSTREAM_A_TOPIC_UID },
+	{ "CONFIG_GET with UID", KSTREAM_CMD_CONFIG_GET, KSTREAM_A_TOPIC_UID },
+	{ "CONFIG_SET with GID", KSTREAM_CMD_CONFIG_SET, KSTREAM_A_TOPIC_GID },
+};
+
+TEST_F(topic, per_command_policies_are_strict)
+{
+	struct kst_topic t;
+	struct kst_buf b;
+	unsigned int i;
+	int r;
+
+	ASSERT_EQ(0, create_named(&self->nl, "pc"));
+	for (i = 0; i < sizeof(not_taken) / sizeof(not_taken[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "pc");
+		if (not_taken[i].type == KSTREAM_A_TOPIC_MODE)
+			kst_buf_u16(&b, not_taken[i].type, 0644);
+		else
+			kst_buf_u32(&b, not_taken[i].type, 4096);
+		r = kst_nl_raw(&self->nl, not_taken[i].cmd, 0, &b, NULL, 0);
+		EXPECT_EQ(-EINVAL, r) TH_LOG("%s: got %d", not_taken[i].what, r);
+		EXPECT_NE(0, self->nl.extack[0]) TH_LOG("%s", not_taken[i].what);
+		/* the offset of the refused attribute, after NAME (8 bytes) */
+		EXPECT_LT(0, self->nl.extack_offs) TH_LOG("%s", not_taken[i].what);
+	}
+	/* nothing happened to the topic */
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "pc", &t));
+	EXPECT_EQ(0600, t.mode);
+	EXPECT_EQ(1, dump_count(&self->nl));
+}
+
+/* A command without a required attribute: EINVAL, and the ack names it. */
+static const struct attr_case need_name[] = {
+	{ "TOPIC_DEL", KSTREAM_CMD_TOPIC_DEL, 0 },
+	{ "TOPIC_GET", KSTREAM_CMD_TOPIC_GET, 0 },
+	{ "TOPIC_SET", KSTREAM_CMD_TOPIC_SET, 0 },
+	{ "STATS_RESET", KSTREAM_CMD_STATS_RESET, 0 },
+	{ "ACL_ADD", KSTREAM_CMD_ACL_ADD, 0 },
+	{ "ACL_DEL", KSTREAM_CMD_ACL_DEL, 0 },
+	{ "PRODUCER_GET", KSTREAM_CMD_PRODUCER_GET, 0 },
+	{ "DEADLETTER_SET", KSTREAM_CMD_DEADLETTER_SET, 0 },
+};
+
+TEST_F(topic, missing_required_attribute_is_named)
+{
+	struct kst_buf b, e;
+	unsigned int i;
+	int r;
+
+	ASSERT_EQ(0, create_named(&self->nl, "rq"));
+	for (i = 0; i < sizeof(need_name) / sizeof(need_name[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		r = kst_nl_raw(&self->nl, need_name[i].cmd, 0, &b, NULL, 0);
+		EXPECT_EQ(-EINVAL, r) TH_LOG("%s: got %d", need_name[i].what, r);
+		EXPECT_EQ(KSTREAM_A_TOPIC_NAME, self->nl.miss_type)
+			TH_LOG("%s", need_name[i].what);
+		EXPECT_EQ(-1, self->nl.miss_nest) TH_LOG("%s", need_name[i].what);
+		EXPECT_NE(NULL, strstr(self->nl.extack, "topic name missing"))
+			TH_LOG("%s: \"%s\"", need_name[i].what, self->nl.extack);
+	}
+	/* the second required attribute of a command */
+	memset(&b, 0, sizeof(b));
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "rq");
+	EXPECT_EQ(-EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, 0, &b, NULL, 0));
+	EXPECT_EQ(KSTREAM_A_ACL_ENTRY, self->nl.miss_type);
+	EXPECT_EQ(-EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_PRODUCER_GET, 0, &b,
+				      NULL, 0));
+	EXPECT_EQ(KSTREAM_A_PRODUCER_ID, self->nl.miss_type);
+	/* inside a nest: the type, and the nest it is missing from */
+	memset(&e, 0, sizeof(e));
+	kst_buf_u32(&e, KSTREAM_ACL_A_ID, NOBODY);
+	kst_buf_u32(&e, KSTREAM_ACL_A_RIGHTS, KSTREAM_ACL_SUBSCRIBE);
+	kst_buf_attr(&b, KSTREAM_A_ACL_ENTRY | NLA_F_NESTED, e.data, e.len);
+	EXPECT_EQ(-EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_ACL_ADD, 0, &b, NULL, 0));
+	EXPECT_EQ(KSTREAM_ACL_A_TYPE, self->nl.miss_type);
+	EXPECT_LT(0, self->nl.miss_nest);
+	/* TOPIC_SET with a name and nothing to set */
+	memset(&b, 0, sizeof(b));
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "rq");
+	EXPECT_EQ(-EINVAL, kst_nl_raw(&self->nl, KSTREAM_CMD_TOPIC_SET, 0, &b, NULL, 0));
+	EXPECT_NE(NULL, strstr(self->nl.extack, "nothing to set"))
+		TH_LOG("%s", self->nl.extack);
+}
+
+/* ---------------------------------------------------------- topic set */
+
+static int set_limits(struct kst_nl *nl, const char *name, unsigned int set,
+		      __u32 policy, __u32 msg_max, struct kst_topic *reply)
+{
+	struct kst_topic_opts o = {
+		.name = name, .set = set, .policy = policy, .msg_max = msg_max,
+	};
+
+	return kst_topic_set(nl, &o, reply);
+}
+
+static int sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+TEST_F(topic, topic_set_policy_and_msg_max)
+{
+	struct kstream_fd_info info;
+	struct kst_topic t;
+	char buf[2048] = { 0 };
+	struct kst_buf b;
+	int fd;
+
+	ASSERT_EQ(0, kst_create(&self->nl, "lim", 4096, 64, KSTREAM_POLICY_BLOCK));
+	/* open fds rely on both */
+	fd = kst_open("lim", O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, set_limits(&self->nl, "lim", KST_SET_POLICY,
+				     KSTREAM_POLICY_OVERWRITE, 0, NULL));
+	EXPECT_NE(NULL, strstr(self->nl.extack, "no fd is open")) TH_LOG("%s", self->nl.extack);
+	close(fd);
+	fd = kst_open("lim", O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, set_limits(&self->nl, "lim", KST_SET_MSG_MAX, 0, 128, NULL));
+	close(fd);
+	ASSERT_EQ(0, kst_topic_get(&self->nl, "lim", &t));
+	EXPECT_EQ(KSTREAM_POLICY_BLOCK, t.policy);
+	EXPECT_EQ(64, t.msg_max);
+
+	/* none open: both change, the reply says so, sysfs too */
+	ASSERT_EQ(0, set_limits(&self->nl, "lim", KST_SET_POLICY | KST_SET_MSG_MAX,
+				KSTREAM_POLICY_OVERWRITE, 128, &t))
+		TH_LOG("%s", self->nl.extack);
+	EXPECT_STREQ("lim", t.name);
+	EXPECT_EQ(KSTREAM_POLICY_OVERWRITE, t.policy);
+	EXPECT_EQ(128, t.msg_max);
+	ASSERT_EQ(0, sysfs_read("/sys/class/stream/lim/msg_max", buf, sizeof(buf)));
+	EXPECT_STREQ("128\n", buf);
+	ASSERT_EQ(0, sysfs_read("/sys/class/stream/lim/policy", buf, sizeof(buf)));
+	EXPECT_STREQ("overwrite\n", buf);
+
+	/* a retained message: msg_max may grow, not shrink */
+	fd = kst_open("lim", O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(100, kst_wr(fd, buf, 100));
+	EXPECT_EQ(-EMSGSIZE, kst_wr(fd, buf, 1000));
+	close(fd);
+	EXPECT_EQ(-EBUSY, set_limits(&self->nl, "lim", KST_SET_MSG_MAX, 0, 64, NULL));
+	EXPECT_NE(NULL, strstr(self->nl.extack, "retains")) TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(-EINVAL, set_limits(&self->nl, "lim", KST_SET_MSG_MAX, 0, 2048, NULL));
+	EXPECT_NE(NULL, strstr(self->nl.extack, "quarter")) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, set_limits(&self->nl, "lim", KST_SET_MSG_MAX, 0, 1024, NULL))
+		TH_LOG("%s", self->nl.extack);
+	/* new fds see the new limits, and the ring's header too */
+	fd = kst_open("lim", O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kst_info(fd, &info));
+	EXPECT_EQ(1024, info.msg_max);
+	EXPECT_EQ(KSTREAM_POLICY_OVERWRITE, info.policy);
+	EXPECT_EQ(1000, kst_wr(fd, buf, 1000));
+	EXPECT_EQ(1000, kst_rd(fd, buf, sizeof(buf)));
+	close(fd);
+	/* out of the attribute's range: ERANGE, as at creation */
+	EXPECT_EQ(-ERANGE, set_limits(&self->nl, "lim", KST_SET_MSG_MAX, 0,
+				      KSTREAM_MSG_MAX_LIMIT + 1, NULL));
+	EXPECT_EQ(-ENOENT, set_limits(&self->nl, "nope", KST_SET_MSG_MAX, 0, 64, NULL));
+
+	/* a dead-letter topic: its sources write into it at any time */
+	ASSERT_EQ(0, kst_create(&self->nl, "dq", 4096, 512, KSTREAM_POLICY_OVERWRITE));
+	ASSERT_EQ(0, create_named(&self->nl, "src"));
+	memset(&b, 0, sizeof(b));
+	kst_buf_str(&b, KSTREAM_A_TOPIC_NAME, "src");
+	kst_buf_str(&b, KSTREAM_A_TOPIC_DEADLETTER, "dq");
+	ASSERT_EQ(0, kst_nl_raw(&self->nl, KSTREAM_CMD_DEADLETTER_SET, 0, &b, NULL, 0))
+		TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(-EBUSY, set_limits(&self->nl, "dq", KST_SET_MSG_MAX, 0, 1024, NULL));
+	EXPECT_NE(NULL, strstr(self->nl.extack, "dead-letter")) TH_LOG("%s", self->nl.extack);
+	/* its mode may change */
+	{
+		struct kst_topic_opts o = {
+			.name = "dq", .set = KST_SET_MODE, .mode = 0640,
+		};
+
+		EXPECT_EQ(0, kst_topic_set(&self->nl, &o, &t)) TH_LOG("%s", self->nl.extack);
+		EXPECT_EQ(0640, t.mode);
+	}
+}
+
 TEST_F(topic, unknown_command)
 {
 	struct kst_buf b = { .len = 0 };

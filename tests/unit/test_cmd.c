@@ -389,8 +389,27 @@ static void streamctl_prefixes_and_help(void **state)
 	assert_int_equal(2, sc(out, sizeof(out), "filter l"));
 	assert_string_equal("streamctl: filter: ambiguous command \"l\": load, list\n", out);
 	assert_int_equal(2, sc(out, sizeof(out), "topic frob x"));
-	assert_string_equal("streamctl: topic: unknown command \"frob\"; commands: add, del, show, list, deadletter, help\n",
+	assert_string_equal("streamctl: topic: unknown command \"frob\"; commands: add, set, del, show, list, deadletter, help\n",
 			    out);
+	/* topic set: "s" stays show, "se" is set; what cannot change is
+	 * refused before anything is sent */
+	assert_int_equal(0, sc(out, sizeof(out), "topic help s"));
+	assert_non_null(strstr(out, "  topic show [NAME"));
+	assert_null(strstr(out, "topic set"));
+	assert_int_equal(0, sc(out, sizeof(out), "topic help se"));
+	assert_non_null(strstr(out, "  topic set NAME [mode MODE]"));
+	assert_int_equal(2, sc(out, sizeof(out), "topic set x size 1M"));
+	assert_non_null(strstr(out, "streamctl: topic set x: size cannot change on a live topic"));
+	assert_int_equal(2, sc(out, sizeof(out), "topic set x"));
+	assert_string_equal("streamctl: topic set x: nothing to set (mode, owner, group, policy or msgmax)\n",
+			    out);
+	assert_int_equal(2, sc(out, sizeof(out), "topic set x producers 9"));
+	/* config: its own object, set checks its arguments first */
+	assert_int_equal(0, sc(out, sizeof(out), "c h"));
+	assert_non_null(strstr(out, "  config set creator-group GROUP|none"));
+	assert_int_equal(2, sc(out, sizeof(out), "config set creator-group"));
+	assert_int_equal(2, sc(out, sizeof(out), "config set creator-group no-such-group-here"));
+	assert_non_null(strstr(out, "invalid group \"no-such-group-here\""));
 	assert_int_equal(2, sc(out, sizeof(out), "acl"));
 	assert_string_equal("streamctl: acl: missing command; commands: add, del, show, help\n", out);
 	assert_int_equal(2, sc(out, sizeof(out), ""));

@@ -236,10 +236,12 @@
  *
  * Family KSTREAM_GENL_NAME, version KSTREAM_GENL_VERSION, in the initial
  * network namespace only.  Resolve the family id with CTRL_CMD_GETFAMILY.
- * Attribute validation is strict (exact lengths, ranges, no unknown
- * attributes, nests flagged NLA_F_NESTED, unknown KSTREAM_ACL_* bits
- * EINVAL); every rejection carries an extended-ack message naming the
- * problem.  A value outside the
+ * Attribute validation is strict and per command (exact lengths, ranges,
+ * no unknown attributes, no attribute the command does not take, nests
+ * flagged NLA_F_NESTED, unknown KSTREAM_ACL_* bits EINVAL); every
+ * rejection carries an extended-ack message naming the problem, and a
+ * missing required attribute is also named by NLMSGERR_ATTR_MISS_TYPE
+ * (with NLMSGERR_ATTR_MISS_NEST inside a nest).  A value outside the
  * range its attribute allows (the bounds below) fails with ERANGE, and the
  * extended ack points at the attribute and carries the bounds; other bad
  * values (a ring size that is not a power of two, say) fail with EINVAL.
@@ -310,15 +312,18 @@
  *   are rate-limited to one per topic per second; the lost count of a sent
  *   event covers the laps suppressed since the previous one.  TOPIC_CHANGED
  *   follows an ACL_ADD or ACL_DEL that changed the ACL and every
- *   FILTER_ATTACH and FILTER_DETACH.  DENIED follows a refused open, read,
+ *   FILTER_ATTACH, FILTER_DETACH, DEADLETTER_SET and TOPIC_SET that
+ *   succeeded.  DENIED follows a refused open, read,
  *   write, mmap or admin request about an existing topic, with
  *   KSTREAM_A_EVENT_PID (the refused process), at most one per topic per
  *   second (KSTREAM_STAT_DENIED counts them all).  When the module is
  *   unloaded, every topic still there gets its TOPIC_DEL.
  *
- * The same statistics are readable in sysfs, read-only, one file per
- * counter: /sys/class/stream/<name>/stats/<counter> (names as in
- * streamctl's JSON output), plus latency_histogram (one line per bucket).
+ * The same statistics are readable in sysfs, read-only, one value per
+ * file: /sys/class/stream/<name>/stats/<counter> (names as in streamctl's
+ * JSON output) and /sys/class/stream/<name>/latency_histogram/bucket<i>,
+ * 0 <= i < KSTREAM_LAT_BUCKETS (Documentation/ABI/testing/
+ * sysfs-class-stream lists every file).
  * Tracepoints kstream:kstream_publish, kstream_drop, kstream_deliver and
  * kstream_lap let perf and bpftrace follow one message end to end.
  *
@@ -377,6 +382,42 @@
  *   with the same checks.  Topic replies carry KSTREAM_A_TOPIC_DEADLETTER
  *   while one is set.  When a dead-letter topic is deleted, every topic
  *   that used it falls back to having none.
+ *
+ * KSTREAM_CMD_TOPIC_SET: change the topic KSTREAM_A_TOPIC_NAME (required)
+ *   in place, keeping its messages, readers and counters.  Any of
+ *   KSTREAM_A_TOPIC_MODE, _UID, _GID (as for TOPIC_NEW; the node follows),
+ *   KSTREAM_A_TOPIC_POLICY and KSTREAM_A_TOPIC_MSG_MAX; at least one.
+ *   Mode, owner and group change at any time: rights they take away are
+ *   revoked from open fds as an ACL_DEL would.  The policy and msg_max
+ *   change only while no fd is open on the topic (EBUSY otherwise): open
+ *   readers sized their buffers by msg_max (KSTREAM_IOC_INFO), a mapped
+ *   ring's header carries both, and producers waiting for room rely on
+ *   the policy.  msg_max may be lowered only while the ring is empty
+ *   (EBUSY): readers replay retained messages, which must stay within it;
+ *   and not on a topic that is another topic's dead-letter topic (EBUSY):
+ *   its producers write into it at any time.  The ring size never changes
+ *   on a live topic (it is allocated, and mapped, once; delete and create
+ *   the topic to resize it): KSTREAM_A_TOPIC_RING_SIZE, like the producer
+ *   table size and the dead-letter topic (KSTREAM_CMD_DEADLETTER_SET), is
+ *   not an attribute of this command.  Needs the admin right on the topic
+ *   (EPERM); without CAP_NET_ADMIN, the new owner must be the caller's
+ *   effective uid and the new group one of its groups, as at creation.
+ *   Replies with the topic as KSTREAM_CMD_TOPIC_GET does; followed by
+ *   KSTREAM_EVENT_TOPIC_CHANGED; audited (op=topic_set, with what was
+ *   set).  Errors: ENOENT, EPERM, EBUSY, EINVAL, ERANGE.
+ *
+ * KSTREAM_CMD_CONFIG_GET: the module's settings, for anyone: the reply
+ *   carries KSTREAM_A_CREATOR_GID (the creator_gid module parameter, in
+ *   the caller's user namespace; KSTREAM_CREATOR_GID_NONE if none is set
+ *   or it does not map there).
+ *
+ * KSTREAM_CMD_CONFIG_SET: change the module's settings: KSTREAM_A_CREATOR_GID
+ *   (required), the group whose members may create topics (Authorization,
+ *   below), a gid in the caller's user namespace or
+ *   KSTREAM_CREATOR_GID_NONE.  A security policy change: needs
+ *   CAP_SYS_ADMIN in the initial user namespace (EPERM) and is audited
+ *   (op=config_set, old and new gid).  The creator_gid module parameter is
+ *   read-only and shows the current value.
  *
  * KSTREAM_CMD_FILTER_ATTACH: attach the filter KSTREAM_A_FILTER_NAME to
  *   the topic KSTREAM_A_TOPIC_NAME, replacing atomically the filter it
@@ -451,7 +492,8 @@
  * to the ring raises SIGBUS.  Rights granted back are regained.
  *
  * Creating a topic needs CAP_NET_ADMIN in the initial user namespace, or
- * membership of the group given by the creator_gid module parameter;
+ * membership of the group given by the creator_gid module parameter (set
+ * at load time, changed by KSTREAM_CMD_CONFIG_SET);
  * such a creator must own the topic (UID its effective uid, GID one of its
  * groups) and gets an ACL entry granting it KSTREAM_ACL_ADMIN.  Deleting a
  * topic, changing its ACL, attaching or detaching its filter and resetting
@@ -463,8 +505,8 @@
  * Every denial fails with EPERM (control plane) or EACCES (data plane),
  * is counted in the topic's KSTREAM_STAT_DENIED and is audited (record
  * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
- * the configuration (create, delete, ACL changes, filter attach and
- * detach, stats reset; res=1).  (An open the
+ * the configuration (create, delete, ACL changes, topic set, filter
+ * attach and detach, stats reset, dead-letter links, config set; res=1).  (An open the
  * node's own permissions refuse is refused by the VFS before kstream
  * sees it.)
  */
@@ -513,6 +555,9 @@ enum kstream_cmd {
 	KSTREAM_CMD_ACL_DEL,
 	KSTREAM_CMD_PRODUCER_GET,
 	KSTREAM_CMD_DEADLETTER_SET,
+	KSTREAM_CMD_TOPIC_SET,
+	KSTREAM_CMD_CONFIG_GET,
+	KSTREAM_CMD_CONFIG_SET,
 
 	__KSTREAM_CMD_MAX
 };
@@ -546,11 +591,15 @@ enum kstream_attr {
 	KSTREAM_A_PRODUCER_LAST_SEQ,	/* u64, its last sequence (read-only) */
 	KSTREAM_A_PRODUCER_FLAGS,	/* u32, KSTREAM_PRODUCER_* (read-only) */
 	KSTREAM_A_TOPIC_DEADLETTER,	/* string, the dead-letter topic's name */
+	KSTREAM_A_CREATOR_GID,		/* u32, KSTREAM_CREATOR_GID_NONE: nobody */
 
 	__KSTREAM_A_MAX
 };
 
 #define KSTREAM_A_MAX (__KSTREAM_A_MAX - 1)
+
+/* KSTREAM_A_CREATOR_GID: no creator group (the default). */
+#define KSTREAM_CREATOR_GID_NONE	0xffffffffU
 
 /* Attributes inside KSTREAM_A_TOPIC_STATS; all u64 counters. */
 enum kstream_stat {

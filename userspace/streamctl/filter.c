@@ -124,7 +124,10 @@ static int filter_get(struct ctl *ctl, const char *name, bool quiet)
 	return ret;
 }
 
-/* A request with a topic name and optionally a filter name. */
+/*
+ * A request with a topic name and optionally a filter name; errors name
+ * the command and its objects ("filter attach TOPIC NAME: ...").
+ */
 static int filter_request(uint8_t cmd, const char *topic, const char *filter)
 {
 	struct nl_msg *msg;
@@ -134,6 +137,9 @@ static int filter_request(uint8_t cmd, const char *topic, const char *filter)
 	ret = kst_nl_open(&nl);
 	if (ret)
 		return ret;
+	kst_nl_what(&nl, "filter %s %s%s%s",
+		    cmd == KSTREAM_CMD_FILTER_ATTACH ? "attach" : "detach",
+		    topic, filter ? " " : "", filter ? filter : "");
 	msg = kst_nl_msg(&nl, cmd, NLM_F_ACK);
 	if (msg && (nla_put_string(msg, KSTREAM_A_TOPIC_NAME, topic) ||
 		    (filter && nla_put_string(msg, KSTREAM_A_FILTER_NAME, filter)))) {

@@ -103,7 +103,7 @@ int priv_check_create(const char *what)
 			what, priv_group_name(gid, buf, sizeof(buf)));
 	else
 		fprintf(stderr,
-			"streamctl: %s: creating topics needs CAP_NET_ADMIN, which this process does not have (no creator group is set: module parameter creator_gid)\n",
+			"streamctl: %s: creating topics needs CAP_NET_ADMIN, which this process does not have (no creator group is set: streamctl config set creator-group GROUP)\n",
 			what);
 	return EXIT_ERROR;
 }

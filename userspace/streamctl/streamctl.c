@@ -112,6 +112,7 @@ static const struct cmd streamctl_cmds[] = {
 		  "(default 1), each failing after -t (default 2)" },
 	{ .name = "acl", .sub = &acl_table, .help = "" },
 	{ .name = "deadletter", .sub = &deadletter_table, .help = "" },
+	{ .name = "config", .sub = &config_table, .help = "" },
 };
 
 static const struct cmd_table streamctl_table = {
@@ -127,7 +128,8 @@ static const struct cmd_table streamctl_table = {
 		 "\n"
 		 "  topic add needs CAP_NET_ADMIN or membership of the module's\n"
 		 "  creator group; topic del, acl add/del, filter attach/detach and\n"
-		 "  stats reset need CAP_NET_ADMIN or the admin right on the topic.\n"
+		 "  stats reset need CAP_NET_ADMIN or the admin right on the topic;\n"
+		 "  config set needs CAP_SYS_ADMIN.\n"
 		 "\n"
 		 "Options:\n"
 		 "  -j, --json     JSON output\n"

@@ -28,6 +28,7 @@ extern const struct cmd_table filter_table;
 extern const struct cmd_table stats_table;
 extern const struct cmd_table acl_table;
 extern const struct cmd_table deadletter_table;
+extern const struct cmd_table config_table;
 
 /* argv[0] is the first argument after the command's name (cmd.h). */
 int cmd_status(struct ctl *ctl, int argc, char **argv);

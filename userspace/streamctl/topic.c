@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * streamctl topic add|del|show|list: manage kstream topics.
+ * streamctl topic add|set|del|show|list|deadletter: manage kstream topics.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -354,6 +354,56 @@ static int topic_add(struct ctl *ctl, int argc, char **argv)
 	return topic_run("add", KSTREAM_CMD_TOPIC_NEW, NLM_F_ACK, &o, &out);
 }
 
+/*
+ * What topic set refuses before sending: what cannot change on a live
+ * topic, and why (uapi/linux/kstream.h, KSTREAM_CMD_TOPIC_SET).
+ */
+static const struct {
+	unsigned int bit;
+	const char *why;
+} topic_set_fixed[] = {
+	{ TOPIC_OPT_SIZE, "size cannot change on a live topic: its ring is allocated (and mapped by readers) once; delete and re-create the topic to resize it" },
+	{ TOPIC_OPT_PRODUCERS, "producers is fixed at creation (the deduplication table is sized once)" },
+	{ TOPIC_OPT_DEADLETTER, "the dead-letter topic is set with topic deadletter NAME DLQ|none" },
+};
+
+/* Like add, silent unless -j (then the topic as it is now). */
+static int topic_set(struct ctl *ctl, int argc, char **argv)
+{
+	struct topic_out out = { .json = ctl->json, .silent = !ctl->json };
+	struct topic_opts o;
+	struct kst_nl nl;
+	char err[256];
+	size_t i;
+	int ret;
+
+	if (topic_opts_parse(&o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "streamctl: topic set%s%s: %s\n",
+			o.name[0] ? " " : "", o.name, err);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(topic_set_fixed) / sizeof(topic_set_fixed[0]); i++) {
+		if (o.set & topic_set_fixed[i].bit) {
+			fprintf(stderr, "streamctl: topic set %s: %s\n", o.name,
+				topic_set_fixed[i].why);
+			return EXIT_USAGE;
+		}
+	}
+	if (!o.set) {
+		fprintf(stderr, "streamctl: topic set %s: nothing to set (mode, owner, group, policy or msgmax)\n",
+			o.name);
+		return EXIT_USAGE;
+	}
+	ret = kst_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = priv_check_admin(&nl, "topic set", o.name);
+	kst_nl_close(&nl);
+	if (ret)
+		return ret;
+	return topic_run("set", KSTREAM_CMD_TOPIC_SET, NLM_F_ACK, &o, &out);
+}
+
 static int topic_del(struct ctl *ctl, int argc, char **argv)
 {
 	struct topic_out out = { .json = ctl->json, .silent = true };
@@ -533,6 +583,16 @@ static const struct cmd topic_cmds[] = {
 		  "msgmax min(64K, size/4), policy overwrite,\n"
 		  "mode 0600, owner and group the caller's,\n"
 		  "producers: the module's max_producers (1024)" },
+	/* "s" stays show, as before set existed */
+	{ .name = "set", .fn = topic_set, .min = 2,
+	  .args = "NAME [mode MODE] [owner USER] [group GROUP]\n"
+		  "[policy overwrite|block] [msgmax SIZE]",
+	  .help = "change a topic in place (its messages stay);\n"
+		  "mode, owner and group at any time (rights they\n"
+		  "take away are revoked from open fds), policy\n"
+		  "and msgmax while no fd is open on it (msgmax\n"
+		  "lowered: only while it retains no message);\n"
+		  "the size never changes: delete and re-create" },
 	{ .name = "del", .fn = topic_del, .args = "NAME",
 	  .help = "delete a topic" },
 	{ .name = "delete", .fn = topic_del },
@@ -556,5 +616,7 @@ const struct cmd_table topic_table = {
 	.notes = STREAMCTL_NOTE_NAME STREAMCTL_NOTE_SIZE STREAMCTL_NOTE_MODE
 		 STREAMCTL_NOTE_USER
 		 "\n  add needs CAP_NET_ADMIN or membership of the module's creator\n"
-		 "  group; del needs CAP_NET_ADMIN or the admin right on the topic.\n",
+		 "  group; set and del need CAP_NET_ADMIN or the admin right on the\n"
+		 "  topic (without CAP_NET_ADMIN, set gives the topic only to the\n"
+		 "  caller and its groups).\n",
 };
