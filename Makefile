@@ -8,7 +8,9 @@
 #   make check           the whole test suite (what CI runs)
 #   make lint            static checks: checkpatch, sparse, coccicheck, cppcheck
 #   make demo            boot a VM and show kstream working
-#   make install         install module and tools on this host
+#   make install         install module, tools, library, man pages (DESTDIR, PREFIX)
+#   make uninstall       remove what make install installed
+#   make dist            release tarball build/kstream-<version>.tar.xz
 #
 # Kernel aliases understood everywhere: 6.12, 6.12-rt, 6.1.
 
@@ -24,6 +26,9 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 KSFT := $(B)/ksft
+# One version for the module, the tools, the library and the tarball:
+# git describe, or the VERSION file of a release tarball (scripts/version).
+KSTREAM_VERSION := $(or $(shell $(SRC)/scripts/version $(SRC)),unknown)
 
 .PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
 	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench \
@@ -57,7 +62,7 @@ define kbuild
 		for f in $$d*.[ch]; do ln -sfn $$f $(2)/$$(basename $$d)/; done; \
 	done
 	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(1) $(B)/kernels) \
-		M=$(2) KSTREAM_WERROR=y $(KBUILD_ARGS) modules
+		M=$(2) KSTREAM_WERROR=y KSTREAM_VERSION=$(KSTREAM_VERSION) $(KBUILD_ARGS) modules
 endef
 
 # kstream itself (kmod/Kbuild finds the uapi header at ../uapi).
@@ -135,11 +140,9 @@ COMMON_SRCS := $(wildcard userspace/common/*.c)
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_HDRS := $(wildcard userspace/lib/*.h) uapi/linux/kstream.h
 LIB_OBJS := $(patsubst userspace/lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
-LIB_VERSION := 0.2
 # The soname's number: 1 since struct ks_msg grew (producer_id,
 # producer_seq), which programs built against 0 would overrun.
 LIB_SOVERSION := 1
-PREFIX ?= /usr/local
 COMMON_HDRS := $(wildcard userspace/common/*.h) uapi/linux/kstream.h $(BPF_HDRS)
 STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
@@ -157,11 +160,16 @@ $(B)/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
 $(B)/lib/libkstream.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(B)/lib/libkstream.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libkstream.so.$(LIB_SOVERSION) -o $@ $^
+# Symbol versions: userspace/lib/libkstream.map (what it exports, and how
+# a later function gets a version node of its own).
+$(B)/lib/libkstream.so: $(LIB_OBJS) userspace/lib/libkstream.map
+	$(CC) -shared -Wl,-soname,libkstream.so.$(LIB_SOVERSION) \
+		-Wl,--version-script=userspace/lib/libkstream.map -Wl,-z,relro,-z,now \
+		-o $@ $(LIB_OBJS)
 
-$(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+# For the build tree; make install writes the installed one.
+$(B)/lib/libkstream.pc: userspace/lib/libkstream.pc.in $(B)/version.stamp
+	$(call pc_file,$(SRC)/build,$(SRC)/build/lib,$(SRC)/userspace/lib) <$< >$@
 
 # Benchmarks link libkstream as an application would, and the peers'
 # libraries (ZeroMQ, Mosquitto, iceoryx's C binding) as their users would.
@@ -188,9 +196,10 @@ $(B)/bin/sensor-demo: userspace/demo/sensor-demo.c uapi/linux/kstream.h
 	$(CC) $(CFLAGS_COMMON) -o $@ $< -lm $(CAP_LIBS)
 
 $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMMON_HDRS) \
-		$(BPF_SKELS) $(BPF_HDRS)
+		$(BPF_SKELS) $(BPF_HDRS) $(B)/version.stamp
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -I$(BPF_B) $(NL_CFLAGS) -o $@ $(STREAMCTL_SRCS) \
+	$(CC) $(CFLAGS_COMMON) -DKSTREAM_VERSION='"$(KSTREAM_VERSION)"' -I$(BPF_B) $(NL_CFLAGS) \
+		-o $@ $(STREAMCTL_SRCS) \
 		$(NL_LIBS) $(BPF_LIBS) $(CAP_LIBS)
 
 # ----------------------------------------------------------------- tests
@@ -247,7 +256,7 @@ fuzz: tests
 	$(SRC)/tests/vm/run --kernel $(FUZZ_KERNEL) --mem 2G --timeout 7200 -- \
 		$(SRC)/tests/vm/fuzz full $(FUZZ_SEED)
 
-$(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
+$(B)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) tests/promtool.h $(COMMON_SRCS) $(COMMON_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(SAN) -o $@ $< $(COMMON_SRCS) \
 		$(LIB_SRCS) -lcmocka
@@ -256,7 +265,7 @@ $(KSFT)/.stamp:
 	$(SRC)/scripts/kernel-source $(KSFT)
 
 $(B)/tests/kselftest/%: tests/kselftest/%.c $(KSFT)/.stamp $(COMMON_SRCS) $(LIB_SRCS) \
-		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h tests/bpf/*.h)
+		$(COMMON_HDRS) $(wildcard tests/kselftest/*.h tests/bpf/*.h) tests/promtool.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Wno-sign-compare -Wno-unused-parameter -isystem $(KSFT) \
 		-I$(SRC)/tests/bpf -Iuserspace/lib $(NL_CFLAGS) -o $@ $< \
@@ -324,17 +333,7 @@ cppcheck:
 lint:
 	$(SRC)/scripts/lint
 
-install: module userspace
-	$(MAKE) -C $$($(SRC)/scripts/kernel-headers $(KVER) $(B)/kernels) \
-		M=$(call mod_dir,$(KVER)) modules_install
-	depmod -a $(KVER)
-	install -D -m 0755 $(B)/bin/streamctl $(DESTDIR)/usr/local/sbin/streamctl
-	install -D -m 0644 uapi/linux/kstream.h $(DESTDIR)$(PREFIX)/include/linux/kstream.h
-	install -D -m 0644 userspace/lib/libkstream.h $(DESTDIR)$(PREFIX)/include/libkstream.h
-	install -D -m 0644 $(B)/lib/libkstream.a $(DESTDIR)$(PREFIX)/lib/libkstream.a
-	install -D -m 0755 $(B)/lib/libkstream.so $(DESTDIR)$(PREFIX)/lib/libkstream.so.$(LIB_SOVERSION)
-	ln -sf libkstream.so.$(LIB_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libkstream.so
-	install -D -m 0644 $(B)/lib/libkstream.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libkstream.pc
+include packaging/install.mk
 
 clean:
 	rm -rf $(B) kmod/kstream.ko

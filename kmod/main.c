@@ -79,3 +79,4 @@ module_exit(kstream_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel publish/subscribe stream topics");
 MODULE_AUTHOR("The kstream authors");
+MODULE_VERSION(KSTREAM_VERSION);

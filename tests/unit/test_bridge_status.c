@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "daemon.h"
-#include "prom.h"
+#include "../promtool.h"
 
 static const char conf[] =
 	"[node]\nname = edge-7\nid = 7\ninsecure = yes\n"
@@ -76,11 +76,11 @@ static char *render(struct fixture *x, enum status_format fmt)
 static void test_prometheus(void **state)
 {
 	struct fixture *x = fixture();
-	char *out = render(x, STATUS_PROM), err[256] = "";
+	char *out = render(x, STATUS_PROM), err[1024] = "";
 
 	(void)state;
-	if (prom_check(out, err, sizeof(err)))
-		fail_msg("not valid Prometheus text: %s\n%s", err, out);
+	if (promtool_check(out, err, sizeof(err)))
+		fail_msg("promtool check metrics refused it: %s\n%s", err, out);
 	assert_non_null(strstr(out, "streambridge_route_messages_total{route=\"imu\",topic=\"imu\"} 1000\n"));
 	assert_non_null(strstr(out, "streambridge_route_lost_messages_total{route=\"imu\",topic=\"imu\"} 3\n"));
 	assert_non_null(strstr(out, "streambridge_route_up{route=\"imu\",topic=\"imu\"} 1\n"));

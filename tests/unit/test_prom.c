@@ -2,7 +2,7 @@
 /*
  * cmocka tests for userspace/common/prom.c: the Prometheus exposition of
  * kstream's statistics (escaping, bucket bounds, the estimated sum, the
- * whole output) and the format checker, on good and broken inputs.
+ * whole output), the output checked by promtool (tests/promtool.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "../promtool.h"
 
 #include "prom.h"
 #include "stats.h"
@@ -103,7 +104,7 @@ static void topic(struct topic_stats *s, const char *name)
 static void whole_output(void **state)
 {
 	struct topic_stats t[2];
-	char err[256];
+	char err[1024];
 	struct out o;
 	const char *s;
 
@@ -113,7 +114,7 @@ static void whole_output(void **state)
 	out_open(&o);
 	prom_write(o.f, t, 2);
 	s = out_str(&o);
-	if (prom_check(s, err, sizeof(err)))
+	if (promtool_check(s, err, sizeof(err)))
 		fail_msg("%s\n%s", err, s);
 
 	/* families once, samples of both topics under them */
@@ -152,7 +153,7 @@ static void whole_output(void **state)
 
 static void no_topics(void **state)
 {
-	char err[256];
+	char err[1024];
 	struct out o;
 
 	(void)state;
@@ -161,14 +162,14 @@ static void no_topics(void **state)
 	assert_string_equal("# HELP kstream_topics Topics that exist.\n"
 			    "# TYPE kstream_topics gauge\n"
 			    "kstream_topics 0\n", out_str(&o));
-	assert_int_equal(0, prom_check(out_str(&o), err, sizeof(err)));
+	assert_int_equal(0, promtool_check(out_str(&o), err, sizeof(err)));
 	out_close(&o);
 }
 
 static void old_module_leaves_families_out(void **state)
 {
 	struct topic_stats t;
-	char err[256];
+	char err[1024];
 	struct out o;
 
 	(void)state;
@@ -177,139 +178,12 @@ static void old_module_leaves_families_out(void **state)
 	t.have_lat = false;
 	out_open(&o);
 	prom_write(o.f, &t, 1);
-	assert_int_equal(0, prom_check(out_str(&o), err, sizeof(err)));
+	assert_int_equal(0, promtool_check(out_str(&o), err, sizeof(err)));
 	assert_null(strstr(out_str(&o), "delivered"));
 	assert_null(strstr(out_str(&o), "latency"));
 	assert_null(strstr(out_str(&o), "publish_errors"));
 	assert_non_null(strstr(out_str(&o), "kstream_lost_messages_total{topic=\"imu\"} 104\n"));
 	out_close(&o);
-}
-
-/* ----------------------------------------------------------- checker */
-
-#define HIST_OK \
-	"# HELP h_seconds A histogram.\n" \
-	"# TYPE h_seconds histogram\n" \
-	"h_seconds_bucket{a=\"x\",le=\"0.1\"} 1\n" \
-	"h_seconds_bucket{a=\"x\",le=\"1\"} 3\n" \
-	"h_seconds_bucket{a=\"x\",le=\"+Inf\"} 4\n" \
-	"h_seconds_sum{a=\"x\"} 2.5\n" \
-	"h_seconds_count{a=\"x\"} 4\n"
-
-static void check_accepts(void **state)
-{
-	static const char *const good[] = {
-		"",
-		"\n",
-		"# just a comment\n",
-		"# HELP g A gauge.\n# TYPE g gauge\ng 1\n",
-		"# TYPE g gauge\n# HELP g A gauge.\ng{} 1\n",
-		"# HELP g x\n# TYPE g gauge\ng{a=\"1\",b=\"2\",} -1.5e-3 1712345678000\n",
-		"# HELP g x\n# TYPE g gauge\ng{a=\"q\\\"\\\\\\n\"} NaN\ng{a=\"r\"} +Inf\ng{a=\"s\"} -Inf\n",
-		"# HELP c_total x\n# TYPE c_total counter\nc_total 7\n\n# HELP g x\n# TYPE g gauge\ng 1\n",
-		"# HELP u:x x\n# TYPE u:x untyped\nu:x\t3\n",
-		HIST_OK,
-		HIST_OK "# HELP g x\n# TYPE g gauge\ng .5\n",
-		"# HELP s x\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 3\ns_count 2\n",
-	};
-	char err[256];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (prom_check(good[i], err, sizeof(err)))
-			fail_msg("rejected good input %zu: %s\n%s", i, err, good[i]);
-}
-
-static void assert_rejected(const char *text, const char *why)
-{
-	char err[256];
-
-	if (prom_check(text, err, sizeof(err)) != -EINVAL)
-		fail_msg("accepted bad input:\n%s", text);
-	if (!strstr(err, why))
-		fail_msg("\"%s\" does not say \"%s\" for:\n%s", err, why, text);
-}
-
-static void check_rejects(void **state)
-{
-	(void)state;
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1", "line 3: no newline");
-	assert_rejected("g 1\n", "line 1: g: sample without HELP and TYPE");
-	assert_rejected("# HELP g x\ng 1\n", "line 2: g: sample before the family's TYPE");
-	assert_rejected("# TYPE g gauge\ng 1\n", "sample before the family's HELP");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP g y\n", "second HELP");
-	assert_rejected("# HELP g x\n# TYPE g gauge\n# TYPE g gauge\n", "second TYPE");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\n"
-			"# HELP g x\n", "line 7: g: the lines of a family must be together");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\ng 2\n",
-			"line 7: g: the lines of a family must be together");
-	assert_rejected("# HELP g x\n# TYPE g wobbly\n", "unknown type \"wobbly\"");
-	assert_rejected("# HELP c x\n# TYPE c counter\n", "counter names end in _total");
-	assert_rejected("# HELP 1g x\n", "HELP without a valid metric name");
-	assert_rejected("# HELP g x\\t\n", "bad escape in HELP");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1x\n", "bad value \"1x\"");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng\n", "no value");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\"}\n", "no value");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1 12.5\n", "bad timestamp");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng 1 2 3\n", "bad timestamp");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=1} 1\n", "value not quoted");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1} 1\n", "unterminated label value");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"\\t\"} 1\n", "bad escape \\t");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\",a=\"2\"} 1\n", "label a repeated");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{1a=\"1\"} 1\n", "bad label name");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\" b=\"2\"} 1\n", "not closed");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"1\"} 2\n",
-			"line 4: the same series again (first on line 3)");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 2\n",
-			"the same series again");
-	assert_rejected("# HELP g x\n# TYPE g gauge\ng_bucket 1\n",
-			"g_bucket: sample without HELP and TYPE");
-}
-
-static void check_rejects_bad_histograms(void **state)
-{
-	(void)state;
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh 1\n",
-			"a histogram has only _bucket, _sum and _count samples");
-	/* not cumulative */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{le=\"1\"} 3\nh_bucket{le=\"2\"} 2\n"
-			"h_bucket{le=\"+Inf\"} 3\nh_sum 1\nh_count 3\n", "not cumulative");
-	/* le not increasing */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 2\n", "not above the previous");
-	/* no +Inf */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", "no le=\"+Inf\" bucket");
-	/* +Inf is not the count */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n",
-			"differs from _count");
-	/* buckets after +Inf */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{le=\"+Inf\"} 2\nh_bucket{le=\"5\"} 2\n", "after le=\"+Inf\"");
-	/* no _count, no _sum */
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n",
-			"no _count");
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 2\n",
-			"no _sum");
-	/* le missing or not a number */
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket 2\n", "without an le label");
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"big\"} 2\n",
-			"is not a number");
-	assert_rejected("# HELP h x\n# TYPE h histogram\nh_count{le=\"1\"} 2\n",
-			"with an le label");
-	/* each label set is a series of its own */
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{a=\"1\",le=\"+Inf\"} 2\nh_sum{a=\"1\"} 1\nh_count{a=\"1\"} 2\n"
-			"h_bucket{a=\"2\",le=\"+Inf\"} 2\nh_sum{a=\"2\"} 1\nh_count{a=\"2\"} 2\n"
-			"h_count{a=\"1\"} 2\n",
-			"line 9: the same series again (first on line 5)");
-	assert_rejected("# HELP h x\n# TYPE h histogram\n"
-			"h_bucket{a=\"1\",le=\"+Inf\"} 2\nh_sum{a=\"1\"} 1\nh_count{a=\"1\"} 2\n"
-			"h_bucket{a=\"2\",le=\"+Inf\"} 2\nh_sum{a=\"2\"} 1\n",
-			"line 6: h: histogram series has no _count");
 }
 
 int main(void)
@@ -321,9 +195,6 @@ int main(void)
 		cmocka_unit_test(whole_output),
 		cmocka_unit_test(no_topics),
 		cmocka_unit_test(old_module_leaves_families_out),
-		cmocka_unit_test(check_accepts),
-		cmocka_unit_test(check_rejects),
-		cmocka_unit_test(check_rejects_bad_histograms),
 	};
 
 	return cmocka_run_group_tests_name("prom", tests, NULL, NULL);

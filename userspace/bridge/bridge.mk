@@ -12,7 +12,7 @@
 BRIDGE_MAIN := userspace/bridge/main.c
 BRIDGE_SRCS := $(filter-out $(BRIDGE_MAIN),$(wildcard userspace/bridge/*.c))
 BRIDGE_HDRS := $(wildcard userspace/bridge/*.h)
-# The JSON writer streamctl uses too (unit tests also get prom_check()).
+# The JSON writer streamctl uses too.
 BRIDGE_COMMON := userspace/common/json.c
 # What the fuzzers need: the codec and the config parser.
 BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c userspace/bridge/config.c
@@ -27,13 +27,14 @@ BRIDGE_CFLAGS := -Iuserspace/lib -Iuserspace/bridge
 streambridge: $(B)/bin/streambridge
 
 $(B)/bin/streambridge: $(BRIDGE_MAIN) $(BRIDGE_SRCS) $(BRIDGE_HDRS) $(B)/lib/libkstream.a \
-		userspace/lib/libkstream.h
+		userspace/lib/libkstream.h $(B)/version.stamp
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) -o $@ $(BRIDGE_MAIN) $(BRIDGE_SRCS) \
+	$(CC) $(CFLAGS_COMMON) -DKSTREAM_VERSION='"$(KSTREAM_VERSION)"' $(BRIDGE_CFLAGS) \
+		-o $@ $(BRIDGE_MAIN) $(BRIDGE_SRCS) \
 		$(BRIDGE_COMMON) $(B)/lib/libkstream.a $(BRIDGE_LIBS)
 
 # More specific than the generic $(B)/tests/unit/% rule: links the bridge.
-$(B)/tests/unit/test_bridge_%: tests/unit/test_bridge_%.c $(BRIDGE_SRCS) $(BRIDGE_HDRS) \
+$(B)/tests/unit/test_bridge_%: tests/unit/test_bridge_%.c tests/promtool.h $(BRIDGE_SRCS) $(BRIDGE_HDRS) \
 		$(LIB_SRCS) $(LIB_HDRS) $(COMMON_SRCS) $(COMMON_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(BRIDGE_CFLAGS) $(SAN) -o $@ $< $(BRIDGE_SRCS) $(COMMON_SRCS) \

@@ -20,6 +20,11 @@
 #include "config.h"
 #include "daemon.h"
 
+/* The Makefile passes scripts/version's (streamctl -V and the module agree). */
+#ifndef KSTREAM_VERSION
+#define KSTREAM_VERSION "unknown"
+#endif
+
 static void usage(FILE *f)
 {
 	fputs("usage: streambridge -c FILE [-t]\n"
@@ -34,7 +39,8 @@ static void usage(FILE *f)
 	      "  -c, --config FILE   configuration (Documentation/bridge.rst)\n"
 	      "  -t, --test          check the configuration and exit\n"
 	      "  -S, --socket PATH   control socket (default: [node] control of -c FILE)\n"
-	      "  -j, --json          status as JSON\n", f);
+	      "  -j, --json          status as JSON\n"
+	      "  -V, --version       print the version and exit\n", f);
 }
 
 /* Append "key = value\n" to the generated configuration. */
@@ -60,6 +66,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "id", required_argument, NULL, O_ID },
 		{ "control", required_argument, NULL, O_CONTROL },
@@ -84,13 +91,14 @@ int main(int argc, char **argv)
 	char err[BC_ERR_MAX];
 	int o, bad = 0;
 
-	while ((o = getopt_long(argc, argv, "+c:tS:jh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+c:tS:jhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config = optarg; break;
 		case 't': test = true; break;
 		case 'S': sock = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("streambridge %s\n", KSTREAM_VERSION); return 0;
 		case O_NAME: bad |= add(node, sizeof(node), "name", optarg); break;
 		case O_ID: bad |= add(node, sizeof(node), "id", optarg); break;
 		case O_CONTROL: bad |= add(node, sizeof(node), "control", optarg); break;

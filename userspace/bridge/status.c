@@ -7,7 +7,7 @@
  * client costs the loop at most that.
  *
  * Uses: userspace/common/json.c (JSON writer).  The Prometheus text is
- * checked by prom_check() (userspace/common/prom.c) in the unit tests.
+ * checked by promtool check metrics in the unit tests.
  */
 #include <errno.h>
 #include <inttypes.h>

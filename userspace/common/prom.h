@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The Prometheus text exposition format (version 0.0.4) of kstream's
- * statistics, for node_exporter's textfile collector, and a checker of
- * that format.
+ * statistics, for node_exporter's textfile collector.  The tests check
+ * the output with promtool check metrics (tests/promtool.h).
  *
  * Metrics (every sample but kstream_topics has a topic="<name>" label):
  *
@@ -59,30 +59,5 @@ double prom_latency_sum(const uint64_t *h);
 
 /* Every metric of topics t[0..n), grouped by family. */
 void prom_write(FILE *f, const struct topic_stats *t, size_t n);
-
-/*
- * Check text against the exposition format, strictly:
- *
- *   - every line ends with a newline; empty lines are ignored;
- *   - "# HELP name text" and "# TYPE name counter|gauge|histogram|summary|
- *     untyped" at most once per family, before its first sample; other
- *     "#" lines are comments;
- *   - samples: name{label="value",...} value [timestamp], names and label
- *     names by the grammar, label values with only \\, \" and \n escapes,
- *     no repeated label, the value a float (or NaN, +Inf, -Inf), the
- *     timestamp an integer;
- *   - every sample belongs to a family that has both HELP and TYPE, and a
- *     family's lines are not split by another family's;
- *   - counters' names end in _total; a histogram family NAME has only
- *     NAME_bucket (with an le label), NAME_sum and NAME_count samples; per
- *     label set, buckets come in increasing le order with non-decreasing
- *     counts, the last is le="+Inf", and it equals NAME_count, which must
- *     be there with NAME_sum;
- *   - no two samples with the same name and labels.
- *
- * Returns 0, or -EINVAL with "line N: what" in err (if not NULL), or
- * -ENOMEM.
- */
-int prom_check(const char *text, char *err, size_t errlen);
 
 #endif /* KSTREAM_PROM_H */

@@ -18,7 +18,10 @@
 
 #include "streamctl.h"
 
-#define STREAMCTL_VERSION "0.1"
+/* The Makefile passes scripts/version's, which the module carries too. */
+#ifndef KSTREAM_VERSION
+#define KSTREAM_VERSION "unknown"
+#endif
 
 int cmd_status(struct ctl *ctl, int argc, char **argv)
 {
@@ -159,7 +162,7 @@ int main(int argc, char **argv)
 			ctl.json = true;
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
 			printf("streamctl %s (kstream genl version %d)\n",
-			       STREAMCTL_VERSION, KSTREAM_GENL_VERSION);
+			       KSTREAM_VERSION, KSTREAM_GENL_VERSION);
 			return flush_stdout(EXIT_OK);
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
