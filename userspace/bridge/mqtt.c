@@ -54,6 +54,7 @@
 #define MQ_CONNECT_MS	10000	/* TCP + TLS + CONNACK */
 #define MQ_PROBE_MS	10000	/* checkpoint read back */
 #define MQ_KEEPALIVE_S	10
+#define MQ_RECEIVE_MAX	1024	/* in routes: QoS 1 and 2 messages unacknowledged */
 
 struct mq {
 	struct eroute *r;
@@ -273,6 +274,16 @@ static int mq_new(struct mq *q, bool clean)
 	mosquitto_int_option(q->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	mosquitto_int_option(q->m, MOSQ_OPT_SEND_MAXIMUM, (int)q->e->inflight);
 	mosquitto_int_option(q->m, MOSQ_OPT_TCP_NODELAY, 1);
+	/*
+	 * libmosquitto 2.0 counts the QoS 2 messages it holds (PUBREC sent,
+	 * PUBREL not yet come) against its receive maximum again after a
+	 * reconnect, and treats one more PUBLISH as a protocol error: a broker
+	 * restored from persistence can resend more than its usual in-flight
+	 * count and the route would reconnect forever.  A larger receive
+	 * maximum leaves room; what is held stays bounded by it.
+	 */
+	if (q->e->in)
+		mosquitto_int_option(q->m, MOSQ_OPT_RECEIVE_MAXIMUM, MQ_RECEIVE_MAX);
 	/*
 	 * "Threaded" (by us): libmosquitto then only queues what it sends and
 	 * pump() writes it after mosquitto_loop_read() returned, so the PUBACK

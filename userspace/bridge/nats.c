@@ -43,6 +43,7 @@
 #define NQ_MSG_ID		"Nats-Msg-Id"
 #define NQ_EXPECT_ID		"Nats-Expected-Last-Msg-Id"
 #define NQ_REWIND_MS		200	/* at most this often (a leader election) */
+#define NQ_SERVERS		16	/* servers of one route's URL */
 /* The in direction's producer ids: "nats" in the origin node's place. */
 #define NQ_ORIGIN		0x6e617473ULL
 
@@ -145,22 +146,23 @@ static bool tls_name(const struct nq *q, char *name, size_t cap)
 static natsStatus nq_options(struct nq *q, natsOptions **op)
 {
 	const struct bc_tls *t = &q->r->cfg.tls;
-	char urls[BE_URL_MAX * 2], *tok, *save, buf[BE_URL_MAX];
+	char urls[NQ_SERVERS][BE_URL_MAX + 8], *tok, *save, buf[BE_URL_MAX];
+	const char *list[NQ_SERVERS];
 	natsOptions *o = NULL;
 	natsStatus s;
-	size_t n = 0;
+	int n = 0;
 
+	/* natsOptions_SetURL() takes one URL only (3.4): a list goes to SetServers. */
 	snprintf(buf, sizeof(buf), "%s", q->e->servers);
-	urls[0] = 0;
-	for (tok = strtok_r(buf, ",", &save); tok && n < sizeof(urls);
-	     tok = strtok_r(NULL, ",", &save))
-		n += (size_t)snprintf(urls + n, sizeof(urls) - n, "%s%s://%s", n ? "," : "",
-				      q->e->tls ? "tls" : "nats", tok);
-	if (n >= sizeof(urls))
-		return NATS_INVALID_ARG;
+	for (tok = strtok_r(buf, ",", &save); tok && n < NQ_SERVERS;
+	     tok = strtok_r(NULL, ",", &save)) {
+		snprintf(urls[n], sizeof(urls[n]), "%s://%s", q->e->tls ? "tls" : "nats", tok);
+		list[n] = urls[n];
+		n++;
+	}
 	s = natsOptions_Create(&o);
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(o, urls);
+		s = natsOptions_SetServers(o, list, n);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK)
