@@ -33,6 +33,7 @@
 #include <sys/eventfd.h>
 
 #include <nats/nats.h>
+#include <openssl/ssl.h>
 
 #include "conn.h"
 #include "daemon.h"
@@ -80,10 +81,17 @@ void nats_engine_init(void)
 		blog("nats: cannot initialise the library: %s", nats_GetLastError(NULL));
 }
 
+/*
+ * nats.c 3.4's final cleanup (also run from its atexit handler) frees
+ * OpenSSL's compression-methods stack, which OpenSSL 3 frees again in its
+ * own cleanup: a double free at exit.  The stack is taken out first (it
+ * is empty: no compression is used) so both find nothing to free.
+ */
 void nats_engine_fini(void)
 {
-	if (nats_ready)
-		nats_Close();
+	sk_SSL_COMP_free(SSL_COMP_set0_compression_methods(NULL));
+	if (nats_ready && nats_CloseAndWait(5000) != NATS_OK)
+		blog("nats: the library's threads did not stop within 5 s");
 	nats_ready = false;
 }
 
@@ -272,9 +280,13 @@ static bool nq_connect(struct nq *q, jsOptions *jo)
 			const char *why = nats_GetLastError(NULL);
 
 			atomic_fetch_add(&q->r->st.connect_failures, 1);
-			if (q->e->tls && (s == NATS_SSL_ERROR ||
-					  (why && (strstr(why, "SSL") || strstr(why, "TLS") ||
-						   strstr(why, "certificate")))))
+			/*
+			 * NATS_NO_SERVER: no TCP connection at all.  Anything
+			 * else on a TLS route failed in the handshake or, TLS
+			 * 1.3, when the server refused the client certificate
+			 * right after it (a read error, not an SSL one).
+			 */
+			if (q->e->tls && s != NATS_NO_SERVER)
 				atomic_fetch_add(&q->r->st.tls_failures, 1);
 			er_state(q->r, ER_DOWN, "%s: %s", q->e->servers,
 				 why ? why : natsStatus_GetText(s));
