@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "bridge_conf.h"
 
 #define PIN_HEX "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
@@ -48,26 +49,6 @@ static const char good[] =
 	"grant = cn=plant-1 imu.plant-1, gps.plant-1\n"
 	"grant = " PIN_HEX " cmd\n"
 	"grant = * public\n";
-
-static struct bc_config *load_ok(const char *text)
-{
-	struct bc_config *c = NULL;
-	char err[BC_ERR_MAX] = "";
-
-	if (bc_load_string(text, "t.conf", &c, err, sizeof(err)))
-		fail_msg("unexpected error: %s", err);
-	return c;
-}
-
-static void expect_err(const char *text, const char *msg)
-{
-	struct bc_config *c = NULL;
-	char err[BC_ERR_MAX] = "";
-
-	assert_int_equal(-1, bc_load_string(text, "t.conf", &c, err, sizeof(err)));
-	assert_null(c);
-	assert_string_equal(msg, err);
-}
 
 static void test_good(void **state)
 {

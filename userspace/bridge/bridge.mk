@@ -8,6 +8,7 @@
 #   make fuzz-bridge       the frame decoder and config fuzzers, long runs (FUZZ_BRIDGE_SECS each, default 600)
 #   make check-bridge      the bridge's VM tests, short version (also in make check)
 #   make check-bridge-faults  the long fault-injection version
+#   make check-bridge-engines the engine routes' VM test at full size (100000 messages)
 
 BRIDGE_MAIN := userspace/bridge/main.c
 BRIDGE_SRCS := $(filter-out $(BRIDGE_MAIN),$(wildcard userspace/bridge/*.c))
@@ -15,14 +16,17 @@ BRIDGE_HDRS := $(wildcard userspace/bridge/*.h)
 # The JSON writer streamctl uses too.
 BRIDGE_COMMON := userspace/common/json.c
 # What the fuzzers need: the codec and the config parser.
-BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c userspace/bridge/config.c
+BRIDGE_CODEC_SRCS := userspace/bridge/frame.c userspace/bridge/crc32c.c userspace/bridge/config.c \
+	userspace/bridge/engine_cfg.c
 BRIDGE_CODEC_LIBS := $(shell pkg-config --libs liblz4 libzstd inih libcrypto 2>/dev/null || \
 	echo -llz4 -lzstd -linih -lcrypto)
+# Engine routes (engine.c, mqtt.c, nats.c): libmosquitto and nats.c.
+BRIDGE_ENGINE_LIBS := -lmosquitto -lnats -lpthread
 BRIDGE_LIBS := $(shell pkg-config --libs openssl liblz4 libzstd inih 2>/dev/null || \
-	echo -lssl -lcrypto -llz4 -lzstd -linih) $(CAP_LIBS)
+	echo -lssl -lcrypto -llz4 -lzstd -linih) $(CAP_LIBS) $(BRIDGE_ENGINE_LIBS)
 BRIDGE_CFLAGS := -Iuserspace/lib -Iuserspace/bridge
 
-.PHONY: streambridge fuzz-bridge check-bridge check-bridge-faults
+.PHONY: streambridge fuzz-bridge check-bridge check-bridge-faults check-bridge-engines
 
 streambridge: $(B)/bin/streambridge
 
@@ -58,3 +62,15 @@ check-bridge: module userspace tests
 
 check-bridge-faults: module userspace tests
 	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 5400 -- $(SRC)/tests/bridge/faults
+
+# Engine routes (tests/bridge/engines): Mosquitto and a NATS JetStream
+# cluster in the guest; make check runs it with 3000 messages.
+check-bridge-engines: module userspace tests
+	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 5400 -- env ENGINES_MESSAGES=100000 \
+		$(SRC)/tests/bridge/engines
+
+# The engine routes' benchmark (tests/bench/suite runs it).
+$(B)/tests/bench/engine_bench: tests/bench/engine_bench.c $(B)/lib/libkstream.a \
+		userspace/lib/libkstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib -o $@ $< $(B)/lib/libkstream.a $(BRIDGE_ENGINE_LIBS)

@@ -358,8 +358,15 @@ static void route_key(struct parse *p, const char *key, const char *v)
 {
 	struct bc_route *r = p->route;
 	const char *s = p->section;
+	char emsg[BC_ERR_MAX];
 	uint64_t x = 0;
 
+	/* Engine routes (engine_cfg.c) claim their keys first. */
+	if (!be_route_key(&r->engine, key, v, r->topic, sizeof(r->topic), emsg, sizeof(emsg))) {
+		if (emsg[0])
+			perr(p, p->line, s, key, "%s", emsg);
+		return;
+	}
 	if (!strcmp(key, "source")) {
 		if (once(p, K_SOURCE, s, key) && (!bf_name_valid(v, strlen(v)) ||
 						  copy_str(r->source, sizeof(r->source), v)))
@@ -668,8 +675,8 @@ static void finish(struct parse *p)
 {
 	struct bc_config *c = p->cfg;
 	struct bc_node *n = &c->node;
-	char sec[BC_SECTION_MAX + 16];
-	int i, j;
+	char sec[BC_SECTION_MAX + 16], emsg[BC_ERR_MAX];
+	int i, j, e;
 
 	if (!n->name[0]) {
 		perr(p, 1, "node", "name", "required");
@@ -701,6 +708,22 @@ static void finish(struct parse *p)
 		struct bc_route *r = &c->routes[i];
 
 		snprintf(sec, sizeof(sec), "route %s", r->name);
+		e = be_route_finish(&r->engine, n->name, r->name, r->source, r->topic, emsg,
+				    sizeof(emsg));
+		if (e < 0) {
+			perr(p, r->line, sec, NULL, "%s", emsg);
+			break;
+		}
+		if (!e) {	/* an engine route: TLS is the URL scheme's, and needs a CA */
+			inherit_tls(&r->tls, &n->tls);
+			if (r->engine.tls && !r->tls.ca[0])
+				perr(p, r->line, sec, "ca", "required to verify the engine's servers");
+			if (r->engine.tls && !r->tls.cert[0] != !r->tls.key[0])
+				perr(p, r->line, sec, NULL, "cert and key go together");
+			if (r->tls.has_pin)
+				perr(p, r->line, sec, "pin", "not supported on engine routes (use ca)");
+			continue;
+		}
 		if (!r->source[0]) {
 			perr(p, r->line, sec, "source", "required");
 			break;
@@ -728,8 +751,9 @@ static void finish(struct parse *p)
 		for (j = 0; j < i && !p->failed; j++) {
 			const struct bc_route *o = &c->routes[j];
 
-			if (!strcmp(o->source, r->source) && !strcmp(o->host, r->host) &&
-			    !strcmp(o->port, r->port) && !strcmp(o->topic, r->topic))
+			if (o->engine.engine == BE_NONE && !strcmp(o->source, r->source) &&
+			    !strcmp(o->host, r->host) && !strcmp(o->port, r->port) &&
+			    !strcmp(o->topic, r->topic))
 				perr(p, r->line, sec, "destination",
 				     "route %s already carries %s there", o->name, r->source);
 		}
@@ -858,6 +882,16 @@ static bool equal_but_line(const void *a, const void *b, size_t size, size_t lin
 bool bc_route_equal(const struct bc_route *a, const struct bc_route *b)
 {
 	return equal_but_line(a, b, sizeof(*a), offsetof(struct bc_route, line));
+}
+
+const char *bc_route_change(const struct bc_config *c, const struct bc_route *running)
+{
+	int i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (!strcmp(c->routes[i].name, running->name))
+			return bc_route_equal(&c->routes[i], running) ? NULL : "changed: restarting";
+	return "removed";
 }
 
 bool bc_listener_equal(const struct bc_listener *a, const struct bc_listener *b)

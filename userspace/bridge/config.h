@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine_cfg.h"
 #include "frame.h"
 
 #define BC_MAX_ROUTES		256
@@ -56,6 +57,7 @@ struct bc_route {
 	uint64_t spool_size;
 	enum bc_fsync spool_fsync;
 	struct bc_tls tls;
+	struct be_route engine;		/* engine routes (engine_cfg.h); BE_NONE: kstream */
 };
 
 enum bc_id_kind { BC_ID_ANY, BC_ID_CN, BC_ID_PIN };
@@ -127,5 +129,7 @@ bool bc_granted(const struct bc_listener *l, const char *cn, const uint8_t *pin,
 /* Same route in both (a reload keeps it running)? */
 bool bc_route_equal(const struct bc_route *a, const struct bc_route *b);
 bool bc_listener_equal(const struct bc_listener *a, const struct bc_listener *b);
+/* What a reload to @c means for a running route: NULL kept, or why it stops. */
+const char *bc_route_change(const struct bc_config *c, const struct bc_route *running);
 
 #endif /* BRIDGE_CONFIG_H */

@@ -32,6 +32,7 @@
 #include <sys/signalfd.h>
 
 #include "daemon.h"
+#include "engine.h"
 
 void blog(const char *fmt, ...)
 {
@@ -121,6 +122,7 @@ static struct listener **find_listener(struct daemon *d, const char *name)
 static int apply(struct daemon *d, struct bc_config *c, bool initial)
 {
 	char err[512];
+	const char *why;
 	int i, fails = 0;
 	struct route **rp, *r;
 	struct listener **lp, *l;
@@ -128,14 +130,12 @@ static int apply(struct daemon *d, struct bc_config *c, bool initial)
 	/* Stop removed or changed. */
 	for (rp = &d->routes; *rp;) {
 		r = *rp;
-		for (i = 0; i < c->nroutes; i++)
-			if (!strcmp(c->routes[i].name, r->cfg.name))
-				break;
-		if (i < c->nroutes && bc_route_equal(&c->routes[i], &r->cfg)) {
+		why = bc_route_change(c, &r->cfg);
+		if (!why) {
 			rp = &r->next;
 			continue;
 		}
-		blog("route %s: %s", r->cfg.name, i < c->nroutes ? "changed: restarting" : "removed");
+		blog("route %s: %s", r->cfg.name, why);
 		*rp = r->next;
 		route_stop(r, true);
 	}
@@ -171,6 +171,8 @@ static int apply(struct daemon *d, struct bc_config *c, bool initial)
 		     l->cfg.tls.insecure ? "plaintext" : "TLS 1.3, client certificates required");
 	}
 	for (i = 0; i < c->nroutes; i++) {
+		if (c->routes[i].engine.engine != BE_NONE)
+			continue;	/* engines_apply(), once privileges are dropped */
 		if (find_route(d, c->routes[i].name))
 			continue;
 		if (route_start(d, &c->routes[i], &r)) {
@@ -210,6 +212,7 @@ static void reload(struct daemon *d)
 	log_insecure(c);
 	if (apply(d, c, false))
 		d->reload_failures++;
+	engines_apply(d, c);
 	make_hello(d);
 	d->reloads++;
 	bc_free(old);
@@ -376,6 +379,7 @@ int daemon_run(struct bc_config *c)
 	}
 	blog("running: capabilities dropped%s%s", c->node.user[0] ? ", user " : "",
 	     c->node.user);
+	engines_apply(d, c);	/* threads: after the drop, so none keeps a capability */
 	for (;;) {
 		uint64_t now = now_ms(), wait = 1000, w;
 		struct route *r;
@@ -423,6 +427,7 @@ int daemon_run(struct bc_config *c)
 			dispatch(d, evs[i].data.ptr, evs[i].events);
 		c = d->cfg;	/* a reload may have replaced it */
 	}
+	engines_stop_all(d);
 	while (d->routes) {
 		struct route *r = d->routes;
 

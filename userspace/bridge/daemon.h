@@ -183,6 +183,7 @@ struct daemon {
 	struct ev ev_control, ev_signal;
 	struct route *routes;
 	struct listener *listeners;
+	struct eroute *eroutes;		/* engine routes (engine.h) */
 	struct bf_hello hello;
 	bool stopping;
 	bool freed;			/* an object was freed: drop the rest of this epoll batch */
@@ -203,6 +204,8 @@ void control_event(struct daemon *d);
 void control_close(struct daemon *d);
 enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_PROM };
 void status_write(FILE *f, const struct daemon *d, enum status_format fmt);
+/* Prometheus text escapes (labels: also \"). */
+void prom_escape(FILE *f, const char *s, bool label);
 /* The client side: streambridge status. */
 int status_query(const char *path, enum status_format fmt);
 

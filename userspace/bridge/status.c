@@ -22,6 +22,7 @@
 #include <sys/un.h>
 
 #include "daemon.h"
+#include "engine.h"
 #include "json.h"
 #include "sink.h"
 #include "spool.h"
@@ -230,6 +231,7 @@ static void write_text(FILE *f, const struct daemon *d)
 			}
 		}
 	}
+	engines_status_text(f, d);
 }
 
 static void write_json(FILE *f, const struct daemon *d)
@@ -291,6 +293,8 @@ static void write_json(FILE *f, const struct daemon *d)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_key(&j, "engine_routes");
+	engines_status_json(&j, d);
 	json_key(&j, "listeners");
 	json_arr_start(&j);
 	for (l = d->listeners; l; l = l->next) {
@@ -364,7 +368,7 @@ static void write_json(FILE *f, const struct daemon *d)
 /* ---- Prometheus ---- */
 
 /* Exposition format escapes: \\ and \n everywhere, \" in label values. */
-static void prom_escape(FILE *f, const char *s, bool label)
+void prom_escape(FILE *f, const char *s, bool label)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
@@ -513,6 +517,7 @@ static void write_prom(FILE *f, const struct daemon *d)
 			}
 		}
 	}
+	engines_status_prom(f, d);
 }
 
 void status_write(FILE *f, const struct daemon *d, enum status_format fmt)
