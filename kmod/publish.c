@@ -254,6 +254,7 @@ static bool kstream_wait_pos_publish(struct kstream_topic *t, u64 need)
 	lockdep_assert_held(&t->lock);
 	if (pos < ctl->wake_pos)
 		WRITE_ONCE(ctl->wake_pos, pos);
+	/* wake_pos before the positions; pairs with kstream_reader_passed() */
 	smp_mb();
 	return kstream_has_room(t, need);
 }
