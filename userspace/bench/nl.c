@@ -92,11 +92,11 @@ int bench_nl_open(struct bench_nl *nl)
 		close(nl->fd);
 		return err;
 	}
-	len = ((struct nlmsghdr *)reply)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	if (len > (int)sizeof(reply) - NLMSG_LENGTH(GENL_HDRLEN))
-		len = sizeof(reply) - NLMSG_LENGTH(GENL_HDRLEN);
+	len = (int)((struct nlmsghdr *)reply)->nlmsg_len - (int)NLMSG_LENGTH(GENL_HDRLEN);
+	if (len > (int)(sizeof(reply) - NLMSG_LENGTH(GENL_HDRLEN)))
+		len = (int)(sizeof(reply) - NLMSG_LENGTH(GENL_HDRLEN));
 	for (a = (void *)(reply + NLMSG_LENGTH(GENL_HDRLEN));
-	     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+	     len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
 	     len -= NLA_ALIGN(a->nla_len), a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
 		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
 			nl->family = *(uint16_t *)((char *)a + NLA_HDRLEN);
