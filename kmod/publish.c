@@ -245,6 +245,15 @@ static bool kstream_has_room(struct kstream_topic *t, u64 need)
  * zero-copy consumer's, uapi) between a reader's store of its position
  * and its load of wake_pos: either we see the reader's advance (and the
  * room it made), or it sees wake_pos and, crossing it, wakes us.
+ *
+ * That needs a reader below wake_pos, to cross it: the invariant is that
+ * while a waiter sleeps, min_reader_pos < wake_pos <= its position.  A
+ * waiter that found room right after publishing leaves its wake_pos
+ * behind, and readers pass it: a wake_pos no reader is below is stale.
+ * Kept, it would hide ours (higher) from every reader, and nobody would
+ * cross it again.  So a stale one is replaced, and its waiters, which
+ * have room, are woken here (the reader that passed it last may still be
+ * on its way to kstream_wake_writers(), and find ours there instead).
  */
 static bool kstream_wait_pos_publish(struct kstream_topic *t, u64 need)
 {
@@ -252,8 +261,13 @@ static bool kstream_wait_pos_publish(struct kstream_topic *t, u64 need)
 	u64 pos = ctl->head + need - t->ring.size;
 
 	lockdep_assert_held(&t->lock);
-	if (pos < ctl->wake_pos)
+	if (ctl->wake_pos <= kstream_min_reader_pos(t)) {
+		/* (KSTREAM_NO_WAKE_POS is above every position.) */
+		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
 		WRITE_ONCE(ctl->wake_pos, pos);
+	} else if (pos < ctl->wake_pos) {
+		WRITE_ONCE(ctl->wake_pos, pos);
+	}
 	/* wake_pos before the positions; pairs with kstream_reader_passed() */
 	smp_mb();
 	return kstream_has_room(t, need);
