@@ -109,7 +109,12 @@ int kstream_set_wakeup(struct kstream_file *kf, u32 bytes, u32 delay_us)
 /*
  * The wakeup delay of a reader held back by its threshold has passed:
  * wake it.  No lock: the woken reader (blocking read or poll) re-checks
- * under the topic lock, finds the pending records and takes them.
+ * under the topic lock, finds the pending records and takes them.  A
+ * hard timer (hardirq context) where the kernel allows it: a soft one
+ * expires from ksoftirqd, which a loaded CPU can hold off for longer
+ * than the delay it bounds.  PREEMPT_RT expires it in softirq context
+ * (the timer softirq thread) all the same, where the waitqueue's
+ * sleeping lock may be taken.
  */
 static enum hrtimer_restart kstream_wake_timer(struct hrtimer *timer)
 {
@@ -180,12 +185,17 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 			/*
 			 * Held back by its threshold: bounded by its delay,
 			 * counted from the first record it was held back for
-			 * (a running timer is not pushed out by later ones).
+			 * (a queued timer is not pushed out by later ones).
+			 * Queued, not active: a timer whose callback is
+			 * running has already woken the reader, which may
+			 * have slept again before this record; it needs a
+			 * new expiry (at worst one spurious wakeup).
 			 */
-			if (rd->wake_delay_ns && !hrtimer_active(&rd->wake_timer))
+			if (rd->wake_delay_ns &&
+			    !hrtimer_is_queued(&rd->wake_timer))
 				hrtimer_start(&rd->wake_timer,
 					      ns_to_ktime(rd->wake_delay_ns),
-					      HRTIMER_MODE_REL_SOFT);
+					      HRTIMER_MODE_REL);
 			continue;
 		}
 		kstream_reader_wakeup(t, rd, false);
@@ -650,7 +660,7 @@ int kstream_reader_attach(struct kstream_topic *t, struct kstream_reader *rd)
 	int err = 0;
 
 	init_waitqueue_head(&rd->wq);
-	hrtimer_init(&rd->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	hrtimer_init(&rd->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	rd->wake_timer.function = kstream_wake_timer;
 	rd->posp = &rd->pos;
 	spin_lock(&t->lock);
