@@ -21,8 +21,10 @@
  *  - EAGAIN is never answered without the reader armed (edge-triggered
  *    pollers get no other wakeup);
  *  - a threshold is judged under t->lock; its delay timer only wakes;
- *  - a reader's advance release-stores its position and then, through
- *    wq_has_sleeper()'s full barrier, looks for waiting producers.
+ *  - a reader's advance release-stores its position and then, after a
+ *    full barrier, reads the position producers wait for and wakes them
+ *    if it passed it (kstream_reader_passed(), publish.c);
+ *  - a commit's wakeup pass walks the armed readers only (t->armed).
  */
 
 #include <linux/poll.h>
@@ -75,6 +77,7 @@ bool kstream_reader_arm(struct kstream_topic *t, struct kstream_reader *rd)
 	ready = kstream_reader_ready_locked(t, rd);
 	if (!ready && !rd->armed) {
 		rd->armed = true;
+		list_add_tail(&rd->armed_node, &t->armed);
 		t->nr_armed++;
 		trace_kstream_reader_arm(t, rd->pid, READ_ONCE(*rd->posp),
 					 t->ring.ctl->head, rd->wake_bytes);
@@ -137,20 +140,48 @@ static bool kstream_reader_may_sleep(struct kstream_topic *t,
 	return head - kstream_cursor(t, rd, head) < rd->wake_bytes;
 }
 
+/* Lock held: @rd is not armed any more. */
+static void kstream_reader_disarm(struct kstream_topic *t,
+				  struct kstream_reader *rd)
+{
+	if (rd->armed) {
+		rd->armed = false;
+		list_del(&rd->armed_node);
+		t->nr_armed--;
+	}
+}
+
+/* Lock held: wake @rd (and disarm it); EPOLLHUP too if @hup. */
+static void kstream_reader_wakeup(struct kstream_topic *t,
+				  struct kstream_reader *rd, bool hup)
+{
+	kstream_reader_disarm(t, rd);
+	trace_kstream_reader_wake(t, rd->pid, READ_ONCE(*rd->posp),
+				  t->ring.ctl->head, rd->wake_bytes);
+	wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM |
+				   (hup ? EPOLLHUP : 0));
+}
+
 /*
  * Lock held: wake the armed readers (all readers if @all, when the topic
  * dies) but those whose wakeup threshold is not reached.  Called by
- * producers after publishing head, and when they find no room.
+ * producers after publishing head (once per commit section, whatever
+ * number of records it wrote), and when they find no room.  Only armed
+ * readers are on t->armed: the pass costs O(armed readers), not
+ * O(readers).
  */
 void kstream_wake_readers(struct kstream_topic *t, bool all)
 {
-	struct kstream_reader *rd;
+	struct kstream_reader *rd, *tmp;
 
 	lockdep_assert_held(&t->lock);
-	list_for_each_entry(rd, &t->readers, node) {
-		if (!rd->armed && !all)
-			continue;
-		if (!all && kstream_reader_may_sleep(t, rd)) {
+	if (all) {
+		list_for_each_entry(rd, &t->readers, node)
+			kstream_reader_wakeup(t, rd, true);
+		return;
+	}
+	list_for_each_entry_safe(rd, tmp, &t->armed, armed_node) {
+		if (kstream_reader_may_sleep(t, rd)) {
 			/*
 			 * Held back by its threshold: bounded by its delay,
 			 * counted from the first record it was held back for
@@ -167,14 +198,7 @@ void kstream_wake_readers(struct kstream_topic *t, bool all)
 					      HRTIMER_MODE_REL);
 			continue;
 		}
-		if (rd->armed) {
-			rd->armed = false;
-			t->nr_armed--;
-		}
-		trace_kstream_reader_wake(t, rd->pid, READ_ONCE(*rd->posp),
-					  t->ring.ctl->head, rd->wake_bytes);
-		wake_up_interruptible_poll(&rd->wq, EPOLLIN | EPOLLRDNORM |
-					   (all ? EPOLLHUP : 0));
+		kstream_reader_wakeup(t, rd, false);
 	}
 }
 
@@ -225,8 +249,8 @@ u64 kstream_reader_lost(struct kstream_reader *rd)
 }
 
 static void kstream_reader_advance(struct kstream_topic *t,
-				   struct kstream_reader *rd, u64 pos,
-				   u64 first_seq, u64 last_seq)
+				   struct kstream_reader *rd, u64 from,
+				   u64 pos, u64 first_seq, u64 last_seq)
 {
 	/* A mapped reader accounts its losses itself (page->lost). */
 	if (!rd->page && first_seq > rd->next_seq) {
@@ -240,8 +264,9 @@ static void kstream_reader_advance(struct kstream_topic *t,
 	rd->next_seq = last_seq + 1;
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
 	smp_store_release(rd->posp, pos);
-	if (t->policy == KSTREAM_POLICY_BLOCK && wq_has_sleeper(&t->wwq))
-		kstream_wake_writers(t);
+	/* Producers waiting for this room: see publish.c. */
+	if (t->policy == KSTREAM_POLICY_BLOCK)
+		kstream_reader_passed(t, from, pos);
 }
 
 /*
@@ -369,7 +394,7 @@ retry:
 		goto lapped;
 
 	kstream_stats_delivered(t, rd, &d);
-	kstream_reader_advance(t, rd, pos, first_seq, last_seq);
+	kstream_reader_advance(t, rd, start, pos, first_seq, last_seq);
 	return copied;
 
 lapped:
@@ -615,9 +640,14 @@ again:
 		goto again;
 	}
 	rd->next_seq = target;
+	/* Where it was, as kstream_min_reader_pos() saw it. */
+	cur = max(READ_ONCE(*rd->posp), ctl->tail);
 	/* Pairs with smp_load_acquire() in kstream_min_reader_pos(). */
 	smp_store_release(rd->posp, pos);
 	spin_unlock(&t->lock);
+	/* Forward: producers may wait for the room it made. */
+	if (t->policy == KSTREAM_POLICY_BLOCK)
+		kstream_reader_passed(t, cur, pos);
 	ret = target;
 out:
 	mutex_unlock(&kf->lock);
@@ -658,8 +688,7 @@ void kstream_reader_detach(struct kstream_topic *t, struct kstream_reader *rd)
 	spin_lock(&t->lock);
 	list_del(&rd->node);
 	t->nr_readers--;
-	if (rd->armed)
-		t->nr_armed--;
+	kstream_reader_disarm(t, rd);
 	/* What this reader lost through its mapping stays counted. */
 	atomic64_add(kstream_reader_page_lost(rd), &t->lost);
 	spin_unlock(&t->lock);

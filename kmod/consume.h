@@ -40,6 +40,7 @@ struct kstream_reader {
 	pid_t pid;		/* process that opened it (tgid) */
 	wait_queue_head_t wq;	/* this reader waiting for data */
 	bool armed;		/* wake on the next commit (topic lock) */
+	struct list_head armed_node;	/* topic->armed while armed (lock) */
 	/*
 	 * Wakeup coalescing (KSTREAM_IOC_SET_WAKEUP; topic lock): an armed
 	 * reader is woken once this many record bytes wait at its cursor,

@@ -195,7 +195,7 @@ unsigned int kstream_dedup_snapshot(struct kstream_topic *t, u32 *pos,
 	return i;
 }
 
-bool kstream_dedup_maybe_dup(struct kstream_file *kf)
+bool kstream_dedup_maybe_dup_seq(struct kstream_file *kf, u64 seq)
 {
 	struct kstream_dedup_entry *e = READ_ONCE(kf->prod.hint);
 	u64 id = READ_ONCE(kf->prod.id);
@@ -205,7 +205,19 @@ bool kstream_dedup_maybe_dup(struct kstream_file *kf)
 	 * only a reason to take the lock and decide (kstream_dedup_check()).
 	 */
 	return id && e && READ_ONCE(e->id) == id &&
-	       READ_ONCE(kf->prod.next_seq) <= READ_ONCE(e->last_seq);
+	       seq <= READ_ONCE(e->last_seq);
+}
+
+bool kstream_dedup_maybe_dup(struct kstream_file *kf)
+{
+	return kstream_dedup_maybe_dup_seq(kf, READ_ONCE(kf->prod.next_seq));
+}
+
+void kstream_dedup_set_next(struct kstream_file *kf, u64 seq)
+{
+	lockdep_assert_held(&kf->topic->lock);
+	WRITE_ONCE(kf->prod.next_seq, seq);
+	kf->prod.exhausted = false;
 }
 
 int kstream_dedup_check(struct kstream_topic *t, struct kstream_file *kf,

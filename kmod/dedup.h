@@ -103,6 +103,15 @@ unsigned int kstream_dedup_snapshot(struct kstream_topic *t, u32 *pos,
  * perhaps a duplicate?  Only kstream_dedup_check() under the lock decides.
  */
 bool kstream_dedup_maybe_dup(struct kstream_file *kf);
+/* The same for a message of producer sequence @seq (batches, publish.c). */
+bool kstream_dedup_maybe_dup_seq(struct kstream_file *kf, u64 seq);
+
+/*
+ * Topic lock held, @kf has a producer id: the producer sequence of its
+ * next message is @seq (a batch record with an origin block, publish.c),
+ * as KSTREAM_IOC_SET_PRODUCER would set it.
+ */
+void kstream_dedup_set_next(struct kstream_file *kf, u64 seq);
 
 /*
  * Topic lock held: the producer sequence of @kf's next message and

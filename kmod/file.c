@@ -272,7 +272,8 @@ static long kstream_ioctl(struct file *file, unsigned int cmd,
 			return -EINVAL;
 		if (mutex_lock_interruptible(&kf->lock))
 			return -ERESTARTSYS;
-		kf->flags = flags;
+		/* write() reads KSTREAM_FD_BATCH without the lock. */
+		WRITE_ONCE(kf->flags, flags);
 		mutex_unlock(&kf->lock);
 		return 0;
 	case KSTREAM_IOC_GET_FLAGS:

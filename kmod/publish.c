@@ -1,22 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The write path: one write(2) is one message.
+ * The write path: one write(2) is one message, or with KSTREAM_FD_BATCH
+ * a batch of records.
+ *
+ * One message:
  *
  *   1. check the length, copy the payload into kernel memory (a stack
- *      buffer for small messages, else a kvmalloc'ed one): all of it or
- *      EFAULT, so a message is never partial;
+ *      buffer for small messages, else the fd's staging buffer): all of
+ *      it or EFAULT, so a message is never partial;
  *   2. the ingress verdict (kstream_ingress_verdict()), outside any lock:
  *      the fd's right to publish, an idempotent producer's obvious
  *      repeat (answered here, dedup.c), then eBPF ingress programs;
- *   3. commit under the topic lock: an idempotent producer's sequence is
- *      judged (dedup.c: a duplicate is discarded here), room is made
- *      (evict, or wait on block topics), the sequence number and
- *      timestamp assigned, the record (with its origin block, if any)
- *      copied into the ring, head published; then readers woken.
+ *   3. commit under the topic lock (kstream_commit_locked()): an
+ *      idempotent producer's sequence is judged (dedup.c: a duplicate is
+ *      discarded here), room is made (evict, or wait on block topics),
+ *      the sequence number and timestamp assigned, the record (with its
+ *      origin block, if any) copied into the ring, head published; then
+ *      the armed readers woken.
+ *
+ * A batch (uapi: Batch publish) goes through the same three steps with
+ * the whole batch at each: one copy of up to KSTREAM_BATCH_BYTES of
+ * records into the staging buffer, every header checked and every record
+ * judged (kstream_batch_judge()), then the records committed in order
+ * under one hold of the topic lock (kstream_batch_commit()), one record
+ * at a time by the same kstream_commit_locked(), and the readers woken
+ * once.  The lock is dropped between records only to wait for room (a
+ * block topic), to judge a record the lockless duplicate hint got wrong,
+ * or to write a dead letter (another topic's lock).
  *
  * Only step 3 makes a message visible, so no reader can see a message the
  * verdict discarded or one that is half written.  Sequence numbers are
  * assigned in step 3, so dropped messages leave no gap.
+ *
+ * Producers waiting for room on a block topic (the wakeup protocol,
+ * Documentation/design.rst): a producer that finds no room publishes the
+ * reader position at which its record fits (ctl->wake_pos, the lowest of
+ * the waiters') and then, after a full barrier, looks at the readers'
+ * positions again; a reader release-stores its new position and then,
+ * after a full barrier, reads wake_pos, and wakes the producers only when
+ * its advance crossed it and no reader is left behind it
+ * (kstream_reader_passed(), kstream_wake_writers()).  One of the two sees
+ * the other's store, so a producer never sleeps with room there, and
+ * readers that move on without crossing wake_pos cost one load.
  *
  * May call: security, bpf (the verdict), dedup, deadletter, consume
  * (waking readers), stats.  Locks: the topic lock (commit, room, the
@@ -44,8 +69,34 @@
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
 
-/* Not a verdict of the uapi: a duplicate, discarded and counted already. */
+/*
+ * A batch write takes at most this many bytes of records per call (or
+ * one record of msg_max bytes, if that is more): the staging buffer and
+ * the topic lock's hold are bounded by it.
+ */
+#define KSTREAM_BATCH_BYTES (64 * 1024)
+
+/* Not verdicts of the uapi: a duplicate, discarded and counted already; */
 #define KSTREAM_VERDICT_DUPLICATE (KSTREAM_INGRESS_MAX + 1)
+/* ... a batch record the lockless hint thinks a duplicate (not judged). */
+#define KSTREAM_VERDICT_MAYBE_DUP (KSTREAM_INGRESS_MAX + 2)
+
+/* ctl->wake_pos while no producer waits for room. */
+#define KSTREAM_NO_WAKE_POS U64_MAX
+
+/* Lock held: is the next message of @kf a duplicate?  Then discard it. */
+static bool kstream_discard_dup_locked(struct kstream_file *kf, u32 len)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_dedup_ticket tk;
+
+	lockdep_assert_held(&t->lock);
+	if (kstream_dedup_check(t, kf, &tk) != KSTREAM_DEDUP_DUP)
+		return false;
+	kstream_dedup_discard(t, kf, &tk);
+	trace_kstream_duplicate(t, tk.id, tk.seq, len);
+	return true;
+}
 
 /*
  * An idempotent producer's message that kstream_dedup_maybe_dup() thinks
@@ -54,17 +105,24 @@
 static bool kstream_discard_duplicate(struct kstream_file *kf, u32 len)
 {
 	struct kstream_topic *t = kf->topic;
-	struct kstream_dedup_ticket tk;
 	bool dup;
 
 	spin_lock(&t->lock);
-	dup = !t->dead && kstream_dedup_check(t, kf, &tk) == KSTREAM_DEDUP_DUP;
-	if (dup)
-		kstream_dedup_discard(t, kf, &tk);
+	dup = !t->dead && kstream_discard_dup_locked(kf, len);
 	spin_unlock(&t->lock);
-	if (dup)
-		trace_kstream_duplicate(t, tk.id, tk.seq, len);
 	return dup;
+}
+
+/* The topic's eBPF ingress filter, if one is attached (one pointer test). */
+static int kstream_filter_verdict(struct kstream_file *kf, const void *data,
+				  size_t len, u32 *reason)
+{
+	struct kstream_topic *t = kf->topic;
+
+	if (!kstream_filter_attached(t))
+		return KSTREAM_INGRESS_PASS;
+	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
+	return kstream_filter_run(t, &kf->producer, data, len, reason);
 }
 
 /*
@@ -78,12 +136,12 @@ static bool kstream_discard_duplicate(struct kstream_file *kf, u32 len)
  * producer's repeat is answered (KSTREAM_VERDICT_DUPLICATE; a few loads
  * for a message that is none), so that a retry is never judged twice;
  * then the topic's eBPF ingress filter, if one is attached (one pointer
- * test when none is).
+ * test when none is).  Batches judge their records in kstream_batch_judge(),
+ * in the same order.
  */
 static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
 				   size_t len, u32 *reason)
 {
-	struct kstream_topic *t = kf->topic;
 	int err;
 
 	err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
@@ -91,10 +149,7 @@ static int kstream_ingress_verdict(struct kstream_file *kf, const void *data,
 		return err;
 	if (kstream_dedup_maybe_dup(kf) && kstream_discard_duplicate(kf, len))
 		return KSTREAM_VERDICT_DUPLICATE;
-	if (!kstream_filter_attached(t))
-		return KSTREAM_INGRESS_PASS;
-	/* eBPF ingress filter (bpf.c): len <= msg_max fits a u32. */
-	return kstream_filter_run(t, &kf->producer, data, len, reason);
+	return kstream_filter_verdict(kf, data, len, reason);
 }
 
 /* Lowest position some reader still has to read; head if none.  Lock held. */
@@ -162,23 +217,60 @@ static bool kstream_make_room(struct kstream_topic *t, u64 need)
 	return ctl->head + need - ctl->tail <= size;
 }
 
-/* Lock held: publish the number of waiting producers to mmap readers. */
+/*
+ * Lock held: publish the number of waiting producers to mmap readers; when
+ * none is left, no position is waited for.
+ */
 static void kstream_update_writers_waiting(struct kstream_topic *t)
 {
-	WRITE_ONCE(t->ring.ctl->writers_waiting,
-		   t->nr_writers_waiting + t->wpoll_armed);
-	/*
-	 * Pairs with the smp_mb() of an mmap consumer between its store of
-	 * page->pos and its load of writers_waiting: either it sees us
-	 * waiting and calls KSTREAM_IOC_WAKEUP, or we see the room it made.
-	 */
-	smp_mb();
+	u32 n = t->nr_writers_waiting + t->wpoll_armed;
+
+	WRITE_ONCE(t->ring.ctl->writers_waiting, n);
+	if (!n)
+		WRITE_ONCE(t->ring.ctl->wake_pos, KSTREAM_NO_WAKE_POS);
 }
 
 static bool kstream_has_room(struct kstream_topic *t, u64 need)
 {
 	return t->ring.ctl->head + need - kstream_min_reader_pos(t) <=
 	       t->ring.size;
+}
+
+/*
+ * Lock held, a producer (or a writable-poller) counted in writers_waiting
+ * found no room for @need bytes: publish the reader position at which it
+ * fits, if no other waiter waits for a lower one, and look again.  The
+ * smp_mb() between the store of wake_pos and the loads of the readers'
+ * positions pairs with the one in kstream_reader_passed() (and with a
+ * zero-copy consumer's, uapi) between a reader's store of its position
+ * and its load of wake_pos: either we see the reader's advance (and the
+ * room it made), or it sees wake_pos and, crossing it, wakes us.
+ *
+ * That needs a reader below wake_pos, to cross it: the invariant is that
+ * while a waiter sleeps, min_reader_pos < wake_pos <= its position.  A
+ * waiter that found room right after publishing leaves its wake_pos
+ * behind, and readers pass it: a wake_pos no reader is below is stale.
+ * Kept, it would hide ours (higher) from every reader, and nobody would
+ * cross it again.  So a stale one is replaced, and its waiters, which
+ * have room, are woken here (the reader that passed it last may still be
+ * on its way to kstream_wake_writers(), and find ours there instead).
+ */
+static bool kstream_wait_pos_publish(struct kstream_topic *t, u64 need)
+{
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	u64 pos = ctl->head + need - t->ring.size;
+
+	lockdep_assert_held(&t->lock);
+	if (ctl->wake_pos <= kstream_min_reader_pos(t)) {
+		/* (KSTREAM_NO_WAKE_POS is above every position.) */
+		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+		WRITE_ONCE(ctl->wake_pos, pos);
+	} else if (pos < ctl->wake_pos) {
+		WRITE_ONCE(ctl->wake_pos, pos);
+	}
+	/* wake_pos before the positions; pairs with kstream_reader_passed() */
+	smp_mb();
+	return kstream_has_room(t, need);
 }
 
 /*
@@ -193,10 +285,12 @@ bool kstream_writable(struct kstream_topic *t, u64 need)
 		return true;
 	spin_lock(&t->lock);
 	ok = kstream_has_room(t, need);
-	if (!ok && !t->wpoll_armed) {
-		t->wpoll_armed = true;
-		kstream_update_writers_waiting(t);
-		ok = kstream_has_room(t, need);
+	if (!ok) {
+		if (!t->wpoll_armed) {
+			t->wpoll_armed = true;
+			kstream_update_writers_waiting(t);
+		}
+		ok = kstream_wait_pos_publish(t, need);
 		/* As kstream_room_or_wait(): room is needed now. */
 		if (!ok && t->nr_armed)
 			kstream_wake_readers(t, false);
@@ -205,20 +299,46 @@ bool kstream_writable(struct kstream_topic *t, u64 need)
 	return ok;
 }
 
-/* Consumers made room: wake producers and writable-pollers. */
+/*
+ * A reader moved on (or went away), KSTREAM_IOC_WAKEUP: if no reader is
+ * left behind the position producers wait for, wake them (and
+ * writable-pollers).  They look again, and those that still find no room
+ * publish the position they wait for anew.
+ */
 void kstream_wake_writers(struct kstream_topic *t)
 {
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	bool wake;
+	u64 min;
+
 	if (t->policy != KSTREAM_POLICY_BLOCK)
 		return;
 	spin_lock(&t->lock);
-	if (t->wpoll_armed) {
+	min = kstream_min_reader_pos(t);
+	wake = min >= ctl->wake_pos;
+	if (wake) {
+		WRITE_ONCE(ctl->wake_pos, KSTREAM_NO_WAKE_POS);
 		t->wpoll_armed = false;
 		kstream_update_writers_waiting(t);
+		trace_kstream_writer_wake(t, ctl->head, min);
 	}
-	trace_kstream_writer_wake(t, t->ring.ctl->head,
-				  kstream_min_reader_pos(t));
 	spin_unlock(&t->lock);
-	wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+	if (wake)
+		wake_up_interruptible_poll(&t->wwq, EPOLLOUT | EPOLLWRNORM);
+}
+
+void kstream_reader_passed(struct kstream_topic *t, u64 from, u64 to)
+{
+	u64 wait;
+
+	/*
+	 * Pairs with the smp_mb() of kstream_wait_pos_publish(): our store
+	 * of the new position (the caller's) before our load of wake_pos.
+	 */
+	smp_mb();
+	wait = READ_ONCE(t->ring.ctl->wake_pos);
+	if (from < wait && to >= wait)
+		kstream_wake_writers(t);
 }
 
 /*
@@ -236,14 +356,17 @@ static bool kstream_room_or_wait(struct kstream_topic *t, u64 need,
 		t->nr_writers_waiting++;
 		kstream_update_writers_waiting(t);
 	}
-	done = t->dead || kstream_has_room(t, need);
-	if (!done)
+	done = t->dead || kstream_has_room(t, need) ||
+	       kstream_wait_pos_publish(t, need);
+	if (!done) {
 		trace_kstream_writer_wait(t, need, t->ring.ctl->head,
 					  kstream_min_reader_pos(t),
+					  t->ring.ctl->wake_pos,
 					  t->nr_writers_waiting);
-	/* Readers holding out for their wakeup threshold: room is needed. */
-	if (!done && t->nr_armed)
-		kstream_wake_readers(t, false);
+		/* Readers holding out for their wakeup threshold: room is needed. */
+		if (t->nr_armed)
+			kstream_wake_readers(t, false);
+	}
 	spin_unlock(&t->lock);
 	return done;
 }
@@ -270,11 +393,31 @@ static bool kstream_may_go_on(struct kstream_file *kf, u64 need,
 }
 
 /*
- * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
- * with @flags whose body (@len bytes) is @v[0..@n) at head, publish it,
- * wake the readers that wait.  @payload of those bytes are the payload.
+ * No room for a record of @need bytes on a block topic: wait until a
+ * reader makes it (exactly: kstream_wake_writers()), the topic dies or a
+ * policy change wakes us.  0 when it is worth looking again (the caller
+ * does, under the lock), or -errno.  *@waiting: we are counted in
+ * writers_waiting (kstream_stop_waiting() when done).
  */
-static void kstream_put_record(struct kstream_topic *t, u32 flags,
+static int kstream_wait_room(struct kstream_file *kf, u64 need, bool *waiting)
+{
+	int err;
+
+	err = wait_event_interruptible(kf->topic->wwq,
+				       kstream_may_go_on(kf, need, waiting));
+	if (err)
+		return err;
+	/* Still allowed to publish?  (The message is not in yet.) */
+	return kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+}
+
+/*
+ * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
+ * with @flags and timestamp @ts whose body (@len bytes) is @v[0..@n) at
+ * head and publish it.  @payload of those bytes are the payload.  The
+ * caller wakes the readers (once for all the records it writes).
+ */
+static void kstream_put_record(struct kstream_topic *t, u32 flags, u64 ts,
 			       const struct kvec *v, unsigned int n, u32 len,
 			       u32 payload)
 {
@@ -289,7 +432,7 @@ static void kstream_put_record(struct kstream_topic *t, u32 flags,
 	hdr->len = len;
 	hdr->flags = flags;
 	hdr->seq = ctl->head_seq;
-	hdr->ts_ns = ktime_get_real_ns();
+	hdr->ts_ns = ts;
 	p = hdr + 1;
 	for (i = 0; i < n; i++) {
 		memcpy(p, v[i].iov_base, v[i].iov_len);
@@ -300,91 +443,97 @@ static void kstream_put_record(struct kstream_topic *t, u32 flags,
 	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
 	t->published++;
 	t->published_bytes += payload;
-	trace_kstream_publish(t, hdr->seq, payload, hdr->ts_ns);
+	trace_kstream_publish(t, hdr->seq, payload, ts);
 	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
 	smp_store_release(&ctl->head, ctl->head + need);
-	if (t->nr_armed)
-		kstream_wake_readers(t, false);
 }
 
+/* What kstream_commit_locked() did with a message. */
+enum {
+	KSTREAM_COMMIT_DONE,	/* committed */
+	KSTREAM_COMMIT_DUP,	/* a duplicate: discarded and counted */
+};
+
 /*
- * Commit one message: under the topic lock, judge an idempotent
- * producer's sequence (a duplicate is discarded and counted: 0), make
- * room, write the record, publish it.
+ * Lock held, the topic alive: commit the message @data (@len bytes) the
+ * verdict passed, stamped @ts: judge an idempotent producer's sequence (a
+ * duplicate is discarded and counted), make room, write the record with
+ * its origin block, if any, and publish it.  KSTREAM_COMMIT_*, -ENOSPC
+ * (no room on a block topic for the *@need bytes of its record: wait and
+ * call again) or -EOVERFLOW (the fd's producer sequences are used up).
  */
-static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
-			  bool nonblock)
+static int kstream_commit_locked(struct kstream_file *kf, const void *data,
+				 u32 len, u64 ts, u64 *need)
 {
 	struct kstream_topic *t = kf->topic;
 	struct kstream_msg_origin origin;
 	struct kstream_dedup_ticket tk;
 	struct kvec v[2];
-	bool waiting = false;
 	u32 blocks;
-	long err;
-	u64 need;
 	int dd;
 
-	for (;;) {
-		spin_lock(&t->lock);
-		if (t->dead) {
-			spin_unlock(&t->lock);
-			err = -ENODEV;
-			goto out;
-		}
-		/* Again after every wait: the fd's id, another commit. */
-		dd = kstream_dedup_check(t, kf, &tk);
-		if (dd < 0) {
-			spin_unlock(&t->lock);
-			err = dd;
-			goto out;
-		}
-		if (dd == KSTREAM_DEDUP_DUP) {
-			kstream_dedup_discard(t, kf, &tk);
-			spin_unlock(&t->lock);
-			trace_kstream_duplicate(t, tk.id, tk.seq, len);
-			err = 0;	/* answered as a success, never visible */
-			goto out;
-		}
-		blocks = tk.id ? sizeof(struct kstream_msg_origin) : 0;
-		need = KSTREAM_REC_SIZE(blocks + len);
-		if (kstream_make_room(t, need))
-			break;
-		spin_unlock(&t->lock);
-		if (nonblock) {
-			err = -EAGAIN;
-			goto out;
-		}
-		/*
-		 * Readers wake us when they consume; the timeout bounds the
-		 * wait should an mmap consumer not follow the protocol.
-		 */
-		err = wait_event_interruptible_timeout(t->wwq,
-						       kstream_may_go_on(kf, need, &waiting),
-						       HZ / 10);
-		if (err < 0)
-			goto out;
-		/* Still allowed to publish?  (The message is not in yet.) */
-		err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
-		if (err)
-			goto out;
+	lockdep_assert_held(&t->lock);
+	/* Again after every wait: the fd's id, another commit. */
+	dd = kstream_dedup_check(t, kf, &tk);
+	if (dd < 0)
+		return dd;
+	if (dd == KSTREAM_DEDUP_DUP) {
+		kstream_dedup_discard(t, kf, &tk);
+		trace_kstream_duplicate(t, tk.id, tk.seq, len);
+		return KSTREAM_COMMIT_DUP;	/* answered as a success */
 	}
+	blocks = tk.id ? sizeof(struct kstream_msg_origin) : 0;
+	*need = KSTREAM_REC_SIZE(blocks + len);
+	if (!kstream_make_room(t, *need))
+		return -ENOSPC;
 
 	v[1] = (struct kvec){ .iov_base = (void *)data, .iov_len = len };
 	if (tk.id) {
 		origin.producer_id = tk.id;
 		origin.producer_seq = tk.seq;
 		v[0] = (struct kvec){ .iov_base = &origin, .iov_len = blocks };
-		kstream_put_record(t, KSTREAM_MSG_ORIGIN, v, 2, blocks + len, len);
+		kstream_put_record(t, KSTREAM_MSG_ORIGIN, ts, v, 2,
+				   blocks + len, len);
 		kstream_dedup_accept(t, kf, &tk);
 	} else {
-		kstream_put_record(t, 0, v + 1, 1, len, len);
+		kstream_put_record(t, 0, ts, v + 1, 1, len, len);
 	}
-	spin_unlock(&t->lock);
-	err = 0;
-out:
+	return KSTREAM_COMMIT_DONE;
+}
+
+/* Commit one message, waiting for room on block topics unless @nonblock. */
+static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
+			  bool nonblock)
+{
+	struct kstream_topic *t = kf->topic;
+	bool waiting = false;
+	u64 need = 0;
+	int err;
+
+	for (;;) {
+		spin_lock(&t->lock);
+		if (t->dead) {
+			err = -ENODEV;
+		} else {
+			/* Stamped under the lock: stamps follow sequences. */
+			err = kstream_commit_locked(kf, data, len,
+						    ktime_get_real_ns(), &need);
+			if (err == KSTREAM_COMMIT_DONE && t->nr_armed)
+				kstream_wake_readers(t, false);
+		}
+		spin_unlock(&t->lock);
+		if (err != -ENOSPC)
+			break;
+		if (nonblock) {
+			err = -EAGAIN;
+			break;
+		}
+		err = kstream_wait_room(kf, need, &waiting);
+		if (err)
+			break;
+	}
 	kstream_stop_waiting(t, waiting);
-	return err;
+	return err < 0 ? err : 0;
 }
 
 /*
@@ -414,7 +563,10 @@ static bool kstream_route_deadletter(struct kstream_file *kf,
 	spin_lock(&dlq->lock);
 	/* A full block topic: the record is lost, the producer goes on. */
 	if (!dlq->dead && kstream_make_room(dlq, KSTREAM_REC_SIZE(body))) {
-		kstream_put_record(dlq, 0, v, 2, body, body);
+		kstream_put_record(dlq, 0, ktime_get_real_ns(), v, 2, body,
+				   body);
+		if (dlq->nr_armed)
+			kstream_wake_readers(dlq, false);
 		done = true;
 	}
 	spin_unlock(&dlq->lock);
@@ -430,12 +582,43 @@ static bool kstream_route_deadletter(struct kstream_file *kf,
 }
 
 /*
- * The ingress verdict rejected the message: count it, or dead-letter it.
- * An idempotent producer's sequence is taken all the same (under the
- * topic lock), so that a retry of the message is a duplicate rather than
- * judged (or dead-lettered) again; a duplicate that got this far is
- * counted as one.  0 or -EOVERFLOW.
+ * Lock held: the ingress verdict rejected the next message of @kf (@len
+ * bytes).  An idempotent producer's sequence is taken all the same, so
+ * that a retry of the message is a duplicate rather than judged (or
+ * dead-lettered) again; a duplicate that got this far is discarded and
+ * counted as one.  The kstream_dedup_check() result (*@tk for _NEW), or
+ * -EOVERFLOW.
  */
+static int kstream_drop_judged(struct kstream_file *kf, u32 len,
+			       struct kstream_dedup_ticket *tk)
+{
+	struct kstream_topic *t = kf->topic;
+	int dd = kstream_dedup_check(t, kf, tk);
+
+	if (dd == KSTREAM_DEDUP_NEW) {
+		kstream_dedup_accept(t, kf, tk);
+	} else if (dd == KSTREAM_DEDUP_DUP) {
+		kstream_dedup_discard(t, kf, tk);
+		trace_kstream_duplicate(t, tk->id, tk->seq, len);
+	}
+	return dd;
+}
+
+/* A rejected message that is no duplicate: count it, or dead-letter it. */
+static void kstream_drop_count(struct kstream_file *kf, int verdict,
+			       const void *data, u32 len, u32 reason,
+			       const struct kstream_dedup_ticket *tk)
+{
+	struct kstream_topic *t = kf->topic;
+
+	if (verdict == KSTREAM_INGRESS_DEADLETTER &&
+	    kstream_route_deadletter(kf, data, len, reason, tk))
+		return;
+	atomic64_inc(&t->dropped[verdict]);
+	trace_kstream_drop(t, len, verdict);
+}
+
+/* The ingress verdict rejected the message: 0 or -EOVERFLOW. */
 static int kstream_drop(struct kstream_file *kf, int verdict,
 			const void *data, u32 len, u32 reason)
 {
@@ -445,25 +628,15 @@ static int kstream_drop(struct kstream_file *kf, int verdict,
 
 	if (READ_ONCE(kf->prod.id)) {
 		spin_lock(&t->lock);
-		dd = kstream_dedup_check(t, kf, &tk);
-		if (dd == KSTREAM_DEDUP_NEW)
-			kstream_dedup_accept(t, kf, &tk);
-		else if (dd == KSTREAM_DEDUP_DUP)
-			kstream_dedup_discard(t, kf, &tk);
+		dd = kstream_drop_judged(kf, len, &tk);
 		spin_unlock(&t->lock);
 		if (dd < 0)
 			return dd;
-		if (dd == KSTREAM_DEDUP_DUP) {
-			trace_kstream_duplicate(t, tk.id, tk.seq, len);
+		if (dd == KSTREAM_DEDUP_DUP)
 			return 0;
-		}
 	}
-	if (verdict == KSTREAM_INGRESS_DEADLETTER &&
-	    kstream_route_deadletter(kf, data, len, reason,
-				     dd == KSTREAM_DEDUP_NEW ? &tk : NULL))
-		return 0;
-	atomic64_inc(&t->dropped[verdict]);
-	trace_kstream_drop(t, len, verdict);
+	kstream_drop_count(kf, verdict, data, len, reason,
+			   dd == KSTREAM_DEDUP_NEW ? &tk : NULL);
 	return 0;
 }
 
@@ -558,10 +731,339 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------ batches */
+
+/*
+ * A record of a batch in the staging buffer once kstream_batch_judge()
+ * checked it: its header rewritten in place (the kernel assigns seq and
+ * ts_ns, so those bytes are free) with the verdict the commit needs.
+ */
+struct kstream_batch_rec {
+	u32 len;		/* body bytes, as in the header */
+	u32 flags;		/* KSTREAM_MSG_*, as in the header */
+	u32 verdict;		/* enum kstream_ingress_verdict, _MAYBE_DUP */
+	u32 reason;		/* the program's reason code */
+	u64 unused;
+};
+
+static_assert(sizeof(struct kstream_batch_rec) == KSTREAM_HDR_SIZE);
+
+static const void *kstream_batch_payload(const struct kstream_batch_rec *r)
+{
+	return (const u8 *)(r + 1) + KSTREAM_MSG_BLOCKS(r->flags);
+}
+
+static u32 kstream_batch_payload_len(const struct kstream_batch_rec *r)
+{
+	return r->len - KSTREAM_MSG_BLOCKS(r->flags);
+}
+
+static const struct kstream_msg_origin *
+kstream_batch_origin(const struct kstream_batch_rec *r)
+{
+	return r->flags & KSTREAM_MSG_ORIGIN ? (const void *)(r + 1) : NULL;
+}
+
+/*
+ * Bytes of records one batch write takes at most: KSTREAM_BATCH_BYTES,
+ * or one record of msg_max bytes (with an origin block) if that is more,
+ * so that the first record of a call always fits.
+ */
+static size_t kstream_batch_window(const struct kstream_topic *t)
+{
+	return max_t(size_t, KSTREAM_BATCH_BYTES,
+		     KSTREAM_REC_SIZE(t->msg_max +
+				      sizeof(struct kstream_msg_origin)));
+}
+
+/*
+ * A record of @size bytes (or a header, if @size is KSTREAM_HDR_SIZE)
+ * does not end in the @avail bytes staged from it: -EINVAL if the write
+ * (@left bytes from it) ends inside it too (a truncated record), -EFAULT
+ * if the copy stopped short of it (@faulted), else 0: it is beyond this
+ * call's window, and the next write takes it.
+ */
+static long kstream_batch_cut(size_t avail, size_t left, size_t size,
+			      bool faulted)
+{
+	if (size > left)
+		return -EINVAL;
+	return faulted ? -EFAULT : 0;
+}
+
+/*
+ * Check the header of the record at @p (@avail bytes staged from it, of
+ * @left bytes the write carries from it): every field userspace gave.
+ * Its size (KSTREAM_REC_SIZE(len)), 0 if it does not end in the staged
+ * bytes, or -errno.  The fd's producer id is read as a hint for records
+ * with an origin block: kstream_batch_commit() checks it again.
+ */
+static long kstream_batch_check(struct kstream_file *kf, const u8 *p,
+				size_t avail, size_t left, bool faulted)
+{
+	const struct kstream_msg_hdr *hdr = (const void *)p;
+	const struct kstream_msg_origin *o;
+	u32 blocks;
+	size_t size;
+
+	if (avail < KSTREAM_HDR_SIZE)
+		return kstream_batch_cut(avail, left, KSTREAM_HDR_SIZE, faulted);
+	if (hdr->flags & ~KSTREAM_MSG_FLAGS_ALL)
+		return -EINVAL;
+	blocks = KSTREAM_MSG_BLOCKS(hdr->flags);
+	if (hdr->len <= blocks)
+		return -EINVAL;		/* an empty message */
+	if (hdr->len - blocks > kf->topic->msg_max)
+		return -EMSGSIZE;
+	/* len <= msg_max + blocks: no overflow. */
+	size = KSTREAM_REC_SIZE(hdr->len);
+	if (size > avail)
+		return kstream_batch_cut(avail, left, size, faulted);
+	o = (const void *)(hdr + 1);
+	if (blocks && (!o->producer_id || o->producer_id != READ_ONCE(kf->prod.id)))
+		return -EINVAL;
+	return size;
+}
+
+/*
+ * Step 1 and 2 for a batch: check the records staged at @buf (@copied
+ * bytes of the @count the write carries; fewer than asked for if the copy
+ * faulted) and take each one's verdict, as kstream_ingress_verdict() does
+ * for a write: the right to publish, then the duplicate hint (a record
+ * it flags is not judged: kstream_batch_commit() decides under the lock),
+ * then the eBPF filter.  Returns the offset of the first record not
+ * judged: the end of the last whole staged record, or the one that
+ * failed (*@err, else 0).
+ */
+static size_t kstream_batch_judge(struct kstream_file *kf, u8 *buf,
+				  size_t copied, size_t count, bool faulted,
+				  int *err)
+{
+	u64 id = READ_ONCE(kf->prod.id);
+	u64 pseq = READ_ONCE(kf->prod.next_seq);
+	size_t off = 0;
+	long size;
+
+	*err = 0;
+	while (off < count) {
+		const struct kstream_msg_origin *o;
+		struct kstream_batch_rec *r;
+		u32 verdict, reason = 0;
+
+		size = kstream_batch_check(kf, buf + off, copied - off,
+					   count - off, faulted);
+		if (size <= 0) {
+			*err = size;
+			break;
+		}
+		*err = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+		if (*err)
+			break;
+		r = (void *)(buf + off);
+		o = kstream_batch_origin(r);
+		if (o)
+			pseq = o->producer_seq;
+		/* The sequence it will get if nothing else moves it. */
+		if (id && kstream_dedup_maybe_dup_seq(kf, pseq))
+			verdict = KSTREAM_VERDICT_MAYBE_DUP;
+		else
+			verdict = kstream_filter_verdict(kf, kstream_batch_payload(r),
+							 kstream_batch_payload_len(r),
+							 &reason);
+		pseq++;
+		r->verdict = verdict;
+		r->reason = reason;
+		r->unused = 0;
+		off += size;
+	}
+	return off;
+}
+
+/* What kstream_batch_commit() stopped at, but for errors. */
+enum {
+	KSTREAM_BATCH_END,		/* every record up to the end */
+	KSTREAM_BATCH_FULL,		/* no room for the record at *off */
+	KSTREAM_BATCH_JUDGE,		/* the record at *off needs a verdict */
+	KSTREAM_BATCH_DEADLETTER,	/* the record at *off: route it */
+};
+
+/*
+ * Step 3 for a batch, topic lock held, the topic alive: commit the
+ * judged records from *@off to @end in order, all stamped with one
+ * timestamp (taken under the lock: stamps follow sequences), then wake
+ * the armed readers once.  *@off advances past every record taken
+ * (committed, discarded as a duplicate, dropped).  Stops early, with the
+ * reason (KSTREAM_BATCH_*, or -errno for the record at *@off): no room
+ * (*@need: its record's size), a record the duplicate hint flagged that
+ * is no duplicate (it needs its verdict, outside the lock), a dead letter
+ * (its producer sequence taken already: its dedup ticket in *@tk, *@dd
+ * the check's result; the caller routes it, and it is taken).
+ */
+static int kstream_batch_commit(struct kstream_file *kf, u8 *buf, size_t *off,
+				size_t end, u64 *need,
+				struct kstream_dedup_ticket *tk, int *dd)
+{
+	struct kstream_topic *t = kf->topic;
+	u64 ts = ktime_get_real_ns();
+	bool put = false;
+	int ret = KSTREAM_BATCH_END;
+
+	lockdep_assert_held(&t->lock);
+	while (*off < end) {
+		struct kstream_batch_rec *r = (void *)(buf + *off);
+		const struct kstream_msg_origin *o = kstream_batch_origin(r);
+		const void *payload = kstream_batch_payload(r);
+		u32 plen = kstream_batch_payload_len(r);
+
+		if (o) {
+			/* The fd's id may have changed since the check. */
+			if (o->producer_id != kf->prod.id) {
+				ret = -EINVAL;
+				break;
+			}
+			kstream_dedup_set_next(kf, o->producer_seq);
+		}
+		if (r->verdict == KSTREAM_INGRESS_PASS) {
+			int c = kstream_commit_locked(kf, payload, plen, ts, need);
+
+			if (c < 0) {
+				ret = c == -ENOSPC ? KSTREAM_BATCH_FULL : c;
+				break;
+			}
+			put |= c == KSTREAM_COMMIT_DONE;
+		} else if (r->verdict == KSTREAM_VERDICT_MAYBE_DUP) {
+			if (!kstream_discard_dup_locked(kf, plen)) {
+				ret = KSTREAM_BATCH_JUDGE;
+				break;
+			}
+		} else {
+			*dd = kstream_drop_judged(kf, plen, tk);
+			if (*dd < 0) {
+				ret = *dd;
+				break;
+			}
+			if (*dd != KSTREAM_DEDUP_DUP) {
+				if (r->verdict == KSTREAM_INGRESS_DEADLETTER) {
+					ret = KSTREAM_BATCH_DEADLETTER;
+					break;
+				}
+				kstream_drop_count(kf, r->verdict, payload,
+						   plen, r->reason, NULL);
+			}
+		}
+		*off += KSTREAM_REC_SIZE(r->len);
+		ret = KSTREAM_BATCH_END;
+	}
+	if (put && t->nr_armed)
+		kstream_wake_readers(t, false);
+	return ret;
+}
+
+/*
+ * Commit the judged records [0, @end) of a batch; the offset up to which
+ * records were taken, and the error that stopped it before @end (*@err).
+ */
+static size_t kstream_batch_publish(struct kstream_file *kf, u8 *buf,
+				    size_t end, bool nonblock, int *err)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_dedup_ticket tk = {};
+	struct kstream_batch_rec *r;
+	bool waiting = false;
+	int ret, dd = 0;
+	size_t off = 0;
+	u64 need = 0;
+
+	*err = 0;
+	while (off < end) {
+		spin_lock(&t->lock);
+		ret = t->dead ? -ENODEV :
+		      kstream_batch_commit(kf, buf, &off, end, &need, &tk, &dd);
+		spin_unlock(&t->lock);
+		if (ret < 0) {
+			*err = ret;
+			break;
+		}
+		switch (ret) {
+		case KSTREAM_BATCH_FULL:
+			ret = nonblock ? -EAGAIN :
+			      kstream_wait_room(kf, need, &waiting);
+			break;
+		case KSTREAM_BATCH_JUDGE:
+			/* The hint was wrong: judge it as any other. */
+			r = (void *)(buf + off);
+			ret = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+			if (!ret)
+				r->verdict = kstream_filter_verdict(kf,
+								    kstream_batch_payload(r),
+								    kstream_batch_payload_len(r),
+								    &r->reason);
+			break;
+		case KSTREAM_BATCH_DEADLETTER:
+			/* Outside our topic's lock (deadletter.c). */
+			r = (void *)(buf + off);
+			kstream_drop_count(kf, r->verdict, kstream_batch_payload(r),
+					   kstream_batch_payload_len(r), r->reason,
+					   dd == KSTREAM_DEDUP_NEW ? &tk : NULL);
+			off += KSTREAM_REC_SIZE(r->len);
+			ret = 0;
+			break;
+		default:
+			ret = 0;
+		}
+		if (ret) {
+			*err = ret;
+			break;
+		}
+	}
+	kstream_stop_waiting(t, waiting);
+	return off;
+}
+
+/*
+ * KSTREAM_FD_BATCH: publish the records the write carries (uapi: Batch
+ * publish).  The bytes of the records taken, or the error of the first.
+ */
+static ssize_t kstream_publish_batch(struct kstream_file *kf,
+				     struct iov_iter *from, bool nonblock)
+{
+	struct kstream_topic *t = kf->topic;
+	size_t count = iov_iter_count(from), staged, copied, end, done;
+	bool own;
+	int err, cerr;
+	u8 *buf;
+
+	if (!count)
+		return -EINVAL;
+	if (READ_ONCE(t->dead))
+		return -ENODEV;
+	staged = min(count, kstream_batch_window(t));
+	buf = kstream_stage_get(kf, staged, &own);
+	if (!buf)
+		return -ENOMEM;
+	copied = copy_from_iter(buf, staged, from);
+	end = kstream_batch_judge(kf, buf, copied, count, copied < staged,
+				  &err);
+	done = kstream_batch_publish(kf, buf, end, nonblock, &cerr);
+	if (done < end)
+		err = cerr;
+	kstream_stage_put(kf, own, buf);
+	/* What was not taken is left in @from for whoever writes it again. */
+	iov_iter_revert(from, copied - done);
+	if (done)
+		return done;
+	/* Not even the first: a hole in the framing is always an error. */
+	return err ? err : -EINVAL;
+}
+
 ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,
 			bool nonblock)
 {
-	ssize_t ret = kstream_publish_one(kf, from, nonblock);
+	ssize_t ret;
 
+	if (READ_ONCE(kf->flags) & KSTREAM_FD_BATCH)
+		ret = kstream_publish_batch(kf, from, nonblock);
+	else
+		ret = kstream_publish_one(kf, from, nonblock);
 	return ret < 0 ? kstream_stats_error(kf->topic, ret) : ret;
 }

@@ -101,6 +101,8 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 	ring->ctl->size = size;
 	ring->ctl->msg_max = msg_max;
 	ring->ctl->policy = policy;
+	/* No producer waits for room (publish.c). */
+	ring->ctl->wake_pos = U64_MAX;
 	return 0;
 
 err_pages:

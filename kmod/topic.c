@@ -154,6 +154,7 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	t->gid = cfg->gid;
 	spin_lock_init(&t->lock);
 	INIT_LIST_HEAD(&t->readers);
+	INIT_LIST_HEAD(&t->armed);
 	atomic_set(&t->nr_writers, 0);
 	init_waitqueue_head(&t->wwq);
 	atomic64_set(&t->lost, 0);

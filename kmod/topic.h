@@ -10,7 +10,8 @@
  *
  *   kstream_topic.lock (spinlock_t)
  *     Producers' commit section (room, eviction, sequence, timestamp, copy
- *     of at most msg_max bytes from kernel memory, publication of head),
+ *     of at most max(msg_max, 64 KiB) bytes from kernel memory: one
+ *     message, or a batch, publish.c; publication of head),
  *     the readers list, the dead flag, the producer table and every fd's
  *     producer identity (dedup.h).  Never taken from interrupt
  *     context, never held across anything that sleeps on !PREEMPT_RT.  On
@@ -115,7 +116,8 @@ struct kstream_topic {
 	struct kstream_ring ring;
 	struct list_head readers;	/* lock */
 	unsigned int nr_readers;	/* lock */
-	unsigned int nr_armed;		/* readers to wake on commit; lock */
+	struct list_head armed;		/* readers to wake on commit; lock */
+	unsigned int nr_armed;		/* ... how many; lock */
 	unsigned int nr_writers_waiting;	/* block producers; lock */
 	bool wpoll_armed;		/* a poller waits for room; lock */
 	atomic_t nr_writers;

@@ -159,13 +159,14 @@ DEFINE_EVENT(kstream_reader_event, kstream_reader_wake,
 
 TRACE_EVENT(kstream_writer_wait,
 	TP_PROTO(const struct kstream_topic *t, u64 need, u64 ring_head, u64 min_pos,
-		 u32 waiting),
-	TP_ARGS(t, need, ring_head, min_pos, waiting),
+		 u64 wake_pos, u32 waiting),
+	TP_ARGS(t, need, ring_head, min_pos, wake_pos, waiting),
 	TP_STRUCT__entry(
 		__array(char, topic, KSTREAM_NAME_MAX)
 		__field(u64, need)
 		__field(u64, head)
 		__field(u64, min_pos)
+		__field(u64, wake_pos)
 		__field(u32, waiting)
 	),
 	TP_fast_assign(
@@ -173,11 +174,12 @@ TRACE_EVENT(kstream_writer_wait,
 		__entry->need = need;
 		__entry->head = ring_head;
 		__entry->min_pos = min_pos;
+		__entry->wake_pos = wake_pos;
 		__entry->waiting = waiting;
 	),
-	TP_printk("topic=%s need=%llu head=%llu min_pos=%llu writers_waiting=%u",
+	TP_printk("topic=%s need=%llu head=%llu min_pos=%llu wake_pos=%llu writers_waiting=%u",
 		  __entry->topic, __entry->need, __entry->head,
-		  __entry->min_pos, __entry->waiting)
+		  __entry->min_pos, __entry->wake_pos, __entry->waiting)
 );
 
 TRACE_EVENT(kstream_writer_wake,

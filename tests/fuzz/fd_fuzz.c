@@ -6,7 +6,8 @@
  *
  * WORKERS processes (each with its own seed derived from SEED) run OPS
  * random operations on up to 8 fds each: open (any mode, blocking or not),
- * close, write/writev of any length (empty, too long, bad pointers),
+ * close, write/writev of any length (empty, too long, bad pointers; in
+ * batch mode too, with record headers, some valid, some not),
  * read/readv in any mode and buffer size, lseek with any whence/offset,
  * the topic ioctls and random ones, FIONREAD, poll, mmap of the ring with
  * right and wrong lengths, the cursor fd and its page (scribbled on),
@@ -126,6 +127,25 @@ static void op_write(struct slot *s)
 
 		check("set_producer", ioctl(s->fd, KSTREAM_IOC_SET_PRODUCER,
 					    pick(16) ? (void *)&p : bad_ptr));
+	}
+	/* Batch publish: the flag on or off, and records, some valid. */
+	if (!pick(8)) {
+		__u32 flags = pick(2) ? KSTREAM_FD_BATCH : 0;
+
+		check("set_flags(batch)", ioctl(s->fd, KSTREAM_IOC_SET_FLAGS, &flags));
+	}
+	if (!pick(4)) {
+		size_t off = 0;
+
+		while (off + sizeof(struct kstream_msg_hdr) <= len && pick(8)) {
+			struct kstream_msg_hdr h = {
+				.len = pick(4) ? 1 + pick(200) : frand(&rng),
+				.flags = pick(8) ? 0 : frand(&rng) % 4,
+			};
+
+			memcpy(buf + off, &h, sizeof(h));
+			off += KSTREAM_REC_SIZE(h.len);
+		}
 	}
 	switch (pick(6)) {
 	case 0:

@@ -610,16 +610,29 @@ TEST_F_TIMEOUT(auth, revocation_reaches_open_fds, 180)
 		char buf[64];
 		int rfd = kst_open("r", O_RDONLY | O_NONBLOCK);
 		int wfd = kst_open("r", O_WRONLY);
+		int bfd = kst_open("r", O_WRONLY);
+		__u32 bflags = KSTREAM_FD_BATCH;
+		/* a batch of one record (batch publish checks every record) */
+		struct {
+			struct kstream_msg_hdr h;
+			char p[8];
+		} rec = { .h = { .len = 5 }, .p = "batch" };
 		int n = -1;
 
 		ASSERT_LE(0, rfd);
 		ASSERT_LE(0, wfd);
+		ASSERT_LE(0, bfd);
+		ASSERT_EQ(0, ioctl(bfd, KSTREAM_IOC_SET_FLAGS, &bflags));
 		EXPECT_EQ(5, kst_wr(wfd, "hello", 5));
+		EXPECT_EQ(sizeof(rec), kst_wr(bfd, &rec, sizeof(rec)));
 		TELL_PARENT(&c);
 		WAIT_PARENT(&c);		/* publish revoked */
 		EXPECT_EQ(-EACCES, kst_wr(wfd, "again", 5));
+		EXPECT_EQ(-EACCES, kst_wr(bfd, &rec, sizeof(rec)));
 		EXPECT_EQ(POLLERR, kst_poll(wfd, POLLOUT, 0) & POLLERR);
 		EXPECT_EQ(5, kst_rd(rfd, buf, sizeof(buf)));	/* still reads */
+		EXPECT_EQ(5, kst_rd(rfd, buf, sizeof(buf)));
+		EXPECT_EQ(0, memcmp(buf, "batch", 5));
 		EXPECT_EQ(0, kst_poll(rfd, POLLIN, 0) & POLLERR);
 		TELL_PARENT(&c);
 		WAIT_PARENT(&c);		/* everything revoked */

@@ -242,13 +242,37 @@ static void corrupt_cursor_is_eio(void **state)
 	assert_int_equal(-EIO, ks_view_next(&s->v, &m));
 }
 
-static void writers_waiting_flag(void **state)
+/*
+ * Producers are woken exactly when a release takes the cursor past the
+ * position they wait for (ctl->wake_pos), and at every release on a
+ * kernel without wake_pos (0).
+ */
+static void must_wake_when_passing_wake_pos(void **state)
 {
 	struct sim *s = *state;
+	struct ks_msg m;
+	uint64_t rec = KSTREAM_REC_SIZE(40);
 
-	assert_false(ks_view_writers_waiting(&s->v));
+	sim_publish(s, 40, 1);
+	sim_publish(s, 40, 2);
+	sim_publish(s, 40, 3);
+	s->ctl.wake_pos = ~0ull;
+	assert_int_equal(1, ks_view_next(&s->v, &m));
+	assert_int_equal(0, ks_view_release(&s->v));
+	assert_false(ks_view_must_wake(&s->v));		/* nobody waits */
 	s->ctl.writers_waiting = 1;
-	assert_true(ks_view_writers_waiting(&s->v));
+	s->ctl.wake_pos = 2 * rec;
+	assert_false(ks_view_must_wake(&s->v));		/* 0 -> rec: short of it */
+	assert_int_equal(1, ks_view_next(&s->v, &m));
+	assert_int_equal(0, ks_view_release(&s->v));
+	assert_true(ks_view_must_wake(&s->v));		/* rec -> 2 rec: passed */
+	assert_int_equal(1, ks_view_next(&s->v, &m));
+	assert_int_equal(0, ks_view_release(&s->v));
+	assert_false(ks_view_must_wake(&s->v));		/* beyond it already */
+	s->ctl.wake_pos = 0;				/* an older kernel */
+	assert_true(ks_view_must_wake(&s->v));
+	s->ctl.writers_waiting = 0;
+	assert_false(ks_view_must_wake(&s->v));
 }
 
 int main(void)
@@ -263,7 +287,8 @@ int main(void)
 						sim_teardown),
 		cmocka_unit_test_setup_teardown(next_releases_previous, sim_setup, sim_teardown),
 		cmocka_unit_test_setup_teardown(corrupt_cursor_is_eio, sim_setup, sim_teardown),
-		cmocka_unit_test_setup_teardown(writers_waiting_flag, sim_setup, sim_teardown),
+		cmocka_unit_test_setup_teardown(must_wake_when_passing_wake_pos, sim_setup,
+						sim_teardown),
 	};
 
 	return cmocka_run_group_tests_name("view", tests, NULL, NULL);

@@ -39,6 +39,47 @@
  *   a duplicate of an idempotent producer, counted in
  *   KSTREAM_STAT_DROPPED_DUPLICATE.
  *
+ * Batch publish (KSTREAM_FD_BATCH set with KSTREAM_IOC_SET_FLAGS):
+ *   one write() carries many messages, as whole records in the framing a
+ *   KSTREAM_FD_RECORDS read returns: for each, a struct kstream_msg_hdr,
+ *   hdr.len bytes of body, zero or more padding bytes up to
+ *   KSTREAM_REC_SIZE(hdr.len) (their value is ignored); the next record
+ *   follows.  hdr.seq and hdr.ts_ns are ignored (the kernel assigns
+ *   them), so records read from a topic can be written as they are.
+ *   hdr.flags is 0 (the body is the payload) or KSTREAM_MSG_ORIGIN (the
+ *   body starts with a struct kstream_msg_origin, then the payload; see
+ *   Idempotent producers: its producer_id must be the fd's producer id,
+ *   and its producer_seq is the record's producer sequence, from which
+ *   the fd's next producer sequence goes on, as after
+ *   KSTREAM_IOC_SET_PRODUCER; a record without one takes the fd's next
+ *   producer sequence, as a write() does).
+ *
+ *   Each record is one message, judged on its own exactly as a write()
+ *   of it would be: the fd's right to publish, an idempotent producer's
+ *   duplicate check, the eBPF ingress verdict (a record it drops or
+ *   dead-letters, or a duplicate, counts as taken, as write() succeeds
+ *   for it); records are committed in order, consecutive in the topic's
+ *   sequence when no other producer interleaves, under one hold of the
+ *   topic's lock and with one wakeup of waiting readers for the whole
+ *   batch (or for each part of it, when a block topic makes the producer
+ *   wait for room between records).
+ *
+ *   The call returns the number of bytes of the records it took, from
+ *   the first one on: all of them, or fewer when it stopped at the first
+ *   record that failed or because it takes at most max(64 KiB, one
+ *   record of msg_max bytes) per call (write the rest again).  It fails
+ *   only when not even the first record was taken, with that record's
+ *   error: EINVAL (a truncated record: fewer than KSTREAM_REC_SIZE(hdr.len)
+ *   bytes left; hdr.len 0, or not above the origin block with
+ *   KSTREAM_MSG_ORIGIN; an unknown hdr.flags bit; KSTREAM_MSG_ORIGIN on an
+ *   fd without a producer id or with another id than the fd's), EMSGSIZE
+ *   (a payload longer than msg_max), and the errors of write() above
+ *   (EAGAIN: O_NONBLOCK and no room for the first record; a blocking
+ *   producer waits for room record by record; a signal while it waits
+ *   returns what was taken before, or EINTR).  Records after the one that
+ *   failed are not looked at: retrying from the returned offset gets that
+ *   record's error, or succeeds if the cause went away.
+ *
  * read(2), readv(2), io_uring/aio reads:
  *   Every reader fd receives every message, with a cursor of its own.  A
  *   new fd starts at the live end (the next message to be published).
@@ -123,8 +164,10 @@
  *         it and count the message as lost
  *     pos += KSTREAM_REC_SIZE(len);
  *     smp_store_release(&page->pos, pos);        // block topics: frees room
- *     smp_mb(); if (READ_ONCE(ctl->writers_waiting))
- *             ioctl(fd, KSTREAM_IOC_WAKEUP);     // producers re-check room
+ *     smp_mb(); w = READ_ONCE(ctl->wake_pos);
+ *     if (READ_ONCE(ctl->writers_waiting) &&     // producers re-check room
+ *         (w == 0 || (old_pos < w && pos >= w))) // (0: an older kernel)
+ *             ioctl(fd, KSTREAM_IOC_WAKEUP);
  *
  *   To sleep, poll() the fd (or use level-triggered epoll): a poll that
  *   finds nothing arms the fd's wakeup.  With EPOLLET, arm by calling
@@ -619,7 +662,7 @@ enum kstream_stat {
 	KSTREAM_STAT_DROPPED_RATELIMIT,	/* verdict KSTREAM_INGRESS_DROP_RATELIMIT */
 	KSTREAM_STAT_DELIVERED,		/* messages read() handed to readers */
 	KSTREAM_STAT_DELIVERED_BYTES,	/* their payload bytes */
-	KSTREAM_STAT_ERR_EMPTY,		/* publishes refused: empty (EINVAL) */
+	KSTREAM_STAT_ERR_EMPTY,		/* publishes refused: empty, malformed batch (EINVAL) */
 	KSTREAM_STAT_ERR_TOO_BIG,	/* ... longer than msg_max (EMSGSIZE) */
 	KSTREAM_STAT_ERR_FULL,		/* ... no room, non-blocking (EAGAIN) */
 	KSTREAM_STAT_ERR_INTR,		/* ... signal while waiting (EINTR) */
@@ -834,7 +877,9 @@ struct kstream_fd_info {
 /* Per-fd flags (KSTREAM_IOC_SET_FLAGS / KSTREAM_IOC_GET_FLAGS). */
 #define KSTREAM_FD_RECORDS	0x1U		/* read() returns records */
 #define KSTREAM_FD_ORIGIN	0x2U		/* ... with their origin */
-#define KSTREAM_FD_FLAGS_ALL	(KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN)
+#define KSTREAM_FD_BATCH	0x4U		/* write() takes records */
+#define KSTREAM_FD_FLAGS_ALL	(KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN | \
+				 KSTREAM_FD_BATCH)
 
 /* Offset 0 of the ring mapping; the data starts one page further. */
 struct kstream_ring_ctl {
@@ -848,10 +893,21 @@ struct kstream_ring_ctl {
 	/*
 	 * Block topics: producers waiting for room.  A consumer that
 	 * advanced page->pos and then (after smp_mb()) sees this non-zero
-	 * calls ioctl(KSTREAM_IOC_WAKEUP) so they re-check.
+	 * calls ioctl(KSTREAM_IOC_WAKEUP) so they re-check; with wake_pos
+	 * (below), only when its advance crossed wake_pos.
 	 */
 	__u32 writers_waiting;
 	__u32 pad;
+	/*
+	 * Block topics, while writers_waiting is not 0: the reader position
+	 * at which the first waiting producer may find room (its record
+	 * fits once no reader is behind it).  A consumer whose advance took
+	 * page->pos from below wake_pos to wake_pos or beyond calls
+	 * KSTREAM_IOC_WAKEUP; any other advance wakes nobody.  ~0 when no
+	 * producer waits.  0 on kernels before it existed: there, call
+	 * KSTREAM_IOC_WAKEUP whenever writers_waiting is not 0.
+	 */
+	__u64 wake_pos;
 };
 
 /* The cursor page: written by the consumer, read by the kernel. */

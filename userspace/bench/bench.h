@@ -67,6 +67,12 @@ struct bench_transport {
 			struct bench_prod **p);
 	/* Publish one message to every reader; 0 or -errno. */
 	int (*send)(struct bench_prod *p, const void *buf, size_t len);
+	/*
+	 * Transports that batch sends: send what is batched now (after a
+	 * producer's final message, after every ping-pong send).  May be
+	 * NULL.
+	 */
+	int (*flush)(struct bench_prod *p);
 	/* The next message (blocking, or busy-polling if cfg.spin). */
 	int (*recv)(struct bench_reader *r, struct bench_msg *m);
 	void (*release)(struct bench_reader *r);
@@ -74,8 +80,9 @@ struct bench_transport {
 };
 
 extern const struct bench_transport bench_kstream_read, bench_kstream_batch,
-	bench_kstream_mmap, bench_kstream_batch_cw, bench_kstream_mmap_cw, bench_pipe, bench_unix, bench_mq, bench_zmq,
-	bench_mqtt, bench_iceoryx;
+	bench_kstream_mmap, bench_kstream_batch_cw, bench_kstream_mmap_cw,
+	bench_kstream_mmap_batchpub, bench_kstream_mmap_adaptive, bench_pipe,
+	bench_unix, bench_mq, bench_zmq, bench_mqtt, bench_iceoryx;
 
 /* Message layout: every message starts with this header. */
 struct bench_hdr {
@@ -92,6 +99,19 @@ struct bench_hdr {
  * the size of the kstream topics the suite creates (tests/bench/suite).
  */
 #define BENCH_BUDGET	(1 << 20)
+
+/* Topics created and deleted by the topics workload (nl.c). */
+struct bench_nl {
+	int fd;
+	int family;
+	uint32_t seq;
+};
+
+int bench_nl_open(struct bench_nl *nl);
+int bench_nl_topic_add(struct bench_nl *nl, const char *name, uint32_t ring,
+		       uint32_t policy);
+int bench_nl_topic_del(struct bench_nl *nl, const char *name);
+void bench_nl_close(struct bench_nl *nl);
 
 uint64_t bench_now_ns(void);
 /* Error helper for transports: prints and returns -err. */

@@ -7,6 +7,8 @@
  *   kstream-bench pingpong TRANSPORT SIZE [-s] [-t SECONDS] [-n NAME]
  *   kstream-bench memcpy SIZE [-t SECONDS]
  *   kstream-bench memory TOPIC N read|mmap
+ *   kstream-bench topics N SIZE [-t SECONDS]
+ *   kstream-bench rt TRANSPORT SIZE [-t SECONDS] [-n NAME]
  *   kstream-bench list
  *
  * throughput: P producers publish SIZE-byte messages for SECONDS, then one
@@ -23,6 +25,16 @@
  *   copies.
  * memory: the memory N kstream consumers of TOPIC cost (MemFree before and
  *   after opening them; zero-copy ones map the ring and touch all of it).
+ * topics: N topics (64 KiB rings, block policy) created over netlink, one
+ *   producer and one zero-copy consumer each, all at once for SECONDS,
+ *   with the throughput workload's checks on every message: aggregate
+ *   messages/s, the kernel memory a topic costs (MemFree before and after
+ *   creating them) and how many topics are created and deleted per second.
+ * rt: the publish-to-deliver latency of a SCHED_FIFO consumer (priority
+ *   90, memory locked), messages published every millisecond by a
+ *   SCHED_FIFO producer woken by a timer (as cyclictest's thread is), the
+ *   send time stamped right after that wakeup; percentiles.  Run it next
+ *   to cyclictest on a loaded PREEMPT_RT guest (tests/bench/suite).
  *
  * Output: one line "result key=value ..." (tests/bench/report parses it).
  * Under an emulator (TCG), absolute figures mean little; compare ratios
@@ -30,6 +42,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,15 +50,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
+#include <linux/kstream.h>
 #include <libkstream.h>
 
 #include "bench.h"
 
 static const struct bench_transport *const transports[] = {
 	&bench_kstream_read, &bench_kstream_batch, &bench_kstream_mmap,
-	&bench_kstream_batch_cw, &bench_kstream_mmap_cw, &bench_pipe, &bench_unix, &bench_mq, &bench_zmq, &bench_mqtt,
-	&bench_iceoryx,
+	&bench_kstream_batch_cw, &bench_kstream_mmap_cw, &bench_kstream_mmap_batchpub,
+	&bench_kstream_mmap_adaptive, &bench_pipe, &bench_unix, &bench_mq, &bench_zmq,
+	&bench_mqtt, &bench_iceoryx,
 };
 
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
@@ -121,6 +137,7 @@ struct run {
 	double secs;
 	uint64_t t_end;		/* producers stop sending at this time */
 	pthread_barrier_t start;
+	pthread_barrier_t *startp;	/* &start, or one shared by many runs */
 	struct reader *readers;	/* for window: their progress */
 	uint64_t window;	/* messages, 0 = none */
 };
@@ -178,7 +195,7 @@ static void *producer_main(void *arg)
 		return NULL;
 	}
 	fill(buf, size, w->idx);
-	pthread_barrier_wait(&run->start);
+	pthread_barrier_wait(run->startp);
 	c0 = thread_cpu_ns();
 	while (!last) {
 		/* Look at the clock every 64 messages only. */
@@ -187,6 +204,8 @@ static void *producer_main(void *arg)
 			wait_window(run, i);
 		stamp(buf, size, i, last);
 		w->err = run->t->send(w->p, buf, size);
+		if (!w->err && last && run->t->flush)
+			w->err = run->t->flush(w->p);
 		if (w->err) {
 			bench_err("send", -w->err);
 			break;
@@ -208,7 +227,7 @@ static void *reader_main(void *arg)
 	struct bench_hdr h;
 	uint64_t trailer;
 
-	pthread_barrier_wait(&run->start);
+	pthread_barrier_wait(run->startp);
 	while (open) {
 		w->err = run->t->recv(w->r, &m);
 		if (w->err) {
@@ -316,13 +335,14 @@ static int throughput(const struct bench_transport *t, struct bench_cfg *cfg,
 		}
 	}
 	pthread_barrier_init(&run.start, NULL, R + P + 1);
+	run.startp = &run.start;
 	for (i = 0; i < R; i++)
 		pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]);
 	for (i = 0; i < P; i++)
 		pthread_create(&pd[i].thread, NULL, producer_main, &pd[i]);
 	t0 = bench_now_ns();
 	run.t_end = t0 + (uint64_t)(secs * 1e9);
-	pthread_barrier_wait(&run.start);
+	pthread_barrier_wait(run.startp);
 	t0 = bench_now_ns();
 	for (i = 0; i < P; i++) {
 		pthread_join(pd[i].thread, NULL);
@@ -401,6 +421,8 @@ static void *echo_main(void *arg)
 			break;
 		memcpy(&h, m.data, sizeof(h));
 		e->err = e->t->send(e->p, m.data, m.len);
+		if (!e->err && e->t->flush)
+			e->err = e->t->flush(e->p);
 		e->t->release(e->r);
 		if (e->err || h.last)
 			break;
@@ -466,6 +488,8 @@ static int pingpong(const struct bench_transport *t, struct bench_cfg *cfg,
 
 		stamp(buf, cfg->size, i, last);
 		err = t->send(ap, buf, cfg->size);
+		if (!err && t->flush)
+			err = t->flush(ap);
 		if (err)
 			break;
 		err = t->recv(ar, &m);
@@ -591,6 +615,285 @@ static int bench_memory(const char *topic, unsigned int n, bool zerocopy)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- topics */
+
+#define TOPICS_RING (64 * 1024)
+
+/* One topic of the topics workload: a run of one producer, one reader. */
+struct topic_run {
+	char name[32];
+	struct run run;
+	struct reader rd;
+	struct prod pd;
+	bool created, opened;
+};
+
+static int bench_topics(unsigned int n, size_t size, double secs)
+{
+	const struct bench_transport *t = &bench_kstream_mmap;
+	struct topic_run *tr = calloc(n, sizeof(*tr));
+	uint64_t t0, t1 = 0, c0, c1, d0, d1, msgs = 0;
+	pthread_barrier_t start;
+	pthread_attr_t attr;
+	struct bench_nl nl;
+	long before, after;
+	unsigned int i, bad = 0;
+	int err, ret = 1;
+
+	if (!tr)
+		return 1;
+	err = bench_nl_open(&nl);
+	if (err) {
+		free(tr);
+		return bench_err("netlink", -err), 1;
+	}
+	before = mem_free_kb();
+	c0 = bench_now_ns();
+	for (i = 0; i < n; i++) {
+		snprintf(tr[i].name, sizeof(tr[i].name), "kbt%u", i);
+		err = bench_nl_topic_add(&nl, tr[i].name, TOPICS_RING,
+					 KSTREAM_POLICY_BLOCK);
+		if (err) {
+			bench_err("topic add", -err);
+			goto out;
+		}
+		tr[i].created = true;
+	}
+	c1 = bench_now_ns();
+	after = mem_free_kb();
+
+	pthread_barrier_init(&start, NULL, 2 * n + 1);
+	for (i = 0; i < n; i++) {
+		struct run *run = &tr[i].run;
+
+		run->t = t;
+		run->cfg = (struct bench_cfg){ .name = tr[i].name, .size = size,
+					       .readers = 1, .producers = 1 };
+		run->secs = secs;
+		run->readers = &tr[i].rd;
+		run->startp = &start;
+		tr[i].rd.run = run;
+		tr[i].pd.run = run;
+		tr[i].rd.next = calloc(1, sizeof(uint64_t));
+		tr[i].rd.sums = calloc(1, sizeof(uint64_t));
+		if (!tr[i].rd.next || !tr[i].rd.sums)
+			goto out;
+		err = t->open(&run->cfg, &run->s);
+		if (!err) {
+			tr[i].opened = true;
+			err = t->reader(run->s, 0, &tr[i].rd.r);
+		}
+		if (!err)
+			err = t->producer(run->s, 0, &tr[i].pd.p);
+		if (err) {
+			bench_err(tr[i].name, -err);
+			goto out;
+		}
+	}
+	/* Small stacks: 2 N threads. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&tr[i].rd.thread, &attr, reader_main, &tr[i].rd) ||
+		    pthread_create(&tr[i].pd.thread, &attr, producer_main, &tr[i].pd)) {
+			fprintf(stderr, "kstream-bench: topics: cannot start threads for %u topics\n", n);
+			exit(1);	/* threads wait on the barrier: no way back */
+		}
+	}
+	t0 = bench_now_ns() + (uint64_t)(secs * 1e9);
+	for (i = 0; i < n; i++)
+		tr[i].run.t_end = t0;
+	pthread_barrier_wait(&start);
+	t0 = bench_now_ns();
+	for (i = 0; i < n; i++) {
+		struct topic_run *x = &tr[i];
+
+		pthread_join(x->pd.thread, NULL);
+		pthread_join(x->rd.thread, NULL);
+		msgs += x->pd.sent;
+		if (x->rd.t_done > t1)
+			t1 = x->rd.t_done;
+		if (x->pd.err || x->rd.err || x->rd.bad || x->rd.got != x->pd.sent ||
+		    x->rd.sums[0] != expected_sum(size, 0, x->pd.sent)) {
+			fprintf(stderr, "kstream-bench: topic %s: %" PRIu64 " of %" PRIu64
+				" messages, %u bad, errors %d/%d\n", x->name, x->rd.got,
+				x->pd.sent, x->rd.bad, x->pd.err, x->rd.err);
+			bad++;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < n; i++) {
+		t->close(tr[i].run.s);
+		tr[i].opened = false;
+	}
+	d0 = bench_now_ns();
+	for (i = 0; i < n; i++) {
+		err = bench_nl_topic_del(&nl, tr[i].name);
+		tr[i].created = false;
+		if (err)
+			bad++;
+	}
+	d1 = bench_now_ns();
+	if (bad) {
+		printf("result workload=topics transport=%s topics=%u size=%zu status=FAILED\n",
+		       t->name, n, size);
+		goto out;
+	}
+	printf("result workload=topics transport=%s topics=%u size=%zu msgs=%" PRIu64
+	       " secs=%.3f msg_s=%.0f bytes_per_topic=%.0f create_s=%.0f delete_s=%.0f status=ok\n",
+	       t->name, n, size, msgs, (t1 - t0) / 1e9, msgs * 1e9 / (t1 - t0),
+	       before >= 0 && after >= 0 ? (before - after) * 1024.0 / n : 0.0,
+	       n * 1e9 / (c1 - c0), n * 1e9 / (d1 - d0));
+	ret = 0;
+out:
+	for (i = 0; i < n; i++) {
+		if (tr[i].opened)
+			t->close(tr[i].run.s);
+		if (tr[i].created)
+			bench_nl_topic_del(&nl, tr[i].name);
+		free(tr[i].rd.next);
+		free(tr[i].rd.sums);
+	}
+	bench_nl_close(&nl);
+	free(tr);
+	return ret;
+}
+
+/* -------------------------------------------------------------------- rt */
+
+#define RT_PRIO 90
+#define RT_PERIOD_NS 1000000ull
+
+struct rt_side {
+	const struct bench_transport *t;
+	struct bench_prod *p;
+	struct bench_reader *r;
+	size_t size;
+	uint64_t rounds;
+	uint64_t *lat;		/* consumer: ns per message */
+	uint64_t got;
+	int err;
+};
+
+static int rt_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = RT_PRIO };
+
+	return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+}
+
+/* Every RT_PERIOD_NS on an absolute timer, as cyclictest's thread. */
+static void *rt_producer(void *arg)
+{
+	struct rt_side *x = arg;
+	uint8_t *buf = calloc(1, x->size);
+	struct timespec next;
+	uint64_t i;
+
+	if (!buf)
+		x->err = -ENOMEM;
+	else
+		x->err = -rt_fifo();
+	if (x->err)
+		goto out;
+	fill(buf, x->size, 0);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (i = 0; i < x->rounds; i++) {
+		struct bench_hdr *h = (struct bench_hdr *)buf;
+
+		next.tv_nsec += RT_PERIOD_NS;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_nsec -= 1000000000;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		stamp(buf, x->size, i, i + 1 == x->rounds);
+		h->t_ns = bench_now_ns();
+		x->err = x->t->send(x->p, buf, x->size);
+		if (!x->err && x->t->flush)
+			x->err = x->t->flush(x->p);
+		if (x->err)
+			break;
+	}
+out:
+	free(buf);
+	return NULL;
+}
+
+static void *rt_consumer(void *arg)
+{
+	struct rt_side *x = arg;
+	struct bench_msg m;
+	struct bench_hdr h;
+
+	if ((x->err = -rt_fifo()))
+		return NULL;
+	while (x->got < x->rounds) {
+		x->err = x->t->recv(x->r, &m);
+		if (x->err)
+			break;
+		memcpy(&h, m.data, sizeof(h));
+		x->lat[x->got] = bench_now_ns() - h.t_ns;
+		x->t->release(x->r);
+		if (h.idx != x->got++) {
+			x->err = -EPROTO;
+			break;
+		}
+		if (h.last)
+			break;
+	}
+	return NULL;
+}
+
+static int bench_rt(const struct bench_transport *t, struct bench_cfg *cfg,
+		    double secs)
+{
+	struct rt_side x = { .t = t, .size = cfg->size };
+	struct bench_stream *s = NULL;
+	pthread_t pt, ct;
+	uint64_t n;
+	int err;
+
+	x.rounds = (uint64_t)(secs * 1e9 / RT_PERIOD_NS);
+	if (x.rounds < 100)
+		x.rounds = 100;
+	x.lat = calloc(x.rounds, sizeof(*x.lat));
+	if (!x.lat)
+		return 1;
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+	err = t->open(cfg, &s);
+	if (!err)
+		err = t->reader(s, 0, &x.r);
+	if (!err)
+		err = t->producer(s, 0, &x.p);
+	if (err) {
+		bench_err("setup", -err);
+		goto out;
+	}
+	pthread_create(&ct, NULL, rt_consumer, &x);
+	pthread_create(&pt, NULL, rt_producer, &x);
+	pthread_join(pt, NULL);
+	pthread_join(ct, NULL);
+	n = x.got;
+	if (x.err || n != x.rounds) {
+		fprintf(stderr, "kstream-bench: rt: %" PRIu64 " of %" PRIu64 " messages, error %d\n",
+			n, x.rounds, x.err);
+		printf("result workload=rt transport=%s size=%zu status=FAILED\n", t->name, cfg->size);
+		err = 1;
+		goto out;
+	}
+	qsort(x.lat, n, sizeof(*x.lat), cmp_u64);
+	printf("result workload=rt transport=%s size=%zu rounds=%" PRIu64
+	       " p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f status=ok\n",
+	       t->name, cfg->size, n, x.lat[n / 2] / 1e3, x.lat[n * 99 / 100] / 1e3,
+	       x.lat[n * 999 / 1000] / 1e3, x.lat[n - 1] / 1e3);
+out:
+	if (s)
+		t->close(s);
+	free(x.lat);
+	return err ? 1 : 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static int usage(void)
@@ -600,6 +903,8 @@ static int usage(void)
 		"       kstream-bench pingpong TRANSPORT SIZE [-s] [-t SECS] [-n NAME]\n"
 		"       kstream-bench memcpy SIZE [-t SECS]\n"
 		"       kstream-bench memory TOPIC N read|mmap\n"
+		"       kstream-bench topics N SIZE [-t SECS]\n"
+		"       kstream-bench rt TRANSPORT SIZE [-t SECS] [-n NAME]\n"
 		"       kstream-bench list\n");
 	return 2;
 }
@@ -665,7 +970,20 @@ int main(int argc, char **argv)
 			return usage();
 		return bench_memory(argv[2], atoi(argv[3]), !strcmp(argv[4], "mmap"));
 	}
-	if (argc < 4 || (strcmp(cmd, "throughput") && strcmp(cmd, "pingpong")))
+	if (!strcmp(cmd, "topics")) {
+		if (argc < 4 || atoi(argv[2]) <= 0 || atoi(argv[2]) > 10000 ||
+		    parse_size(argv[3], &cfg.size))
+			return usage();
+		optind = 4;
+		while ((opt = getopt(argc, argv, "t:")) != -1)
+			if (opt == 't')
+				secs = atof(optarg);
+			else
+				return usage();
+		return bench_topics(atoi(argv[2]), cfg.size, secs);
+	}
+	if (argc < 4 || (strcmp(cmd, "throughput") && strcmp(cmd, "pingpong") &&
+			 strcmp(cmd, "rt")))
 		return usage();
 	t = find(argv[2]);
 	if (!t) {
@@ -711,5 +1029,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "pingpong"))
 		return pingpong(t, &cfg, secs);
+	if (!strcmp(cmd, "rt"))
+		return bench_rt(t, &cfg, secs);
 	return throughput(t, &cfg, secs);
 }

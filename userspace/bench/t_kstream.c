@@ -13,6 +13,14 @@
  *                  the same with coalesced wakeups (ks_consumer_set_wakeup:
  *                  KS_CW_BYTES, at most KS_CW_DELAY_MS late), as a
  *                  throughput-bound consumer would configure them
+ *   kstream-mmap-batchpub
+ *                  kstream-mmap, the producer batching (libkstream's
+ *                  batching producer: KS_BATCH_MSGS messages per write(2),
+ *                  the kernel's batch publish), flushed after the final
+ *                  message and after every ping-pong send
+ *   kstream-mmap-adaptive
+ *                  kstream-mmap whose consumer spins up to KS_SPIN_US on
+ *                  the ring before it sleeps (ks_consumer_set_spin())
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,11 +36,17 @@ enum ks_mode { KS_READ, KS_BATCH, KS_MMAP };
 
 #define KS_CW_BYTES (BENCH_BUDGET / 64)
 #define KS_CW_DELAY_MS 1
+#define KS_BATCH_MSGS 64
+#define KS_BATCH_BYTES (64 * 1024)
+#define KS_BATCH_LINGER_US 1000
+#define KS_SPIN_US 100
 
 struct bench_stream {
 	struct bench_cfg cfg;
 	enum ks_mode mode;
 	bool coalesce;
+	bool batchpub;
+	bool adaptive;
 	struct bench_reader *readers;
 	struct bench_prod *prods;
 };
@@ -45,6 +59,7 @@ struct bench_reader {
 
 struct bench_prod {
 	struct ks_producer *p;
+	bool batch;
 };
 
 static int ks_open(const struct bench_cfg *cfg, enum ks_mode mode,
@@ -93,6 +108,26 @@ static int ks_open_mmap_cw(const struct bench_cfg *cfg, struct bench_stream **s)
 	return ks_open(cfg, KS_MMAP, true, s);
 }
 
+static int ks_open_mmap_batchpub(const struct bench_cfg *cfg,
+				 struct bench_stream **s)
+{
+	int err = ks_open(cfg, KS_MMAP, false, s);
+
+	if (!err)
+		(*s)->batchpub = true;
+	return err;
+}
+
+static int ks_open_mmap_adaptive(const struct bench_cfg *cfg,
+				 struct bench_stream **s)
+{
+	int err = ks_open(cfg, KS_MMAP, false, s);
+
+	if (!err)
+		(*s)->adaptive = true;
+	return err;
+}
+
 static int ks_reader(struct bench_stream *s, unsigned int idx,
 		     struct bench_reader **rp)
 {
@@ -109,6 +144,11 @@ static int ks_reader(struct bench_stream *s, unsigned int idx,
 	r->s = s;
 	if (s->coalesce) {
 		err = ks_consumer_set_wakeup(r->c, KS_CW_BYTES, KS_CW_DELAY_MS);
+		if (err)
+			return err;
+	}
+	if (s->adaptive) {
+		err = ks_consumer_set_spin(r->c, KS_SPIN_US);
 		if (err)
 			return err;
 	}
@@ -130,14 +170,29 @@ static int ks_producer(struct bench_stream *s, unsigned int idx,
 	struct bench_prod *p = &s->prods[idx];
 	int err = ks_producer_open(&p->p, s->cfg.name, 0);
 
-	if (!err)
-		*pp = p;
-	return err;
+	if (err)
+		return err;
+	p->batch = s->batchpub;
+	if (p->batch) {
+		err = ks_producer_batch_init(p->p, KS_BATCH_MSGS, KS_BATCH_BYTES,
+					     KS_BATCH_LINGER_US);
+		if (err)
+			return err;
+	}
+	*pp = p;
+	return 0;
 }
 
 static int ks_send(struct bench_prod *p, const void *buf, size_t len)
 {
+	if (p->batch)
+		return ks_producer_batch_add(p->p, buf, len);
 	return ks_publish(p->p, buf, len);
+}
+
+static int ks_flush(struct bench_prod *p)
+{
+	return p->batch ? ks_producer_batch_flush(p->p) : 0;
 }
 
 static int ks_recv(struct bench_reader *r, struct bench_msg *m)
@@ -190,6 +245,7 @@ static void ks_close(struct bench_stream *s)
 		.name = tname, .desc = tdesc, .can_spin = spin,		\
 		.open = topen, .reader = ks_reader,			\
 		.producer = ks_producer, .send = ks_send,		\
+		.flush = ks_flush,					\
 		.recv = ks_recv, .release = ks_release_msg,		\
 		.close = ks_close,					\
 	}
@@ -208,3 +264,11 @@ const struct bench_transport bench_kstream_batch_cw =
 const struct bench_transport bench_kstream_mmap_cw =
 	KS_TRANSPORT("kstream-mmap-cw", "kstream-mmap with coalesced wakeups (16 KiB, 1 ms)",
 		     ks_open_mmap_cw, false);
+const struct bench_transport bench_kstream_mmap_batchpub =
+	KS_TRANSPORT("kstream-mmap-batchpub",
+		     "kstream-mmap, batch publish (64 messages per write, 1 ms linger)",
+		     ks_open_mmap_batchpub, true);
+const struct bench_transport bench_kstream_mmap_adaptive =
+	KS_TRANSPORT("kstream-mmap-adaptive",
+		     "kstream-mmap, the consumer spins 100 us before it sleeps",
+		     ks_open_mmap_adaptive, false);

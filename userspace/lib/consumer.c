@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -33,6 +34,7 @@ struct ks_consumer {
 	struct kstream_reader_page *page;
 	size_t page_len;
 	struct ks_view view;
+	uint64_t spin_ns;	/* ks_consumer_set_spin() */
 };
 
 static int ks_map(struct ks_consumer *c, const struct kstream_fd_info *info)
@@ -199,10 +201,57 @@ static int ks_wait(struct ks_consumer *c)
 	return pfd.revents & POLLHUP ? -EPIPE : 1;
 }
 
+static uint64_t ks_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static inline void ks_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/*
+ * The adaptive wait's first half: look at the ring for up to spin_ns
+ * (reading the clock every 64 looks).  True if a message came.
+ */
+static bool ks_spin(struct ks_consumer *c)
+{
+	uint64_t t0 = ks_now_ns();
+	unsigned int i;
+
+	do {
+		for (i = 0; i < 64; i++) {
+			if (ks_view_ready(&c->view))
+				return true;
+			ks_cpu_relax();
+		}
+	} while (ks_now_ns() - t0 < c->spin_ns);
+	return false;
+}
+
+int ks_consumer_set_spin(struct ks_consumer *c, uint32_t spin_us)
+{
+	if (!(c->flags & KS_ZEROCOPY))
+		return -EINVAL;
+	c->spin_ns = (uint64_t)spin_us * 1000;
+	return 0;
+}
+
 static int ks_next_zerocopy(struct ks_consumer *c, struct ks_msg *m)
 {
 	int r, gone = 0;
 
+	/* Released through ks_release(): producers may wait for it. */
+	if (c->view.held)
+		ks_release(c);
 	for (;;) {
 		r = ks_view_next(&c->view, m);
 		if (r)
@@ -211,6 +260,8 @@ static int ks_next_zerocopy(struct ks_consumer *c, struct ks_msg *m)
 			return -EPIPE;	/* deleted, and we consumed it all */
 		if (c->flags & KS_NONBLOCK)
 			return 0;
+		if (c->spin_ns && !gone && ks_spin(c))
+			continue;
 		r = ks_wait(c);
 		if (r == -EPIPE)
 			gone = 1;
@@ -267,9 +318,11 @@ int ks_release(struct ks_consumer *c)
 
 	if (!(c->flags & KS_ZEROCOPY))
 		return 0;
+	if (!c->view.held)
+		return 0;
 	r = ks_view_release(&c->view);
 	/* Block topics: producers may wait for the room we just made. */
-	if (c->block_topic && ks_view_writers_waiting(&c->view))
+	if (c->block_topic && ks_view_must_wake(&c->view))
 		ioctl(c->fd, KSTREAM_IOC_WAKEUP);
 	return r;
 }

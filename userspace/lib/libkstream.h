@@ -42,7 +42,48 @@ int ks_publishv(struct ks_producer *p, const struct iovec *iov, int iovcnt);
 int ks_publish_batch(struct ks_producer *p, const struct iovec *msgs,
 		     unsigned int n);
 int ks_producer_fd(const struct ks_producer *p);
+/* Sends what a batch still holds (ks_producer_batch_flush()) first. */
 void ks_producer_close(struct ks_producer *p);
+
+/*
+ * Batching producer: many messages per system call (the kernel's batch
+ * publish, KSTREAM_FD_BATCH; one write(2) per message on a kernel
+ * without it).  ks_producer_batch_init() turns batching on for @p;
+ * ks_producer_batch_add() copies one message into the batch, which goes
+ * out in one write(2), each message judged and committed as if written
+ * alone, when it holds @max_msgs messages, when the next one would take
+ * it beyond @max_bytes of records (KSTREAM_REC_SIZE() of each), or when
+ * ks_producer_batch_add() or ks_producer_batch_flush() finds its oldest
+ * message older than @linger_us.  There is no thread: a producer that
+ * may stop adding must flush, or call ks_producer_batch_flush() when
+ * ks_producer_batch_timeout_ms() says (a poll() timeout), for the linger
+ * bound to hold.  ks_publish(), ks_publishv() and ks_publish_batch() on a
+ * batching producer send the batch first, so messages keep their order.
+ * 0 or -errno: -EINVAL (max_msgs 0, max_bytes below one record).
+ */
+int ks_producer_batch_init(struct ks_producer *p, unsigned int max_msgs,
+			   size_t max_bytes, uint32_t linger_us);
+/*
+ * Add one message; it may send the batch (then the errors of
+ * ks_producer_batch_flush()).  -EINVAL: empty, or not batching.
+ */
+int ks_producer_batch_add(struct ks_producer *p, const void *buf, size_t len);
+/*
+ * Send the batch now: 0 when all of it was published (or dropped by the
+ * topic's ingress filter, or discarded as duplicates, as write(2)
+ * succeeds for those), or the -errno of the first message that failed.
+ * Messages before it are published; it and those after it stay in the
+ * batch for the next flush, but for a message the topic can never take
+ * (-EMSGSIZE, -EINVAL), which is dropped from the batch.
+ */
+int ks_producer_batch_flush(struct ks_producer *p);
+/* Messages in the batch, not yet sent. */
+unsigned int ks_producer_batch_pending(const struct ks_producer *p);
+/*
+ * Milliseconds until the batch's linger bound expires (0: flush now), or
+ * -1 if the batch is empty: a timeout for poll(2) in an event loop.
+ */
+int ks_producer_batch_timeout_ms(const struct ks_producer *p);
 
 /*
  * Idempotent producers (uapi/linux/kstream.h explains them).  Give the
@@ -126,6 +167,13 @@ int ks_release(struct ks_consumer *c);
  */
 int ks_consumer_set_wakeup(struct ks_consumer *c, uint32_t bytes,
 			   int max_delay_ms);
+/*
+ * Adaptive waiting (zero-copy consumers): a ks_next() that finds nothing
+ * looks at the ring for up to @spin_us before it sleeps in poll(2), so a
+ * busy consumer gets busy-polling latency and an idle one sleeps.  0 (the
+ * default): sleep at once.  -EINVAL for a copy consumer.
+ */
+int ks_consumer_set_spin(struct ks_consumer *c, uint32_t spin_us);
 /* Messages this consumer lost (overwrite topics). */
 uint64_t ks_lost(const struct ks_consumer *c);
 /* The fd to put in a poll/epoll loop (level-triggered): POLLIN = ready. */

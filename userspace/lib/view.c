@@ -28,6 +28,7 @@ void ks_view_init(struct ks_view *v, const struct kstream_ring_ctl *ctl,
 void ks_view_sync(struct ks_view *v, uint64_t next_seq)
 {
 	v->pos = load_once(&v->page->pos);
+	v->from = v->pos;
 	v->expect = next_seq;
 	v->held = false;
 }
@@ -123,15 +124,31 @@ int ks_view_release(struct ks_view *v)
 		ks_view_count_lost(v, 1);
 		ret = -ESTALE;
 	}
+	v->from = v->held_pos;
 	v->pos = v->held_pos + KSTREAM_REC_SIZE(v->held_len);
 	/* Our reads are done before producers (block topics) reuse it. */
 	store_release(&v->page->pos, v->pos);
 	return ret;
 }
 
-bool ks_view_writers_waiting(const struct ks_view *v)
+bool ks_view_must_wake(const struct ks_view *v)
 {
-	/* Pairs with the kernel's smp_mb() after raising writers_waiting. */
+	uint64_t wait;
+
+	/*
+	 * Pairs with the kernel's smp_mb() between publishing wake_pos and
+	 * looking at reader positions: either it saw our release, or we
+	 * see what it waits for.
+	 */
 	smp_mb();
-	return load_once(&v->ctl->writers_waiting) != 0;
+	if (!load_once(&v->ctl->writers_waiting))
+		return false;
+	wait = load_once(&v->ctl->wake_pos);
+	/* 0: a kernel without wake_pos; wake it at every release. */
+	return !wait || (v->from < wait && v->pos >= wait);
+}
+
+bool ks_view_ready(const struct ks_view *v)
+{
+	return load_acquire(&v->ctl->head) > v->pos;
 }

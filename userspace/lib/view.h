@@ -20,6 +20,7 @@ struct ks_view {
 	uint64_t mask;
 	uint32_t msg_max;
 	uint64_t pos;		/* cursor (also in page->pos once released) */
+	uint64_t from;		/* the cursor before the last release */
 	uint64_t expect;	/* sequence number expected next */
 	uint64_t lost;
 	/* the message handed out, until ks_view_release() */
@@ -39,8 +40,15 @@ void ks_view_init(struct ks_view *v, const struct kstream_ring_ctl *ctl,
 int ks_view_next(struct ks_view *v, struct ks_msg *m);
 /* 0, or -ESTALE when the held message was overwritten while held. */
 int ks_view_release(struct ks_view *v);
-/* Do producers wait for room (block topics)?  Call after release. */
-bool ks_view_writers_waiting(const struct ks_view *v);
+/*
+ * Block topics, after a release: must producers be woken
+ * (KSTREAM_IOC_WAKEUP)?  Only when the release took the cursor past the
+ * position they wait for (ctl->wake_pos; on a kernel without it,
+ * whenever producers wait).
+ */
+bool ks_view_must_wake(const struct ks_view *v);
+/* Is there a message to take (a lockless look, for spinning)? */
+bool ks_view_ready(const struct ks_view *v);
 /* The cursor was moved by the kernel (lseek): resynchronise. */
 void ks_view_sync(struct ks_view *v, uint64_t next_seq);
 
