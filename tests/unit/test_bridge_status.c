@@ -51,6 +51,8 @@ static struct fixture *fixture(void)
 	x->r[0].have_acked = true;
 	x->r[0].acked = 999;
 	x->r[1].state = R_IDLE;
+	x->r[1].src_state = SRC_GONE;
+	x->r[1].st.source_deleted = 1;
 	snprintf(x->r[1].state_msg, sizeof(x->r[1].state_msg), "connect 10.0.0.2:7000: refused");
 	x->l.d = &x->d;
 	x->l.cfg = x->cfg->listeners[0];
@@ -87,6 +89,10 @@ static void test_prometheus(void **state)
 	assert_non_null(strstr(out, "streambridge_route_up{route=\"gps\",topic=\"gps\"} 0\n"));
 	assert_non_null(strstr(out, "streambridge_listener_tls_failures_total{listener=\"main\"} 2\n"));
 	assert_non_null(strstr(out, "streambridge_listener_duplicates_total{listener=\"main\"} 5\n"));
+	assert_non_null(strstr(out, "streambridge_route_source_up{route=\"imu\",topic=\"imu\"} 1\n"));
+	assert_non_null(strstr(out, "streambridge_route_source_up{route=\"gps\",topic=\"gps\"} 0\n"));
+	assert_non_null(strstr(out,
+			       "streambridge_route_source_deleted_total{route=\"gps\",topic=\"gps\"} 1\n"));
 	free(out);
 	bc_free(x->cfg);
 	free(x);
@@ -101,7 +107,9 @@ static void test_text(void **state)
 	assert_non_null(strstr(out, "node edge-7 id 7 "));
 	assert_non_null(strstr(out, "route imu imu -> 10.0.0.2:7000/imu.edge-7 state streaming\n"));
 	assert_non_null(strstr(out, "messages 1000 bytes 64000 batches 0 ratio 3.00 lag 0 acked 999\n"));
-	assert_non_null(strstr(out, "route gps gps -> 10.0.0.2:7000/gps state idle (connect 10.0.0.2:7000: refused)\n"));
+	assert_non_null(strstr(out, "route gps gps -> 10.0.0.2:7000/gps state idle "
+				    "(connect 10.0.0.2:7000: refused) source deleted\n"));
+	assert_non_null(strstr(out, " source_deleted 1 source_denied 0\n"));
 	assert_non_null(strstr(out, "listener main *:7000 peers 0 accepted 0 tls_failures 2"));
 	free(out);
 	bc_free(x->cfg);
@@ -119,6 +127,8 @@ static void test_json(void **state)
 	assert_non_null(strstr(out, "\"acked\":999"));
 	assert_non_null(strstr(out, "\"acked\":null"));	/* gps: nothing acknowledged */
 	assert_non_null(strstr(out, "\"state\":\"idle\""));
+	assert_non_null(strstr(out, "\"source_state\":\"open\""));
+	assert_non_null(strstr(out, "\"source_state\":\"deleted\",\"source_deleted\":1"));
 	assert_non_null(strstr(out, "\"denied\":1"));
 	assert_null(strstr(out, "\"spool\""));		/* no spool configured */
 	free(out);

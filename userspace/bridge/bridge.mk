@@ -6,8 +6,10 @@
 #
 #   make streambridge      build/bin/streambridge
 #   make fuzz-bridge       the frame decoder and config fuzzers, long runs (FUZZ_BRIDGE_SECS each, default 600)
-#   make check-bridge      the bridge's VM tests, short version (also in make check)
-#   make check-bridge-faults  the long fault-injection version
+#   make check-bridge      the bridge's VM tests, make-check size (also in make check):
+#                          smoke, the short fault test, two guests (tests/bridge/check)
+#   make check-bridge-faults  the fault test at full size (100000 messages per route)
+#   make bench-bridge      the bridge's benchmark alone (also in make bench)
 #   make check-bridge-engines the engine routes' VM test at full size (100000 messages)
 
 BRIDGE_MAIN := userspace/bridge/main.c
@@ -26,7 +28,7 @@ BRIDGE_LIBS := $(shell pkg-config --libs openssl liblz4 libzstd inih 2>/dev/null
 	echo -lssl -lcrypto -llz4 -lzstd -linih) $(CAP_LIBS) $(BRIDGE_ENGINE_LIBS)
 BRIDGE_CFLAGS := -Iuserspace/lib -Iuserspace/bridge
 
-.PHONY: streambridge fuzz-bridge check-bridge check-bridge-faults check-bridge-engines
+.PHONY: streambridge fuzz-bridge check-bridge check-bridge-faults check-bridge-engines bench-bridge
 
 streambridge: $(B)/bin/streambridge
 
@@ -56,12 +58,12 @@ FUZZ_BRIDGE_SECS ?= 600
 fuzz-bridge: $(B)/tests/fuzz/bridge_frame $(B)/tests/fuzz/bridge_config
 	$(SRC)/tests/bridge/fuzz $(FUZZ_BRIDGE_SECS)
 
-# The VM tests (tests/bridge/): the short one is also part of make check.
+# The VM tests (tests/bridge/): these sizes are also part of make check.
 check-bridge: module userspace tests
-	$(SRC)/tests/vm/run --kernel 6.12 --timeout 900 -- $(SRC)/tests/bridge/smoke
+	$(SRC)/tests/bridge/check
 
 check-bridge-faults: module userspace tests
-	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 5400 -- $(SRC)/tests/bridge/faults
+	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 7200 -- $(SRC)/tests/bridge/faults
 
 # Engine routes (tests/bridge/engines): Mosquitto and a NATS JetStream
 # cluster in the guest; make check runs it with 3000 messages.
@@ -74,3 +76,15 @@ $(B)/tests/bench/engine_bench: tests/bench/engine_bench.c $(B)/lib/libkstream.a 
 		userspace/lib/libkstream.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib -o $@ $< $(B)/lib/libkstream.a $(BRIDGE_ENGINE_LIBS)
+
+# The benchmark's load generator and meter (tests/bridge/bench; tests/bench/suite runs it).
+BBENCH := $(B)/tests/bridge/bbench
+$(BBENCH): tests/bridge/bbench.c $(B)/lib/libkstream.a userspace/lib/libkstream.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Iuserspace/lib $(shell pkg-config --cflags libmosquitto 2>/dev/null) \
+		-o $@ $< $(B)/lib/libkstream.a \
+		$(shell pkg-config --libs libmosquitto 2>/dev/null || echo -lmosquitto)
+tests bench: $(BBENCH)
+
+bench-bridge: module userspace $(BBENCH)
+	$(SRC)/tests/vm/run --kernel 6.12 --mem 2G --timeout 3600 -- $(SRC)/tests/bridge/bench

@@ -59,9 +59,18 @@ struct route_stats {
 	uint64_t loss;			/* messages the source no longer had, or dropped */
 	uint64_t tls_failures, protocol_errors, refused;
 	uint64_t spool_lost;
+	uint64_t source_deleted;	/* the source topic was deleted under the route */
+	uint64_t source_denied;		/* the right to subscribe to it was revoked */
 };
 
 enum route_state { R_IDLE, R_CONNECTING, R_OPENING, R_STREAMING, R_CLOSING };
+
+/*
+ * The source topic, apart from the connection: open, or not (it does not
+ * exist, the right to subscribe is missing or was revoked, it was
+ * deleted), then retried with the reconnect backoff.
+ */
+enum source_state { SRC_OPEN, SRC_MISSING, SRC_DENIED, SRC_GONE, SRC_FAILED };
 
 #define ROUTE_INFLIGHT_MAX 4096		/* batches sent and not acknowledged */
 
@@ -72,6 +81,23 @@ struct route {
 	enum route_state state;
 	struct ev ev_sock, ev_src;
 	struct ks_consumer *src;
+	enum source_state src_state;
+	bool src_hup;			/* poll says deleted: read to its end, then gone */
+	bool src_recreated;		/* reopened after a deletion: a new topic */
+	uint64_t src_retry_at_ms, src_backoff_ms;
+	/*
+	 * A recreated source numbers its messages from 0 again: those up to
+	 * the receiver's last committed sequence would be discarded there as
+	 * duplicates, so they are counted as loss instead (route.c).
+	 */
+	bool have_floor;
+	uint64_t floor;
+	bool have_floor_done;
+	uint64_t floor_done;		/* counted as loss up to here */
+	/* the deleted source: the last sequence the receiver may hold of it */
+	bool gone_known;
+	uint64_t gone_end;
+	bool gone_unacked;		/* sent up to gone_end, not all acknowledged */
 	struct ks_consumer *anchor;	/* holds a block source at the first unacknowledged */
 	bool anchor_set;
 	uint64_t anchor_at;
@@ -111,6 +137,8 @@ uint64_t route_tick(struct route *r, uint64_t now);
 bool route_drained(const struct route *r);
 /* Source head minus acknowledged (messages), or 0 if unknown. */
 uint64_t route_lag(const struct route *r);
+/* "open", "missing", "denied", "deleted", "failed". */
+const char *route_source_state(const struct route *r);
 
 /* ---- listeners: the receiving side ---- */
 

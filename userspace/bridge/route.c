@@ -18,6 +18,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +43,9 @@ static int open_source(struct route *r);
 static void close_source(struct route *r);
 static bool spooling(const struct route *r);
 static void ack_upto(struct route *r, uint64_t seq);
+static void source_retry(struct route *r, uint64_t now);
+static int position(struct route *r, enum ks_whence how, uint64_t seq);
+static int start_position(struct route *r);
 
 static uint32_t batch_cap(const struct route *r)
 {
@@ -73,10 +78,8 @@ int route_start(struct daemon *d, const struct bc_route *cfg, struct route **rp)
 			return -EINVAL;
 		}
 	}
-	e = open_source(r);
-	if (e)
-		blog("route %s: source topic %s: %s (retrying)", cfg->name, cfg->source,
-		     strerror(-e));
+	r->src_backoff_ms = d->cfg->node.reconnect_min_ms;
+	source_retry(r, now_ms());
 	if (cfg->spool_dir[0]) {
 		r->bounce = malloc(KSTREAM_MSG_MAX_LIMIT);
 		e = r->bounce ? spool_open(&r->spool, cfg->spool_dir, cfg->name, cfg->spool_size,
@@ -128,14 +131,20 @@ void route_stop(struct route *r, bool graceful)
 
 /* ---- connection ---- */
 
+/* When to try again, and the next backoff (doubled up to the maximum). */
+static uint64_t backoff(const struct route *r, uint64_t *backoff_ms)
+{
+	uint64_t b = *backoff_ms;
+
+	*backoff_ms = b * 2 > r->d->cfg->node.reconnect_max_ms ?
+		r->d->cfg->node.reconnect_max_ms : b * 2;
+	/* "Equal jitter": half the backoff fixed, half random. */
+	return now_ms() + b / 2 + (uint64_t)random() % (b / 2 + 1);
+}
+
 static void schedule_retry(struct route *r)
 {
-	uint64_t now = now_ms(), b = r->backoff_ms;
-
-	/* "Equal jitter": half the backoff fixed, half random. */
-	r->retry_at_ms = now + b / 2 + (uint64_t)random() % (b / 2 + 1);
-	r->backoff_ms = b * 2 > r->d->cfg->node.reconnect_max_ms ?
-		r->d->cfg->node.reconnect_max_ms : b * 2;
+	r->retry_at_ms = backoff(r, &r->backoff_ms);
 }
 
 static void route_close_conn(struct route *r, const char *why, bool failure)
@@ -268,11 +277,157 @@ static void close_source(struct route *r)
 	r->src = NULL;
 	r->anchor = NULL;
 	r->positioned = false;
+	r->src_hup = false;
+}
+
+static const char *const source_states[] = {
+	[SRC_OPEN] = "open", [SRC_MISSING] = "missing", [SRC_DENIED] = "denied",
+	[SRC_GONE] = "deleted", [SRC_FAILED] = "failed",
+};
+
+const char *route_source_state(const struct route *r)
+{
+	return source_states[r->src_state];
+}
+
+static enum source_state source_state_of(int e)
+{
+	switch (e) {
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		return SRC_MISSING;
+	case -EACCES:
+	case -EPERM:
+		return SRC_DENIED;
+	default:
+		return SRC_FAILED;
+	}
+}
+
+/*
+ * The source went away under the route: deleted (-EPIPE, once what it
+ * held was read: a deleted topic stays readable to its end), or the right
+ * to subscribe was revoked (-EACCES: the ring is not touched again, the
+ * kernel no longer serves its pages).  Logged, counted, shown in status;
+ * the connection stays (what was sent is still acknowledged) and the
+ * topic is opened again with the reconnect backoff (route_tick).
+ */
+static void source_lost(struct route *r, int e)
+{
+	enum source_state st = e == -EPIPE ? SRC_GONE : source_state_of(e);
+
+	if (st == SRC_GONE) {
+		bool read = r->have_expect && r->expect > 0;
+
+		r->st.source_deleted++;
+		/* The highest sequence of the old topic the receiver may hold. */
+		r->gone_known = read || r->have_acked;
+		r->gone_end = read ? r->expect - 1 : 0;
+		if (r->have_acked && r->acked > r->gone_end)
+			r->gone_end = r->acked;
+		/* Sent and not acknowledged: lost if the connection fails first (resume()). */
+		r->gone_unacked = read && (!r->have_acked || r->acked < r->expect - 1);
+		blog("route %s: source topic %s was deleted (read to its end, sequence %llu); "
+		     "retrying to open it", r->cfg.name, r->cfg.source,
+		     (unsigned long long)r->gone_end);
+	} else {
+		if (st == SRC_DENIED)
+			r->st.source_denied++;
+		blog("route %s: source topic %s: %s; retrying to open it", r->cfg.name,
+		     r->cfg.source, strerror(-e));
+	}
+	snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s", r->cfg.source,
+		 st == SRC_GONE ? "deleted" : strerror(-e));
+	close_source(r);
+	r->src_state = st;
+	r->src_backoff_ms = r->d->cfg->node.reconnect_min_ms;
+	r->src_retry_at_ms = backoff(r, &r->src_backoff_ms);
+}
+
+/* Place a newly opened source where the route needs it. */
+static void source_place(struct route *r)
+{
+	if (r->src_recreated) {
+		/*
+		 * A new topic under the old name numbers its messages from 0
+		 * again: what the receiver has of the old one (up to gone_end)
+		 * would hide the new topic's messages with the same sequence
+		 * as duplicates.  They are counted as loss (take()), and all
+		 * that the new topic holds is read.
+		 */
+		r->src_recreated = false;
+		r->have_floor = r->gone_known;
+		r->floor = r->gone_end;
+		r->have_floor_done = false;
+		if (r->have_floor)
+			blog("route %s: %s is a new topic: its messages up to sequence %llu "
+			     "collide with the deleted one's at the receiver and are counted "
+			     "as lost", r->cfg.name, r->cfg.source,
+			     (unsigned long long)r->floor);
+		if (r->spool || r->state == R_STREAMING)
+			position(r, KS_SEEK_OLDEST, 0);
+		return;
+	}
+	if (r->spool)
+		spool_position(r);
+	else if (r->state == R_STREAMING && r->have_pos)
+		position(r, KS_SEEK_SEQ, r->pos);
+	else if (r->state == R_STREAMING)
+		start_position(r);
+	/* Otherwise the next RESUME places it. */
+}
+
+/* Open the source if it is not; on failure try again later (backoff). */
+static void source_retry(struct route *r, uint64_t now)
+{
+	enum source_state was = r->src_state;
+	int e;
+
+	if (r->src || r->draining || now < r->src_retry_at_ms)
+		return;
+	e = open_source(r);
+	if (e) {
+		enum source_state st = source_state_of(e);
+
+		/* A deleted source stays "deleted" until it is back. */
+		if (was != SRC_GONE)
+			r->src_state = st;
+		if (st != was && was != SRC_GONE)
+			blog("route %s: source topic %s: %s (retrying)", r->cfg.name,
+			     r->cfg.source, strerror(-e));
+		snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s", r->cfg.source,
+			 was == SRC_GONE ? "deleted" : strerror(-e));
+		if (!r->src_backoff_ms)
+			r->src_backoff_ms = r->d->cfg->node.reconnect_min_ms;
+		r->src_retry_at_ms = backoff(r, &r->src_backoff_ms);
+		return;
+	}
+	r->src_state = SRC_OPEN;
+	r->src_backoff_ms = r->d->cfg->node.reconnect_min_ms;
+	if (was != SRC_OPEN) {
+		blog("route %s: source topic %s open%s", r->cfg.name, r->cfg.source,
+		     was == SRC_GONE ? " again (a new topic)" : "");
+		if (r->state == R_STREAMING)
+			snprintf(r->state_msg, sizeof(r->state_msg), "streaming");
+	}
+	r->src_recreated = was == SRC_GONE;
+	source_place(r);
+	pump(r);
 }
 
 static int position(struct route *r, enum ks_whence how, uint64_t seq)
 {
-	int64_t at = ks_seek(r->src, how, seq);
+	int64_t at;
+
+	if (!r->src) {
+		r->positioned = false;
+		return 0;	/* placed when it opens (source_place()) */
+	}
+	/* What a recreated source holds at or below the floor is counted in take(). */
+	if (how == KS_SEEK_SEQ && r->have_floor && seq <= r->floor + 1)
+		how = KS_SEEK_OLDEST;
+	at = ks_seek(r->src, how, seq);
 
 	if (at < 0) {
 		blog("route %s: seek in %s: %s", r->cfg.name, r->cfg.source, strerror((int)-at));
@@ -284,9 +439,15 @@ static int position(struct route *r, enum ks_whence how, uint64_t seq)
 		     r->cfg.name, (unsigned long long)seq, (unsigned long long)at - 1,
 		     r->cfg.source, (unsigned long long)((uint64_t)at - seq));
 	} else if (how == KS_SEEK_SEQ && (uint64_t)at < seq) {
+		/* Sequences restarted: the topic was recreated (see source_place()). */
 		blog("route %s: source %s is behind the receiver (head %lld, resume at %llu): "
-		     "was the topic recreated?", r->cfg.name, r->cfg.source, (long long)at,
-		     (unsigned long long)seq);
+		     "recreated? its messages up to %llu are counted as lost", r->cfg.name,
+		     r->cfg.source, (long long)at, (unsigned long long)seq,
+		     (unsigned long long)seq - 1);
+		if (!r->have_floor || r->floor < seq - 1) {
+			r->have_floor = true;
+			r->floor = seq - 1;
+		}
 	}
 	r->have_expect = true;
 	r->expect = (uint64_t)at;
@@ -352,18 +513,39 @@ static int resume_spool(struct route *r, const struct bf_resume *rs)
 	return r->positioned ? 0 : start_position(r);
 }
 
+/*
+ * Messages of a deleted source sent and not acknowledged cannot be sent
+ * again: what the receiver lacks of them (and no spool holds) is lost,
+ * counted once, at the first RESUME after the deletion.
+ */
+static void gone_account(struct route *r, const struct bf_resume *rs)
+{
+	uint64_t have;
+
+	if (!r->gone_unacked)
+		return;
+	r->gone_unacked = false;
+	if (rs->flags & BF_RESUME_KNOWN)
+		have = rs->last_seq;
+	else if (r->have_acked)
+		have = r->acked;
+	else
+		return;
+	if (r->spool && spool_has_records(r->spool) && spool_last_seq(r->spool) > have)
+		have = spool_last_seq(r->spool);
+	if (have >= r->gone_end)
+		return;
+	r->st.loss += r->gone_end - have;
+	blog("route %s: messages %llu-%llu of the deleted topic %s were never acknowledged: "
+	     "%llu lost", r->cfg.name, (unsigned long long)have + 1,
+	     (unsigned long long)r->gone_end, r->cfg.source,
+	     (unsigned long long)(r->gone_end - have));
+}
+
 static int resume(struct route *r, const struct bf_resume *rs)
 {
-	if (!r->src) {
-		int e = open_source(r);
-
-		if (e) {
-			snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s",
-				 r->cfg.source, strerror(-e));
-			return e;
-		}
-	}
 	r->st.resumes++;
+	gone_account(r, rs);
 	if (rs->flags & BF_RESUME_KNOWN) {
 		r->have_acked = true;
 		r->acked = rs->last_seq;
@@ -376,6 +558,8 @@ static int resume(struct route *r, const struct bf_resume *rs)
 	r->infl_bytes = 0;
 	if (r->spool)
 		return resume_spool(r, rs);
+	if (!r->src)
+		return 0;	/* placed when it opens (source_place()) */
 	if (rs->flags & BF_RESUME_KNOWN)
 		return position(r, KS_SEEK_SEQ, rs->last_seq + 1);
 	if (r->have_pos)
@@ -434,22 +618,46 @@ static void flush_batch(struct route *r)
 
 /*
  * The next message of the source, with loss accounting: 1 (*m valid until
- * ks_release), 0 none now, -errno (the consumer is closed on a deleted
- * topic or a revoked right, and reopened at the next connection).
+ * ks_release), 0 none now, -errno.  A deleted source is read to its end
+ * (poll said EPOLLHUP: nothing left now means nothing ever again) and then
+ * closed, as is one whose right to subscribe was revoked (source_lost()).
  */
 static int take(struct route *r, struct ks_msg *m)
 {
-	int e = ks_next(r->src, m);
+	bool skipped = false;
+	int e;
 
+again:
+	e = ks_next(r->src, m);
+	if (e == 0 && r->src_hup)
+		e = -EPIPE;
+	/* Skipped messages are not needed again: a block source may overwrite them. */
+	if (skipped)
+		anchor_to(r, e == 1 ? m->seq : r->expect);
 	if (e <= 0) {
-		if (e < 0) {
+		if (e == -EPIPE || e == -EACCES) {
+			source_lost(r, e);
+		} else if (e < 0) {
 			blog("route %s: reading %s: %s", r->cfg.name, r->cfg.source, strerror(-e));
 			snprintf(r->state_msg, sizeof(r->state_msg), "source: %s", strerror(-e));
-			if (e == -EPIPE || e == -EACCES)
-				close_source(r);
 		}
 		return e;
 	}
+	if (r->have_floor && m->seq <= r->floor) {
+		/* A recreated source's message the receiver would take for a duplicate. */
+		if (!r->have_floor_done || m->seq > r->floor_done) {
+			r->st.loss++;
+			r->have_floor_done = true;
+			r->floor_done = m->seq;
+		}
+		r->have_expect = true;
+		r->expect = m->seq + 1;
+		ks_release(r->src);
+		skipped = true;
+		goto again;
+	}
+	if (r->have_floor && m->seq > r->floor)
+		r->have_floor = false;
 	if (r->have_expect && m->seq > r->expect) {
 		r->st.loss += m->seq - r->expect;
 		blog("route %s: %llu messages of %s overwritten before they were read (lost)",
@@ -523,7 +731,7 @@ static bool spooling(const struct route *r)
 }
 
 /* Source -> spool (bounded: the spool drops its oldest when full, counted). */
-static void spool_in(struct route *r)
+static bool spool_in(struct route *r)
 {
 	struct ks_msg m;
 	int n = 0, e;
@@ -550,6 +758,7 @@ static void spool_in(struct route *r)
 	/* What is spooled no longer needs the source. */
 	if (n && r->have_expect)
 		anchor_to(r, r->expect);
+	return true;
 }
 
 /* Spool -> batches while the connection can take them. */
@@ -575,19 +784,68 @@ static void spool_out(struct route *r)
 	}
 }
 
+/*
+ * A revoked subscribe right makes the kernel stop serving the source's
+ * ring: the next access raises SIGBUS, possibly before poll reports
+ * EPOLLERR.  The ring is read only under ring_guard() (spool_in(),
+ * direct()); a SIGBUS there jumps back out of it and the source is closed
+ * as revoked.  Nothing is left half done: a batch or the spool takes a
+ * message only once it was copied whole, and the consumer is closed.  A
+ * SIGBUS anywhere else is not ours and ends the process as it would have.
+ */
+static sigjmp_buf *ring_jmp;
+
+static void on_sigbus(int sig)
+{
+	if (ring_jmp)
+		siglongjmp(*ring_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* @fn(@r) with ring faults caught: its result, or @fail if the ring went away. */
+static bool ring_guard(struct route *r, bool (*fn)(struct route *), bool fail)
+{
+	static bool installed;
+	/* What is used after sigsetjmp() returns twice: not in registers. */
+	struct route *volatile vr = r;
+	bool (*volatile vfn)(struct route *) = fn;
+	volatile bool vfail = fail;
+	sigjmp_buf jb;
+	bool ret;
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = on_sigbus };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, NULL);
+		installed = true;
+	}
+	if (sigsetjmp(jb, 1)) {
+		ring_jmp = NULL;
+		source_lost(vr, -EACCES);
+		return vfail;
+	}
+	ring_jmp = &jb;
+	ret = vfn(vr);
+	ring_jmp = NULL;
+	return ret;
+}
+
 /* Move messages: source -> spool -> connection, or source -> connection. */
 static void pump(struct route *r)
 {
 	char err[256];
 	bool more = true;
 
-	if (spooling(r))
-		spool_in(r);
+	if (spooling(r) && r->src)
+		ring_guard(r, spool_in, true);
 	if (r->state == R_STREAMING) {
 		if (r->spool && !spool_reader_at_end(r->spool))
 			spool_out(r);
+		/* No source (deleted, revoked): nothing more will come, flush. */
 		if (!r->spool || spool_reader_at_end(r->spool))
-			more = direct(r);
+			more = r->src ? ring_guard(r, direct, false) : false;
 		if (!r->have_conn)
 			return;
 		if (r->batch.count && (!more || r->draining) &&
@@ -633,6 +891,8 @@ static void on_ack(struct route *r, uint64_t seq)
 	r->have_pos = true;
 	r->pos = seq + 1;
 	ack_upto(r, seq);
+	if (r->gone_unacked && seq >= r->gone_end)
+		r->gone_unacked = false;
 	if (r->spool)
 		spool_ack(r->spool, seq);
 	if (!spooling(r))
@@ -804,10 +1064,20 @@ static void on_socket(struct route *r, uint32_t events)
 
 void route_event(struct route *r, struct ev *e, uint32_t events)
 {
-	if (e == &r->ev_sock)
+	if (e == &r->ev_sock) {
 		on_socket(r, events);
-	else
+	} else if (r->src && (events & EPOLLERR)) {
+		/* The right to subscribe was revoked: no ring access from now on. */
+		int n;
+
+		source_lost(r, ioctl(ks_consumer_fd(r->src), FIONREAD, &n) ? -errno : -EIO);
 		pump(r);
+	} else {
+		/* Deleted: read to its end, then reported (take()). */
+		if (r->src && (events & EPOLLHUP))
+			r->src_hup = true;
+		pump(r);
+	}
 	if (r->have_conn)
 		ev_set(r->d, &r->ev_sock, r->conn.fd, conn_events(&r->conn, true));
 }
@@ -821,13 +1091,18 @@ uint64_t route_tick(struct route *r, uint64_t now)
 		spool_sync(r->spool);
 		r->spool_synced_ms = now;
 	}
+	if (!r->src && !r->draining) {
+		source_retry(r, now);
+		if (!r->src)
+			next = r->src_retry_at_ms > now ? r->src_retry_at_ms - now : 1;
+	}
 	if (!r->have_conn) {
 		if (r->draining)
 			return next;
 		if (now >= r->retry_at_ms)
 			route_connect(r);
 		else
-			return r->retry_at_ms - now;
+			return r->retry_at_ms - now < next ? r->retry_at_ms - now : next;
 		return 10;
 	}
 	dead = n->dead_ms;
@@ -868,7 +1143,10 @@ uint64_t route_tick(struct route *r, uint64_t now)
 	if (r->batch.count && r->cfg.linger_ms) {
 		uint64_t due = r->batch_started_ms + r->cfg.linger_ms;
 
-		next = due > now ? due - now : 1;
+		if (due <= now)
+			next = 1;
+		else if (due - now < next)
+			next = due - now;
 	}
 	if (next > n->keepalive_ms / 2)
 		next = n->keepalive_ms / 2;

@@ -9,14 +9,22 @@
  * answers them: the sink declares the producer id and each record's
  * producer sequence (ks_producer_set_id() only when the sequence is not
  * the kernel's auto-incremented next one), so the kernel itself discards
- * repeats, also after this daemon restarts.  Records at or below the last
- * committed sequence are still skipped here first (counted), so the
- * kernel's discard is the safety net, not the common path.
+ * repeats, also after this daemon restarts.  Every record is written,
+ * repeats too: the kernel is the one judge (also between two connections
+ * of one origin, an old one not yet found dead and its successor), and
+ * what it discards is counted in the topic's dropped_duplicate, which
+ * status reports (bsink_topic_duplicates()).  The sink still says which
+ * records it expects the kernel to discard (at or below the last
+ * committed sequence), so that they are not counted as published.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <linux/kstream.h>
 
@@ -146,12 +154,9 @@ int bsink_last_seq(struct bsink *s, uint64_t *seq)
 int bsink_publish(struct bsink *s, uint64_t seq, const void *data, uint32_t len)
 {
 	uint64_t last;
+	bool dup = bsink_last_seq(s, &last) == 1 && seq <= last;
 	int err;
 
-	if (bsink_last_seq(s, &last) == 1 && seq <= last) {
-		s->dups++;
-		return 1;
-	}
 #ifdef KSTREAM_IOC_PRODUCER_SEQ
 	if (s->mode == BSINK_KERNEL) {
 		if (!s->next_valid || s->next != seq) {
@@ -159,6 +164,7 @@ int bsink_publish(struct bsink *s, uint64_t seq, const void *data, uint32_t len)
 			if (err)
 				return err;
 		}
+		/* A repeat too: the kernel discards and counts it. */
 		err = ks_publish(s->p, data, len);
 		if (err) {
 			s->next_valid = false;	/* -EAGAIN: set again on the retry */
@@ -166,11 +172,19 @@ int bsink_publish(struct bsink *s, uint64_t seq, const void *data, uint32_t len)
 		}
 		s->next_valid = true;
 		s->next = seq + 1;
+		if (dup) {
+			s->dups++;
+			return 1;
+		}
 		s->known = true;
 		s->last = seq;
 		return 0;
 	}
 #endif
+	if (dup) {
+		s->dups++;
+		return 1;
+	}
 	err = ks_publish(s->p, data, len);
 	if (err)
 		return err;
@@ -191,4 +205,36 @@ enum bsink_mode bsink_mode(const struct bsink *s)
 uint64_t bsink_duplicates(const struct bsink *s)
 {
 	return s->dups;
+}
+
+int bsink_topic_duplicates(const struct bsink *s, uint64_t *n)
+{
+	char path[80], buf[32], *end;
+	unsigned long long v;
+	struct stat st;
+	ssize_t len;
+	int fd, e;
+
+	if (s->mode != BSINK_KERNEL)
+		return -EOPNOTSUPP;
+	/* The fd's own device: right even if the name now means another topic. */
+	if (fstat(ks_producer_fd(s->p), &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/stats/dropped_duplicate",
+		 major(st.st_rdev), minor(st.st_rdev));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	e = errno;
+	close(fd);
+	if (len <= 0)
+		return len < 0 ? -e : -EIO;
+	buf[len] = 0;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EIO;
+	*n = v;
+	return 0;
 }

@@ -39,6 +39,13 @@ int bsink_fd(const struct bsink *s);
 enum bsink_mode bsink_mode(const struct bsink *s);
 /* Records discarded as duplicates by this sink. */
 uint64_t bsink_duplicates(const struct bsink *s);
+/*
+ * Kernel mode: the destination topic's own count of discarded duplicates
+ * (KSTREAM_STAT_DROPPED_DUPLICATE, from sysfs; every idempotent producer
+ * of the topic, this sink's repeats included): 0 and *n, or -errno
+ * (-EOPNOTSUPP in process mode).
+ */
+int bsink_topic_duplicates(const struct bsink *s, uint64_t *n);
 
 /* Forget the process-mode table (tests). */
 void bsink_reset_table(void);

@@ -189,6 +189,8 @@ static void write_text(FILE *f, const struct daemon *d)
 			r->cfg.host, r->cfg.port, r->cfg.topic, route_states[r->state]);
 		if (r->state != R_STREAMING && r->state_msg[0])
 			fprintf(f, " (%s)", r->state_msg);
+		if (r->src_state != SRC_OPEN)
+			fprintf(f, " source %s", route_source_state(r));
 		fputc('\n', f);
 		fprintf(f, "    messages %" PRIu64 " bytes %" PRIu64 " batches %" PRIu64
 			" ratio %.2f lag %" PRIu64 " acked %s%" PRIu64 "\n",
@@ -197,9 +199,10 @@ static void write_text(FILE *f, const struct daemon *d)
 			r->have_acked ? "" : "-", r->have_acked ? r->acked : 0);
 		fprintf(f, "    reconnects %" PRIu64 " resumes %" PRIu64 " loss %" PRIu64
 			" tls_failures %" PRIu64 " protocol_errors %" PRIu64 " refused %" PRIu64
-			"\n",
+			" source_deleted %" PRIu64 " source_denied %" PRIu64 "\n",
 			r->st.reconnects, r->st.resumes, route_loss(r), r->st.tls_failures,
-			r->st.protocol_errors, r->st.refused);
+			r->st.protocol_errors, r->st.refused, r->st.source_deleted,
+			r->st.source_denied);
 		if (r->spool)
 			fprintf(f, "    spool %s/%s bytes %" PRIu64 " messages %" PRIu64 " lost %" PRIu64
 				"\n", r->cfg.spool_dir, r->cfg.name, spool_bytes(r->spool),
@@ -217,17 +220,21 @@ static void write_text(FILE *f, const struct daemon *d)
 				p->conn.peer_cn[0] ? p->conn.peer_cn : "-");
 			for (i = 0; i < PEER_STREAMS_MAX; i++) {
 				const struct pstream *s = &p->streams[i];
+				uint64_t td;
 
 				if (!s->id)
 					continue;
 				fprintf(f, "        %s -> %s messages %" PRIu64 " bytes %" PRIu64
 					" batches %" PRIu64 " duplicates %" PRIu64 " gaps %" PRIu64
-					" too_big %" PRIu64 " last %s%" PRIu64 "%s\n", s->source,
+					" too_big %" PRIu64 " last %s%" PRIu64, s->source,
 					s->topic, s->st.messages, s->st.bytes, s->st.batches,
 					s->st.duplicates, s->st.gaps, s->st.too_big,
 					s->have_last ? "" : "-",
-					s->have_last ? s->last : 0,
-					bsink_mode(s->sink) == BSINK_KERNEL ? "" : " dedup process");
+					s->have_last ? s->last : 0);
+				if (!bsink_topic_duplicates(s->sink, &td))
+					fprintf(f, " topic_duplicates %" PRIu64, td);
+				fputs(bsink_mode(s->sink) == BSINK_KERNEL ? "\n" : " dedup process\n",
+				      f);
 			}
 		}
 	}
@@ -240,6 +247,7 @@ static void write_json(FILE *f, const struct daemon *d)
 	const struct listener *l;
 	const struct peer *p;
 	struct json j;
+	uint64_t td;
 	int i;
 
 	json_init(&j, f);
@@ -260,6 +268,9 @@ static void write_json(FILE *f, const struct daemon *d)
 		json_kv_str(&j, "topic", r->cfg.topic);
 		json_kv_str(&j, "state", route_states[r->state]);
 		json_kv_str(&j, "state_msg", r->state_msg);
+		json_kv_str(&j, "source_state", route_source_state(r));
+		json_kv_u64(&j, "source_deleted", r->st.source_deleted);
+		json_kv_u64(&j, "source_denied", r->st.source_denied);
 		json_kv_bool(&j, "tls", !r->cfg.tls.insecure);
 		json_kv_u64(&j, "messages", r->st.messages);
 		json_kv_u64(&j, "bytes", r->st.bytes);
@@ -344,6 +355,12 @@ static void write_json(FILE *f, const struct daemon *d)
 				json_kv_u64(&j, "bytes", s->st.bytes);
 				json_kv_u64(&j, "batches", s->st.batches);
 				json_kv_u64(&j, "duplicates", s->st.duplicates);
+				/* The kernel's count for the whole topic (sink.h). */
+				json_key(&j, "topic_duplicates");
+				if (!bsink_topic_duplicates(s->sink, &td))
+					json_u64(&j, td);
+				else
+					json_null(&j);
 				json_kv_u64(&j, "gaps", s->st.gaps);
 				json_kv_u64(&j, "too_big", s->st.too_big);
 				json_key(&j, "last");
@@ -429,7 +446,11 @@ static void listener_sample(FILE *f, const char *name, const struct listener *l,
 	X(r->st.protocol_errors, "streambridge_route_protocol_errors_total", "counter", \
 	  "Connections closed for malformed or unexpected input.") \
 	X(r->st.refused, "streambridge_route_refused_total", "counter", \
-	  "OPENs the receiver refused (not granted, no such topic).")
+	  "OPENs the receiver refused (not granted, no such topic).") \
+	X(r->st.source_deleted, "streambridge_route_source_deleted_total", "counter", \
+	  "Times the source topic was deleted under the route.") \
+	X(r->st.source_denied, "streambridge_route_source_denied_total", "counter", \
+	  "Times the right to subscribe to the source was revoked.")
 
 #define LISTENER_METRICS(X) \
 	X(accepted, "streambridge_listener_accepted_total", "counter", "Connections accepted.") \
@@ -463,6 +484,8 @@ static void write_prom(FILE *f, const struct daemon *d)
 			"Source head minus the last acknowledged sequence." };
 		static const struct metric up = { "streambridge_route_up", "gauge",
 			"1 while the route is streaming." };
+		static const struct metric src_up = { "streambridge_route_source_up", "gauge",
+			"1 while the route has its source topic open." };
 		static const struct metric spool = { "streambridge_route_spool_bytes", "gauge",
 			"Bytes in the route's disk spool." };
 
@@ -472,6 +495,9 @@ static void write_prom(FILE *f, const struct daemon *d)
 		family(f, &up);
 		for (r = d->routes; r; r = r->next)
 			route_sample(f, up.name, r, r->state == R_STREAMING);
+		family(f, &src_up);
+		for (r = d->routes; r; r = r->next)
+			route_sample(f, src_up.name, r, r->src_state == SRC_OPEN);
 		family(f, &spool);
 		for (r = d->routes; r; r = r->next)
 			route_sample(f, spool.name, r, r->spool ? (double)spool_bytes(r->spool) : 0);
@@ -520,6 +546,54 @@ static void write_prom(FILE *f, const struct daemon *d)
 	engines_status_prom(f, d);
 }
 
+/* Is @s the first open stream into its topic (in listener, peer, stream order)? */
+static bool first_into(const struct daemon *d, const struct pstream *s)
+{
+	const struct listener *l;
+	const struct peer *p;
+	int i;
+
+	for (l = d->listeners; l; l = l->next)
+		for (p = l->peers; p; p = p->next)
+			for (i = 0; i < PEER_STREAMS_MAX; i++) {
+				const struct pstream *o = &p->streams[i];
+
+				if (o == s)
+					return true;
+				if (o->id && !strcmp(o->topic, s->topic))
+					return false;
+			}
+	return true;
+}
+
+/* The kernel's duplicate counter of each destination topic, once per topic. */
+static void write_prom_topics(FILE *f, const struct daemon *d)
+{
+	static const struct metric m = { "streambridge_topic_duplicates_total", "counter",
+		"Duplicates the destination topic discarded (its dropped_duplicate)." };
+	const struct listener *l;
+	const struct peer *p;
+	bool head = false;
+	uint64_t n;
+	int i;
+
+	for (l = d->listeners; l; l = l->next)
+		for (p = l->peers; p; p = p->next)
+			for (i = 0; i < PEER_STREAMS_MAX; i++) {
+				const struct pstream *s = &p->streams[i];
+
+				if (!s->id || !first_into(d, s) ||
+				    bsink_topic_duplicates(s->sink, &n))
+					continue;
+				if (!head)
+					family(f, &m);
+				head = true;
+				fputs("streambridge_topic_duplicates_total{topic=\"", f);
+				prom_escape(f, s->topic, true);
+				fprintf(f, "\"} %" PRIu64 "\n", n);
+			}
+}
+
 void status_write(FILE *f, const struct daemon *d, enum status_format fmt)
 {
 	switch (fmt) {
@@ -528,6 +602,7 @@ void status_write(FILE *f, const struct daemon *d, enum status_format fmt)
 		break;
 	case STATUS_PROM:
 		write_prom(f, d);
+		write_prom_topics(f, d);
 		break;
 	default:
 		write_text(f, d);
