@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <linux/kstream.h>
 #include <libkstream.h>
@@ -149,6 +150,7 @@ struct prod {
 	unsigned int idx;
 	uint64_t sent;		/* messages, the final one included */
 	uint64_t cpu_ns;
+	uint64_t t_start;	/* when it left the start barrier */
 	int err;
 };
 
@@ -196,6 +198,7 @@ static void *producer_main(void *arg)
 	}
 	fill(buf, size, w->idx);
 	pthread_barrier_wait(run->startp);
+	w->t_start = bench_now_ns();
 	c0 = thread_cpu_ns();
 	while (!last) {
 		/* Look at the clock every 64 messages only. */
@@ -565,6 +568,31 @@ static int bench_memcpy(size_t size, double secs)
 
 /* ---------------------------------------------------------------- memory */
 
+/*
+ * N topics hold about 3 N descriptors (the mapped consumer, its topic
+ * and the producer): more than the usual soft limit of 1024 for 1000
+ * topics. Raise it, the hard limit too when allowed (root in the VM).
+ */
+static int raise_nofile(rlim_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max < need) {
+		struct rlimit want = { need, need };
+
+		if (!setrlimit(RLIMIT_NOFILE, &want))
+			return 0;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	return rl.rlim_cur >= need ? 0 : -EMFILE;
+}
+
 static long mem_free_kb(void)
 {
 	char line[128];
@@ -642,6 +670,11 @@ static int bench_topics(unsigned int n, size_t size, double secs)
 
 	if (!tr)
 		return 1;
+	err = raise_nofile(4 * (rlim_t)n + 64);
+	if (err) {
+		free(tr);
+		return bench_err("descriptors for the topics", -err), 1;
+	}
 	err = bench_nl_open(&nl);
 	if (err) {
 		free(tr);
@@ -704,13 +737,20 @@ static int bench_topics(unsigned int n, size_t size, double secs)
 	for (i = 0; i < n; i++)
 		tr[i].run.t_end = t0;
 	pthread_barrier_wait(&start);
-	t0 = bench_now_ns();
+	/*
+	 * The run starts when the first producer leaves the barrier: with
+	 * 2 N busy threads on few CPUs this thread may run again only after
+	 * the readers are done.
+	 */
+	t0 = UINT64_MAX;
 	for (i = 0; i < n; i++) {
 		struct topic_run *x = &tr[i];
 
 		pthread_join(x->pd.thread, NULL);
 		pthread_join(x->rd.thread, NULL);
 		msgs += x->pd.sent;
+		if (x->pd.t_start < t0)
+			t0 = x->pd.t_start;
 		if (x->rd.t_done > t1)
 			t1 = x->rd.t_done;
 		if (x->pd.err || x->rd.err || x->rd.bad || x->rd.got != x->pd.sent ||
