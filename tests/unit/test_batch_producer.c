@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmocka tests of libkstream's batching producer (userspace/lib/producer.c)
- * against a fake kernel: ioctl(), write() and writev() on the producer's
- * fd are answered here (the executable's definitions take precedence over
- * libc's), the way kmod/publish.c answers them: records in the batch
- * framing, a number of records taken, then errors on demand.
+ * and of its producer-id queries, against a fake kernel: ioctl(), write()
+ * and writev() on the producer's fd are answered here (the executable's
+ * definitions take precedence over libc's), the way kmod/publish.c
+ * answers them: records in the batch framing, a number of records taken,
+ * then errors on demand.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,9 @@ static struct {
 	unsigned int msgs;	/* messages published */
 	unsigned char log[64][64];	/* their payloads (first 64 bytes) */
 	size_t len[64];
+	/* KSTREAM_IOC_PRODUCER_SEQ: the one id the topic knows */
+	__u64 known_id, last_seq;
+	__u32 qflags;		/* flags besides KNOWN (EVICTED) */
 } k;
 
 static void publish(const void *p, size_t len)
@@ -94,6 +98,17 @@ int ioctl(int fd, unsigned long req, ...)
 	case KSTREAM_IOC_GET_FLAGS:
 		*(__u32 *)arg = k.flags;
 		return 0;
+	case KSTREAM_IOC_PRODUCER_SEQ: {
+		struct kstream_producer_query *q = arg;
+
+		if (!q->id) {
+			errno = EINVAL;
+			return -1;
+		}
+		q->last_seq = q->id == k.known_id ? k.last_seq : 0;
+		q->flags = q->id == k.known_id ? KSTREAM_PRODUCER_KNOWN | k.qflags : 0;
+		return 0;
+	}
 	case KSTREAM_IOC_SET_FLAGS:
 		if ((*(__u32 *)arg & KSTREAM_FD_BATCH) && !k.batch_known) {
 			errno = EINVAL;
@@ -320,6 +335,31 @@ static void old_kernel(void **state)
 	ks_producer_close(p);
 }
 
+/* The producer queries decode the kernel's answer; errors pass through. */
+static void producer_queries(void **state)
+{
+	struct ks_producer *p = open_fake(1);
+	uint64_t seq = 99;
+
+	(void)state;
+	k.known_id = 7;
+	k.last_seq = 41;
+	assert_int_equal(1, ks_producer_last_seq(p, 7, &seq));
+	assert_int_equal(41, seq);
+	seq = 99;
+	assert_int_equal(0, ks_producer_last_seq(p, 8, &seq));
+	assert_int_equal(99, seq);	/* untouched when unknown */
+	assert_int_equal(0, ks_producer_evicted(p, 7));
+	k.qflags = KSTREAM_PRODUCER_EVICTED;
+	assert_int_equal(1, ks_producer_evicted(p, 7));
+	assert_int_equal(1, ks_producer_last_seq(p, 7, &seq));
+	assert_int_equal(0, ks_producer_evicted(p, 8));
+	assert_int_equal(-EINVAL, ks_producer_evicted(p, 0));
+	assert_int_equal(-EINVAL, ks_producer_last_seq(p, 0, &seq));
+	ks_producer_close(p);
+	k.known_id = k.last_seq = k.qflags = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +369,7 @@ int main(void)
 		cmocka_unit_test(partial_and_errors),
 		cmocka_unit_test(publish_batch_counts),
 		cmocka_unit_test(old_kernel),
+		cmocka_unit_test(producer_queries),
 	};
 
 	return cmocka_run_group_tests_name("batch_producer", tests, NULL, NULL);

@@ -105,6 +105,16 @@ int ks_producer_set_id(struct ks_producer *p, uint64_t id, uint64_t next_seq);
  * producer resumes: ks_producer_set_id(p, id, *seq + 1).
  */
 int ks_producer_last_seq(struct ks_producer *p, uint64_t id, uint64_t *seq);
+/*
+ * Whether the topic evicted id (this producer's id, set with
+ * ks_producer_set_id()) from its full table while this producer used it:
+ * 1 if so (one of its messages since was accepted without the duplicate
+ * check: a retry of it may have been published twice), 0 if not, or
+ * -errno.  Cleared by the next ks_producer_set_id().  The topic counts
+ * evictions too (producers_evicted); raise its producers_max if this
+ * happens.
+ */
+int ks_producer_evicted(struct ks_producer *p, uint64_t id);
 
 /* ---- consumers ---- */
 

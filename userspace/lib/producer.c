@@ -161,16 +161,31 @@ int ks_producer_set_id(struct ks_producer *p, uint64_t id, uint64_t next_seq)
 	return ioctl(p->fd, KSTREAM_IOC_SET_PRODUCER, &kp) ? -errno : 0;
 }
 
+static int producer_query(struct ks_producer *p, uint64_t id, struct kstream_producer_query *q)
+{
+	*q = (struct kstream_producer_query){ .id = id };
+	return ioctl(p->fd, KSTREAM_IOC_PRODUCER_SEQ, q) ? -errno : 0;
+}
+
 int ks_producer_last_seq(struct ks_producer *p, uint64_t id, uint64_t *seq)
 {
-	struct kstream_producer_query q = { .id = id };
+	struct kstream_producer_query q;
+	int err = producer_query(p, id, &q);
 
-	if (ioctl(p->fd, KSTREAM_IOC_PRODUCER_SEQ, &q))
-		return -errno;
+	if (err)
+		return err;
 	if (!(q.flags & KSTREAM_PRODUCER_KNOWN))
 		return 0;
 	*seq = q.last_seq;
 	return 1;
+}
+
+int ks_producer_evicted(struct ks_producer *p, uint64_t id)
+{
+	struct kstream_producer_query q;
+	int err = producer_query(p, id, &q);
+
+	return err ? err : !!(q.flags & KSTREAM_PRODUCER_EVICTED);
 }
 
 int ks_producer_fd(const struct ks_producer *p)
