@@ -81,6 +81,7 @@ static int kstream_open(struct inode *inode, struct file *file)
 	}
 
 	file->private_data = kf;
+	kstream_ring_maps_attach(t, file);
 	/* Reads and writes honour IOCB_NOWAIT (io_uring). */
 	file->f_mode |= FMODE_NOWAIT;
 	return 0;

@@ -18,6 +18,7 @@
 #include "chardev.h"
 #include "events.h"
 #include "file.h"
+#include "mmap.h"
 #include "netlink.h"
 #include "params.h"
 #include "security.h"
@@ -38,9 +39,12 @@ static int __init kstream_init(void)
 	err = kstream_events_init();
 	if (err)
 		return err;
-	err = kstream_chrdev_init(&kstream_fops);
+	err = kstream_ring_fs_init();
 	if (err)
 		goto err_events;
+	err = kstream_chrdev_init(&kstream_fops);
+	if (err)
+		goto err_ring_fs;
 
 	/* Cannot fail: without eBPF support, filters are refused. */
 	kstream_bpf_init();
@@ -55,6 +59,8 @@ static int __init kstream_init(void)
 
 err_chrdev:
 	kstream_chrdev_exit();
+err_ring_fs:
+	kstream_ring_fs_exit();
 err_events:
 	kstream_events_exit();
 	return err;
@@ -69,6 +75,7 @@ static void __exit kstream_exit(void)
 	kstream_topic_delete_all();
 	kstream_genl_exit();
 	kstream_topic_wait_all();
+	kstream_ring_fs_exit();
 	kstream_events_exit();
 	kstream_chrdev_exit();
 }

@@ -17,24 +17,30 @@
  * page outlive a deleted topic until the last mapping and fd are gone.
  *
  * Revocation.  The ring is mapped page by page from the fault handler
- * (VM_MIXEDMAP, vmf_insert_mixed()), each fault checking the fd's
- * file_mmap decision (security.h) under map_sem.  The PTEs are special
- * (no struct page behind them as far as get_user_pages() is concerned),
- * so the ring cannot be pinned: no pin can outlive a revocation.  When a grant is revoked,
- * kstream_ring_unmap_all() zaps every ring mapping of the topic, through
- * the address space of each inode the ring was mapped through (the
- * devtmpfs node, and any node root made with mknod), with map_sem held
- * for writing: no fault that saw the old policy can install a page after
- * that.  Readers that still have the right fault their pages back in; a
- * revoked reader gets SIGBUS on its next access to the ring.  The cursor
- * page is the reader's own and stays mapped.
+ * (VM_PFNMAP, vmf_insert_pfn()), each fault checking the fd's file_mmap
+ * decision (security.h) under map_sem.  get_user_pages() refuses VM_PFNMAP
+ * vmas on every architecture, so the ring cannot be pinned (no io_uring
+ * fixed buffer, vmsplice() or process_vm_readv() of it): no pin can outlive
+ * a revocation.  When a grant is revoked, kstream_ring_unmap_all() zaps
+ * every ring mapping of the topic with map_sem held for writing: no fault
+ * that saw the old policy can install a page after that.  Readers that
+ * still have the right fault their pages back in; a revoked reader gets
+ * SIGBUS on its next access to the ring.  The cursor page is the reader's
+ * own and stays mapped.
+ *
+ * The topic's address space.  Every fd of a topic maps the ring through
+ * one inode of a private pseudo filesystem that the topic owns (open()
+ * points the file's f_mapping at it, as DRM does for its devices), not
+ * through the node it was opened by (the devtmpfs node, a node root made
+ * with mknod): one unmap_mapping_range() reaches every mapping, and nothing
+ * holds an inode the topic does not own.
  */
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -128,38 +134,60 @@ int kstream_cursor_fd(struct file *file)
 	return fd;
 }
 
-/* An inode the ring of a topic is mapped through, with a reference. */
-struct kstream_map_inode {
-	struct list_head node;		/* topic->map_inodes, map_sem */
-	struct inode *inode;
+/*
+ * The pseudo filesystem of the topics' address spaces, mounted while the
+ * module is loaded.  Its type has no owner: a mount of a type holds the
+ * type's module, and this one lives exactly as long as the module (it is
+ * unmounted from module exit, after the last topic, and so the last of
+ * its inodes, is gone: kstream_topic_wait_all()).
+ */
+#define KSTREAM_RING_FS_MAGIC	0x6b737472	/* "kstr" */
+
+static struct vfsmount *kstream_ring_mnt;
+
+static int kstream_ring_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, KSTREAM_RING_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type kstream_ring_fs_type = {
+	.name = "kstream_ring",
+	.init_fs_context = kstream_ring_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
 };
 
-/* Remember @inode for kstream_ring_unmap_all(); map_sem held for writing. */
-static int kstream_map_inode_add(struct kstream_topic *t, struct inode *inode)
+int kstream_ring_fs_init(void)
 {
-	struct kstream_map_inode *mi;
+	kstream_ring_mnt = kern_mount(&kstream_ring_fs_type);
+	return PTR_ERR_OR_ZERO(kstream_ring_mnt);
+}
 
-	list_for_each_entry(mi, &t->map_inodes, node)
-		if (mi->inode == inode)
-			return 0;
-	mi = kmalloc(sizeof(*mi), GFP_KERNEL_ACCOUNT);
-	if (!mi)
-		return -ENOMEM;
-	ihold(inode);
-	mi->inode = inode;
-	list_add(&mi->node, &t->map_inodes);
+void kstream_ring_fs_exit(void)
+{
+	kern_unmount(kstream_ring_mnt);
+}
+
+int kstream_ring_maps_init(struct kstream_topic *t)
+{
+	struct inode *inode = alloc_anon_inode(kstream_ring_mnt->mnt_sb);
+
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	t->map_inode = inode;
 	return 0;
 }
 
 /* The topic is being freed: no mapping of its ring is left. */
 void kstream_ring_maps_free(struct kstream_topic *t)
 {
-	struct kstream_map_inode *mi, *tmp;
+	if (t->map_inode)
+		iput(t->map_inode);
+}
 
-	list_for_each_entry_safe(mi, tmp, &t->map_inodes, node) {
-		iput(mi->inode);
-		kfree(mi);
-	}
+/* open(): @file maps through the topic's address space. */
+void kstream_ring_maps_attach(struct kstream_topic *t, struct file *file)
+{
+	file->f_mapping = t->map_inode->i_mapping;
 }
 
 /*
@@ -168,11 +196,8 @@ void kstream_ring_maps_free(struct kstream_topic *t)
  */
 void kstream_ring_unmap_all(struct kstream_topic *t)
 {
-	struct kstream_map_inode *mi;
-
 	down_write(&t->map_sem);
-	list_for_each_entry(mi, &t->map_inodes, node)
-		unmap_mapping_range(mi->inode->i_mapping, 0, 0, 1);
+	unmap_mapping_range(t->map_inode->i_mapping, 0, 0, 1);
 	up_write(&t->map_sem);
 }
 
@@ -188,8 +213,8 @@ static vm_fault_t kstream_ring_fault(struct vm_fault *vmf)
 	down_read(&t->map_sem);
 	/* mmap_lock held: a denial is audited without waiting. */
 	if (!kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT))
-		ret = vmf_insert_mixed(vma, vmf->address,
-				       pfn_to_pfn_t(page_to_pfn(t->ring.pages[vmf->pgoff])));
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     page_to_pfn(t->ring.pages[vmf->pgoff]));
 	up_read(&t->map_sem);
 	return ret;
 }
@@ -212,20 +237,17 @@ int kstream_mmap(struct kstream_file *kf, struct vm_area_struct *vma)
 	err = kstream_security_access_gfp(kf, KSTREAM_ACCESS_MMAP, GFP_NOWAIT);
 	if (err)
 		return err;
-	down_write(&t->map_sem);
-	err = kstream_map_inode_add(t, file_inode(kf->file));
-	up_write(&t->map_sem);
-	if (err)
-		return err;
 	/*
 	 * Populated by faults only: this vma is not yet reachable by
 	 * kstream_ring_unmap_all(), so nothing may be mapped before every
-	 * fault can be checked against a revocation.  VM_MIXEDMAP lets the
-	 * fault handler insert the ring's pages by pfn.  The vma holds the
-	 * file, which holds the topic and so the pages.
+	 * fault can be checked against a revocation.  VM_PFNMAP: the fault
+	 * handler inserts the ring's pages by pfn, and get_user_pages()
+	 * refuses the vma.  Without VM_MAYWRITE it is no COW mapping, which
+	 * VM_PFNMAP requires.  The vma holds the file, which holds the topic
+	 * and so the pages and the address space.
 	 */
 	vm_flags_clear(vma, VM_MAYWRITE);
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &kstream_ring_vm_ops;
 	return 0;
 }

@@ -17,7 +17,13 @@ int kstream_cursor_fd(struct file *file);
 void kstream_reader_page_free(struct kstream_reader *rd);
 /* Process context, no lock held: zap every mapping of @t's ring. */
 void kstream_ring_unmap_all(struct kstream_topic *t);
-/* The topic is being freed: drop the inodes its ring was mapped through. */
+/* Module init/exit: the pseudo filesystem of the topics' address spaces. */
+int kstream_ring_fs_init(void);
+void kstream_ring_fs_exit(void);
+/* Topic creation/release: the topic's address space (an inode of it). */
+int kstream_ring_maps_init(struct kstream_topic *t);
 void kstream_ring_maps_free(struct kstream_topic *t);
+/* open(): the file maps the ring through the topic's address space. */
+void kstream_ring_maps_attach(struct kstream_topic *t, struct file *file);
 
 #endif /* _KSTREAM_MMAP_H */

@@ -164,12 +164,14 @@ kstream_topic_create(const struct kstream_topic_config *cfg,
 	kstream_security_topic_init(t);
 	kstream_dedup_topic_init(t, cfg->producers_max);
 	init_rwsem(&t->map_sem);
-	INIT_LIST_HEAD(&t->map_inodes);
 	kstream_topic_device_init(t);
 	/* From here on, put_device() frees everything set up so far. */
 	t->dev.release = kstream_topic_release;
 
 	err = kstream_stats_init(t);
+	if (err)
+		goto err_put;
+	err = kstream_ring_maps_init(t);
 	if (err)
 		goto err_put;
 	err = kstream_acl_init(t, cfg);

@@ -110,7 +110,7 @@ struct kstream_topic {
 	struct kstream_acl __rcu *acl;
 	struct kstream_topic_sec sec;
 	struct rw_semaphore map_sem;	/* ring faults vs. take-down */
-	struct list_head map_inodes;	/* map_sem: inodes mapped through */
+	struct inode *map_inode;	/* the ring's address space (mmap.c) */
 
 	spinlock_t lock;		/* commit section, readers, dead */
 	struct kstream_ring ring;

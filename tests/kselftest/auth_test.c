@@ -797,11 +797,18 @@ TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
 	size_t len = 4096 + 2 * 65536;
 	struct chan ca, cb;
 	pid_t a, b;
+	char path[128];
+	struct stat st;
 	int pub;
 
 	MK("m", 0600, 0, 0);
 	GRANT("m", USER, ALICE, SUB);
 	GRANT("m", GROUP, SENSORS, SUB);
+	/* a second node of the same device: its mappings are the topic's too */
+	kst_dev_path(path, sizeof(path), "m");
+	ASSERT_EQ(0, stat(path, &st));
+	unlink("/tmp/kst-auth-mnode");
+	ASSERT_EQ(0, mknod("/tmp/kst-auth-mnode", S_IFCHR | 0666, st.st_rdev));
 	chan_init(&ca);
 	chan_init(&cb);
 
@@ -809,19 +816,26 @@ TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
 	ASSERT_LE(0, a);
 	if (a == 0) {
 		int fd = kst_open("m", O_RDONLY | O_NONBLOCK), cfd;
-		struct kstream_ring_ctl *ctl;
+		int fd2 = open("/tmp/kst-auth-mnode", O_RDONLY);
+		struct kstream_ring_ctl *ctl, *ctl2;
 		char buf[16];
 
 		ASSERT_LE(0, fd);
+		ASSERT_LE(0, fd2);
 		ctl = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, ctl);
 		EXPECT_EQ(65536, touch(&ctl->size));
+		ctl2 = mmap(NULL, len, PROT_READ, MAP_SHARED, fd2, 0);
+		ASSERT_NE(MAP_FAILED, ctl2);
+		EXPECT_EQ(65536, touch(&ctl2->size));
 		cfd = ioctl(fd, KSTREAM_IOC_CURSOR_FD);
 		EXPECT_LE(0, cfd);
 		TELL_PARENT(&ca);
 		WAIT_PARENT(&ca);		/* revoked */
 		EXPECT_EQ(-1, touch(&ctl->size)) TH_LOG("the ring is still mapped");
 		EXPECT_EQ(-1, touch(&ctl->head));
+		EXPECT_EQ(-1, touch(&ctl2->size))
+			TH_LOG("the ring is still mapped through the second node");
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0));
 		EXPECT_EQ(EACCES, errno);
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -832,6 +846,7 @@ TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
 		TELL_PARENT(&ca);
 		WAIT_PARENT(&ca);		/* granted again */
 		EXPECT_EQ(65536, touch(&ctl->size));
+		EXPECT_EQ(65536, touch(&ctl2->size));
 		CHILD_DONE();
 	}
 	b = fork_as(&bob);
@@ -878,6 +893,7 @@ TEST_F_TIMEOUT(auth, revocation_takes_down_mappings, 180)
 	GRANT("m", USER, ALICE, SUB);
 	TELL_CHILD(&ca);
 	wait_ok(_metadata, a);
+	unlink("/tmp/kst-auth-mnode");
 }
 
 /* --------------------------------------------------- delegation */

@@ -3,7 +3,8 @@
  * Zero-copy consumption: the ring and cursor-page mappings of a topic,
  * libkstream's zero-copy consumer against read(2), lapping on overwrite
  * topics, back-pressure from mmap readers on block topics, invalid mmap
- * requests, the lifetime of mappings, an untrusted cursor page, wakeups.
+ * requests, a ring nothing can pin, the lifetime of mappings, an
+ * untrusted cursor page, wakeups.
  *
  * Runs with kstream unloaded; the fixture loads it and creates topics
  * over generic netlink.  Teardown runs in the parent once the test's
@@ -14,8 +15,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <liburing.h>
 
 #include "kselftest_harness.h"
 #include "ksft_kstream.h"
@@ -920,6 +924,79 @@ TEST_F_TIMEOUT(mm, invalid_mmap_requests, 20)
 	cfd = ioctl(rwfd, KSTREAM_IOC_CURSOR_FD);
 	EXPECT_LE(0, cfd);
 	close(cfd);
+}
+
+/*
+ * The ring is a VM_PFNMAP mapping: get_user_pages() refuses it on every
+ * architecture, so nothing can pin it and hold a page past a revocation.
+ * Each way of pinning user memory fails with EFAULT, and the same calls
+ * succeed on ordinary memory (so the failure is the mapping's).
+ */
+TEST_F_TIMEOUT(mm, ring_cannot_be_pinned, 20)
+{
+	size_t P = psz(), ring = 8192, len = P + 2 * ring;
+	struct kstream_ring_ctl *ctl;
+	struct io_uring uring;
+	char *plain, buf[64];
+	int rfd, wfd, err, pfd[2];
+
+	KST_MK("pin", ring, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("pin", O_RDONLY);
+	wfd = KST_OPEN("pin", O_WRONLY);
+	ASSERT_EQ(5, kst_wr(wfd, "first", 5));
+	ctl = map(len, PROT_READ, MAP_SHARED, rfd, 0, &err);
+	ASSERT_NE(NULL, ctl) TH_LOG("mmap ring: %d", err);
+	ASSERT_EQ(ring, load_once(&ctl->size));	/* faulted in */
+	plain = map(len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &err);
+	ASSERT_NE(NULL, plain);
+	memset(plain, 'x', len);
+
+	/* process_vm_readv() pins the remote pages */
+	{
+		struct iovec local = { buf, 16 };
+		struct iovec remote = { ctl, 16 };
+
+		errno = 0;
+		EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		remote.iov_base = plain;
+		EXPECT_EQ(16, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+	}
+
+	/* vmsplice() into a pipe takes references to the pages */
+	ASSERT_EQ(0, pipe(pfd));
+	{
+		struct iovec iov = { (char *)ctl + P, 64 };
+
+		errno = 0;
+		EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, 0));
+		EXPECT_EQ(EFAULT, errno);
+		iov.iov_base = plain;
+		EXPECT_EQ(64, vmsplice(pfd[1], &iov, 1, 0));
+		EXPECT_EQ(64, read(pfd[0], buf, 64));
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+
+	/*
+	 * io_uring fixed buffers are long-term pins (for writing too, which
+	 * a read-only mapping would refuse anyway: EFAULT either way)
+	 */
+	ASSERT_EQ(0, io_uring_queue_init(4, &uring, 0));
+	{
+		struct iovec iov = { (char *)ctl + P, P };
+
+		EXPECT_EQ(-EFAULT, io_uring_register_buffers(&uring, &iov, 1));
+		iov.iov_base = plain;
+		EXPECT_EQ(0, io_uring_register_buffers(&uring, &iov, 1));
+		EXPECT_EQ(0, io_uring_unregister_buffers(&uring));
+	}
+	io_uring_queue_exit(&uring);
+
+	/* and the ring is still there to read */
+	EXPECT_EQ(1, load_once(&ctl->head_seq));
+	munmap(plain, len);
+	munmap(ctl, len);
 }
 
 /* ------------------------------------------------------- 5. lifetime */

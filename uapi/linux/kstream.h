@@ -144,9 +144,10 @@
  *
  *   Mappings and the cursor fd keep the topic (and its memory) alive after
  *   it is deleted, until they are unmapped and closed.  The ring's pages
- *   cannot be pinned (get_user_pages(): O_DIRECT, vmsplice(), io_uring
- *   fixed buffers fail with EFAULT), so that a revocation (Authorization)
- *   leaves no access to them.
+ *   cannot be pinned on any architecture (a VM_PFNMAP mapping, which
+ *   get_user_pages() refuses: O_DIRECT, vmsplice(), process_vm_readv(),
+ *   io_uring fixed buffers fail with EFAULT), so that a revocation
+ *   (Authorization) leaves no access to them.
  *
  *   Consuming, with pos the consumer's position and ctl, data the maps
  *   (the memory-ordering pairs are documented in Documentation/design.rst):
