@@ -132,6 +132,17 @@ static void whole_output(void **state)
 		 "kstream_publish_errors_total{topic=\"imu\",kind=\"too_big\"} %d\n",
 		 100 + KSTREAM_STAT_ERR_EMPTY, 100 + KSTREAM_STAT_ERR_TOO_BIG);
 	assert_non_null(strstr(s, err));
+	snprintf(err, sizeof(err),
+		 "kstream_dropped_by_reason_total{topic=\"imu\",reason=\"filter\"} %d\n"
+		 "kstream_dropped_by_reason_total{topic=\"imu\",reason=\"sample\"} %d\n"
+		 "kstream_dropped_by_reason_total{topic=\"imu\",reason=\"ratelimit\"} %d\n"
+		 "kstream_dropped_by_reason_total{topic=\"imu\",reason=\"deadletter\"} %d\n",
+		 100 + KSTREAM_STAT_DROPPED_FILTER, 100 + KSTREAM_STAT_DROPPED_SAMPLE,
+		 100 + KSTREAM_STAT_DROPPED_RATELIMIT, 100 + KSTREAM_STAT_DROPPED_DEADLETTER);
+	assert_non_null(strstr(s, err));
+	snprintf(err, sizeof(err), "kstream_denied_total{topic=\"imu\"} %d\n",
+		 100 + KSTREAM_STAT_DENIED);
+	assert_non_null(strstr(s, err));
 	assert_non_null(strstr(s, "kstream_ring_size_bytes{topic=\"imu\"} 65536\n"));
 	assert_non_null(strstr(s, "# TYPE kstream_readers gauge\n"));
 	assert_non_null(strstr(s, "# TYPE kstream_delivery_latency_seconds histogram\n"));
@@ -186,6 +197,40 @@ static void old_module_leaves_families_out(void **state)
 	out_close(&o);
 }
 
+/*
+ * Every statistic of the uapi reaches Prometheus (but the pad and the
+ * histogram, which has its own family), each through one family, and the
+ * output of a topic that has them all names each family.
+ */
+static void every_stat_is_exported(void **state)
+{
+	struct topic_stats t;
+	struct out o;
+	const char *name;
+	char want[160];
+	int i;
+
+	(void)state;
+	topic(&t, "imu");
+	out_open(&o);
+	prom_write(o.f, &t, 1);
+	for (i = 1; i <= KSTREAM_STAT_MAX; i++) {
+		if (i == KSTREAM_STAT_PAD || i == KSTREAM_STAT_LATENCY) {
+			assert_null(prom_stat_family(i));
+			continue;
+		}
+		name = prom_stat_family(i);
+		if (!name)
+			fail_msg("statistic %d (%s) is not exported to Prometheus",
+				 i, topic_stat_name(i));
+		snprintf(want, sizeof(want), "\n%s{topic=\"imu\"", name);
+		if (!strstr(out_str(&o), want))
+			fail_msg("no %s sample for statistic %d", name, i);
+	}
+	assert_null(prom_stat_family(KSTREAM_STAT_MAX + 1));
+	out_close(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +240,7 @@ int main(void)
 		cmocka_unit_test(whole_output),
 		cmocka_unit_test(no_topics),
 		cmocka_unit_test(old_module_leaves_families_out),
+		cmocka_unit_test(every_stat_is_exported),
 	};
 
 	return cmocka_run_group_tests_name("prom", tests, NULL, NULL);

@@ -79,8 +79,32 @@ double prom_latency_sum(const uint64_t *h)
 enum prom_src {
 	SRC_STAT,		/* info.stats[arg] */
 	SRC_RING_SIZE,		/* info.ring_size */
-	SRC_ERRORS,		/* the ERR_* counters, by kind */
+	SRC_LABELLED,		/* several stats, one series each (parts) */
 	SRC_LATENCY,		/* the histogram */
+};
+
+/* One series of a labelled family: the statistic and its label value. */
+struct prom_part {
+	int stat;
+	const char *value;
+};
+
+static const struct prom_part prom_errors[] = {
+	{ KSTREAM_STAT_ERR_EMPTY, "empty" },
+	{ KSTREAM_STAT_ERR_TOO_BIG, "too_big" },
+	{ KSTREAM_STAT_ERR_FULL, "full" },
+	{ KSTREAM_STAT_ERR_INTR, "intr" },
+	{ KSTREAM_STAT_ERR_FAULT, "fault" },
+	{ KSTREAM_STAT_ERR_GONE, "gone" },
+	{ 0 }
+};
+
+static const struct prom_part prom_drop_reasons[] = {
+	{ KSTREAM_STAT_DROPPED_FILTER, "filter" },
+	{ KSTREAM_STAT_DROPPED_SAMPLE, "sample" },
+	{ KSTREAM_STAT_DROPPED_RATELIMIT, "ratelimit" },
+	{ KSTREAM_STAT_DROPPED_DEADLETTER, "deadletter" },
+	{ 0 }
 };
 
 struct prom_family {
@@ -88,89 +112,86 @@ struct prom_family {
 	const char *type;
 	const char *help;
 	enum prom_src src;
-	int arg;
+	int arg;			/* SRC_STAT */
+	const char *label;		/* SRC_LABELLED: the label's name ... */
+	const struct prom_part *parts;	/* ... and its series, { 0 } ended */
 };
 
 static const struct prom_family prom_families[] = {
 	{ "kstream_published_messages_total", "counter",
-	  "Messages committed to the topic.", SRC_STAT, KSTREAM_STAT_PUBLISHED },
+	  "Messages committed to the topic.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_PUBLISHED },
 	{ "kstream_published_bytes_total", "counter",
-	  "Payload bytes of the messages committed to the topic.", SRC_STAT,
-	  KSTREAM_STAT_PUBLISHED_BYTES },
+	  "Payload bytes of the messages committed to the topic.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_PUBLISHED_BYTES },
 	{ "kstream_delivered_messages_total", "counter",
 	  "Messages read() handed to readers (zero-copy readers are not counted).",
-	  SRC_STAT, KSTREAM_STAT_DELIVERED },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DELIVERED },
 	{ "kstream_delivered_bytes_total", "counter",
-	  "Payload bytes of the messages read() handed to readers.", SRC_STAT,
-	  KSTREAM_STAT_DELIVERED_BYTES },
+	  "Payload bytes of the messages read() handed to readers.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_DELIVERED_BYTES },
 	{ "kstream_dropped_messages_total", "counter",
-	  "Messages dropped by the ingress verdict (never sequenced).", SRC_STAT,
-	  KSTREAM_STAT_DROPPED },
+	  "Messages dropped by the ingress verdict (never sequenced).", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_DROPPED },
+	{ "kstream_dropped_by_reason_total", "counter",
+	  "Messages dropped by the ingress verdict, by reason: filter, sample, "
+	  "ratelimit, deadletter (rejected as invalid); they add up to "
+	  "kstream_dropped_messages_total.",
+	  .src = SRC_LABELLED, .label = "reason", .parts = prom_drop_reasons },
 	{ "kstream_duplicate_messages_total", "counter",
 	  "Messages of idempotent producers discarded as repeats (never sequenced, not in dropped).",
-	  SRC_STAT, KSTREAM_STAT_DROPPED_DUPLICATE },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DROPPED_DUPLICATE },
 	{ "kstream_producer_gaps_total", "counter",
 	  "Forward jumps of idempotent producers' sequences (messages that never reached the topic).",
-	  SRC_STAT, KSTREAM_STAT_PRODUCER_GAPS },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_PRODUCER_GAPS },
 	{ "kstream_producers_evicted_total", "counter",
 	  "Producer ids evicted from the topic's full deduplication table (each loses deduplication for one message).",
-	  SRC_STAT, KSTREAM_STAT_PRODUCERS_EVICTED },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_PRODUCERS_EVICTED },
 	{ "kstream_producers", "gauge",
-	  "Producer ids the topic's deduplication table holds.", SRC_STAT,
-	  KSTREAM_STAT_PRODUCERS },
+	  "Producer ids the topic's deduplication table holds.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_PRODUCERS },
 	{ "kstream_deadletter_messages_total", "counter",
 	  "Messages the ingress verdict rejected as invalid that were written to the topic's dead-letter topic.",
-	  SRC_STAT, KSTREAM_STAT_DEADLETTERED },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DEADLETTERED },
 	{ "kstream_deadletter_lost_total", "counter",
 	  "Messages rejected as invalid whose dead-letter record found no room (a full block dead-letter topic).",
-	  SRC_STAT, KSTREAM_STAT_DEADLETTER_LOST },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DEADLETTER_LOST },
 	{ "kstream_deadletter_received_total", "counter",
 	  "Dead-letter records this topic received as another topic's dead-letter topic.",
-	  SRC_STAT, KSTREAM_STAT_DEADLETTER_IN },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DEADLETTER_IN },
 	{ "kstream_lost_messages_total", "counter",
 	  "Messages readers lost because the ring overwrote them (sum over readers).",
-	  SRC_STAT, KSTREAM_STAT_LOST },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_LOST },
 	{ "kstream_publish_errors_total", "counter",
 	  "Publishes refused, by kind: empty (EINVAL), too_big (EMSGSIZE), full (EAGAIN), intr (EINTR), fault (EFAULT), gone (ENODEV).",
-	  SRC_ERRORS, 0 },
-	{ "kstream_readers", "gauge", "Open reader file descriptors.", SRC_STAT,
-	  KSTREAM_STAT_READERS },
-	{ "kstream_writers", "gauge", "Open writer file descriptors.", SRC_STAT,
-	  KSTREAM_STAT_WRITERS },
+	  .src = SRC_LABELLED, .label = "kind", .parts = prom_errors },
+	{ "kstream_denied_total", "counter",
+	  "Operations on the topic its access policy refused (open, publish, consume, mmap, admin).",
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_DENIED },
+	{ "kstream_readers", "gauge", "Open reader file descriptors.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_READERS },
+	{ "kstream_writers", "gauge", "Open writer file descriptors.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_WRITERS },
 	{ "kstream_ring_size_bytes", "gauge", "Size of the topic's ring buffer.",
-	  SRC_RING_SIZE, 0 },
+	  .src = SRC_RING_SIZE },
 	{ "kstream_ring_used_bytes", "gauge",
-	  "Bytes of the ring the retained records take.", SRC_STAT,
-	  KSTREAM_STAT_RING_USED },
+	  "Bytes of the ring the retained records take.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_RING_USED },
 	{ "kstream_head_seq", "gauge",
-	  "Sequence number the next published message gets.", SRC_STAT,
-	  KSTREAM_STAT_HEAD_SEQ },
+	  "Sequence number the next published message gets.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_HEAD_SEQ },
 	{ "kstream_tail_seq", "gauge",
-	  "Sequence number of the oldest retained message.", SRC_STAT,
-	  KSTREAM_STAT_TAIL_SEQ },
+	  "Sequence number of the oldest retained message.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_TAIL_SEQ },
 	{ "kstream_max_lag_messages", "gauge",
-	  "Messages the slowest reader is behind.", SRC_STAT,
-	  KSTREAM_STAT_MAX_LAG },
+	  "Messages the slowest reader is behind.", .src = SRC_STAT,
+	  .arg = KSTREAM_STAT_MAX_LAG },
 	{ "kstream_max_lag_bytes", "gauge", "Bytes the slowest reader is behind.",
-	  SRC_STAT, KSTREAM_STAT_MAX_LAG_BYTES },
+	  .src = SRC_STAT, .arg = KSTREAM_STAT_MAX_LAG_BYTES },
 	{ "kstream_delivery_latency_seconds", "histogram",
 	  "Time from a message's ingress timestamp to the read() that delivered it (log2 buckets; _sum is estimated from bucket midpoints).",
-	  SRC_LATENCY, 0 },
+	  .src = SRC_LATENCY },
 };
-
-static const struct {
-	int stat;
-	const char *kind;
-} prom_errors[] = {
-	{ KSTREAM_STAT_ERR_EMPTY, "empty" },
-	{ KSTREAM_STAT_ERR_TOO_BIG, "too_big" },
-	{ KSTREAM_STAT_ERR_FULL, "full" },
-	{ KSTREAM_STAT_ERR_INTR, "intr" },
-	{ KSTREAM_STAT_ERR_FAULT, "fault" },
-	{ KSTREAM_STAT_ERR_GONE, "gone" },
-};
-
-#define NR_PROM_ERRORS (sizeof(prom_errors) / sizeof(prom_errors[0]))
 
 static bool prom_has(const struct prom_family *fam, const struct topic_stats *s)
 {
@@ -181,9 +202,9 @@ static bool prom_has(const struct prom_family *fam, const struct topic_stats *s)
 		return topic_has_stat(&s->info, fam->arg);
 	case SRC_RING_SIZE:
 		return topic_has(&s->info, KSTREAM_A_TOPIC_RING_SIZE);
-	case SRC_ERRORS:
-		for (i = 0; i < NR_PROM_ERRORS; i++)
-			if (topic_has_stat(&s->info, prom_errors[i].stat))
+	case SRC_LABELLED:
+		for (i = 0; fam->parts[i].stat; i++)
+			if (topic_has_stat(&s->info, fam->parts[i].stat))
 				return true;
 		return false;
 	case SRC_LATENCY:
@@ -243,13 +264,14 @@ static void prom_samples(FILE *f, const struct prom_family *fam,
 		prom_series(f, fam->name, "", s, NULL, NULL);
 		fprintf(f, " %" PRIu32 "\n", s->info.ring_size);
 		break;
-	case SRC_ERRORS:
-		for (i = 0; i < NR_PROM_ERRORS; i++) {
-			if (!topic_has_stat(&s->info, prom_errors[i].stat))
+	case SRC_LABELLED:
+		for (i = 0; fam->parts[i].stat; i++) {
+			const struct prom_part *pt = &fam->parts[i];
+
+			if (!topic_has_stat(&s->info, pt->stat))
 				continue;
-			prom_series(f, fam->name, "", s, "kind", prom_errors[i].kind);
-			fprintf(f, " %" PRIu64 "\n",
-				s->info.stats[prom_errors[i].stat]);
+			prom_series(f, fam->name, "", s, fam->label, pt->value);
+			fprintf(f, " %" PRIu64 "\n", s->info.stats[pt->stat]);
 		}
 		break;
 	case SRC_LATENCY:
@@ -285,4 +307,22 @@ void prom_write(FILE *f, const struct topic_stats *t, size_t n)
 			if (prom_has(fam, &t[i]))
 				prom_samples(f, fam, &t[i]);
 	}
+}
+
+const char *prom_stat_family(int stat)
+{
+	size_t k, i;
+
+	for (k = 0; k < sizeof(prom_families) / sizeof(prom_families[0]); k++) {
+		const struct prom_family *fam = &prom_families[k];
+
+		if (fam->src == SRC_STAT && fam->arg == stat)
+			return fam->name;
+		if (fam->src != SRC_LABELLED)
+			continue;
+		for (i = 0; fam->parts[i].stat; i++)
+			if (fam->parts[i].stat == stat)
+				return fam->name;
+	}
+	return NULL;
 }

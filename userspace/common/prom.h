@@ -12,10 +12,21 @@
  *   kstream_delivered_messages_total           counter
  *   kstream_delivered_bytes_total              counter
  *   kstream_dropped_messages_total             counter
+ *   kstream_dropped_by_reason_total{reason=...} counter; reason is filter,
+ *                                              sample, ratelimit or
+ *                                              deadletter
+ *   kstream_duplicate_messages_total           counter
+ *   kstream_producer_gaps_total                counter
+ *   kstream_producers_evicted_total            counter
+ *   kstream_producers                          gauge
+ *   kstream_deadletter_messages_total          counter
+ *   kstream_deadletter_lost_total              counter
+ *   kstream_deadletter_received_total          counter
  *   kstream_lost_messages_total                counter
  *   kstream_publish_errors_total{kind=...}     counter; kind is empty,
  *                                              too_big, full, intr,
  *                                              fault or gone
+ *   kstream_denied_total                       counter
  *   kstream_readers, kstream_writers           gauges
  *   kstream_ring_size_bytes                    gauge
  *   kstream_ring_used_bytes                    gauge
@@ -59,5 +70,13 @@ double prom_latency_sum(const uint64_t *h);
 
 /* Every metric of topics t[0..n), grouped by family. */
 void prom_write(FILE *f, const struct topic_stats *t, size_t n);
+
+/*
+ * The family that exports statistic @stat (a KSTREAM_STAT_*), or NULL.
+ * Every statistic of the uapi has one but the pad and the histogram
+ * (kstream_delivery_latency_seconds); a unit test holds that, so a new
+ * statistic cannot be left out of Prometheus' view.
+ */
+const char *prom_stat_family(int stat);
 
 #endif /* KSTREAM_PROM_H */
