@@ -9,6 +9,7 @@
 #define _KSTREAM_RING_H
 
 #include <linux/types.h>
+#include <asm/barrier.h>
 #include <linux/kstream.h>
 
 struct page;
@@ -38,6 +39,17 @@ struct kstream_ring {
 int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 		       u32 policy);
 void kstream_ring_free(struct kstream_ring *ring);
+
+/*
+ * The topic is deleted: tell mapped readers in the control page
+ * (KSTREAM_RING_DELETED).  Topic lock held, after the last commit.
+ */
+static inline void kstream_ring_mark_deleted(struct kstream_ring *ring)
+{
+	/* Pairs with the reader's acquire load: the final head is visible. */
+	smp_store_release(&ring->ctl->flags,
+			  ring->ctl->flags | KSTREAM_RING_DELETED);
+}
 
 static inline void *kstream_ring_ptr(const struct kstream_ring *ring, u64 pos)
 {

@@ -232,6 +232,7 @@ void kstream_topic_unregister(struct kstream_topic *t)
 	spin_lock(&t->lock);
 	/* Pairs with smp_load_acquire() of dead in kstream_consume(). */
 	smp_store_release(&t->dead, true);
+	kstream_ring_mark_deleted(&t->ring);
 	kstream_wake_readers(t, true);
 	spin_unlock(&t->lock);
 	wake_up_interruptible_poll(&t->wwq, EPOLLHUP);

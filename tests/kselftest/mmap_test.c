@@ -1409,6 +1409,44 @@ TEST_F_TIMEOUT(mm, delete_wakes_blocked_zerocopy_consumer, 20)
 	ks_consumer_close(zc);
 }
 
+/*
+ * A non-blocking zero-copy consumer never enters the kernel while the ring
+ * holds something: it learns of the deletion from the control page
+ * (KSTREAM_RING_DELETED), reads what was left, then gets -EPIPE.
+ */
+TEST_F_TIMEOUT(mm, deleted_topic_ends_nonblocking_zerocopy_consumer, 20)
+{
+	const struct kstream_ring_ctl *ctl;
+	struct ks_consumer *zc;
+	struct ks_msg m;
+	size_t len = psz() + 2 * 4096;
+	int wfd, rfd;
+
+	KST_MK("nbd", 4096, 0, KSTREAM_POLICY_OVERWRITE);
+	ASSERT_EQ(0, ks_consumer_open(&zc, "nbd", KS_ZEROCOPY | KS_NONBLOCK));
+	rfd = KST_OPEN("nbd", O_RDONLY);
+	ctl = mmap(NULL, len, PROT_READ, MAP_SHARED, rfd, 0);
+	ASSERT_NE(MAP_FAILED, ctl);
+	wfd = KST_OPEN("nbd", O_WRONLY);
+	ASSERT_EQ(0, ks_next(zc, &m));		/* empty, not deleted */
+	ASSERT_EQ(3, kst_wr(wfd, "one", 3));
+	ASSERT_EQ(3, kst_wr(wfd, "two", 3));
+	close(wfd);
+	EXPECT_EQ(0, load_acquire(&ctl->flags));
+	ASSERT_EQ(0, kst_topic_delete(&self->nl, "nbd")) TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(KSTREAM_RING_DELETED, load_acquire(&ctl->flags));
+	ASSERT_EQ(1, ks_next(zc, &m));
+	EXPECT_EQ(3, m.len);
+	EXPECT_EQ(0, memcmp(m.data, "one", 3));
+	ASSERT_EQ(1, ks_next(zc, &m));
+	EXPECT_EQ(0, memcmp(m.data, "two", 3));
+	EXPECT_EQ(-EPIPE, ks_next(zc, &m));
+	EXPECT_EQ(-EPIPE, ks_next(zc, &m));
+	munmap((void *)ctl, len);
+	close(rfd);
+	ks_consumer_close(zc);
+}
+
 /* ------------------------------------------------- wakeup coalescing */
 
 struct poller {

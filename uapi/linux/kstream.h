@@ -898,7 +898,11 @@ struct kstream_ring_ctl {
 	 * (below), only when its advance crossed wake_pos.
 	 */
 	__u32 writers_waiting;
-	__u32 pad;
+	/*
+	 * KSTREAM_RING_* below, set by the kernel (release).  0 on kernels
+	 * before they existed (the field was padding).
+	 */
+	__u32 flags;
 	/*
 	 * Block topics, while writers_waiting is not 0: the reader position
 	 * at which the first waiting producer may find room (its record
@@ -910,6 +914,14 @@ struct kstream_ring_ctl {
 	 */
 	__u64 wake_pos;
 };
+
+/*
+ * The topic was deleted: no record is committed after this flag is set.  A
+ * consumer that reads it (acquire), then finds nothing at its position,
+ * has consumed everything the topic held (what poll() reports as POLLHUP,
+ * without the call).
+ */
+#define KSTREAM_RING_DELETED	0x1U
 
 /* The cursor page: written by the consumer, read by the kernel. */
 struct kstream_reader_page {

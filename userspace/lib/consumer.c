@@ -258,6 +258,11 @@ static int ks_next_zerocopy(struct ks_consumer *c, struct ks_msg *m)
 			return r;
 		if (gone)
 			return -EPIPE;	/* deleted, and we consumed it all */
+		/* Deleted: look once more, the final head is visible now. */
+		if (ks_view_deleted(&c->view)) {
+			gone = 1;
+			continue;
+		}
 		if (c->flags & KS_NONBLOCK)
 			return 0;
 		if (c->spin_ns && !gone && ks_spin(c))

@@ -148,7 +148,9 @@ int64_t ks_seek(struct ks_consumer *c, enum ks_whence whence, uint64_t seq);
 /*
  * The next message: 1 and *m filled in; 0 when there is none and the
  * consumer is non-blocking; -EPIPE when the topic was deleted and
- * everything it held was consumed; -EINTR if a signal interrupted the
+ * everything it held was consumed (a non-blocking zero-copy consumer
+ * learns it from the ring's control page, KSTREAM_RING_DELETED: on a
+ * kernel without that flag it gets 0); -EINTR if a signal interrupted the
  * wait; -EACCES once the right to subscribe of whoever opened the topic
  * was revoked (a zero-copy consumer that touches the ring after that gets
  * SIGBUS: the kernel stops serving the mapping; a waiting one gets

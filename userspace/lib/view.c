@@ -152,3 +152,8 @@ bool ks_view_ready(const struct ks_view *v)
 {
 	return load_acquire(&v->ctl->head) > v->pos;
 }
+
+bool ks_view_deleted(const struct ks_view *v)
+{
+	return load_acquire(&v->ctl->flags) & KSTREAM_RING_DELETED;
+}

@@ -36,6 +36,11 @@ struct ks_msg;
 void ks_view_init(struct ks_view *v, const struct kstream_ring_ctl *ctl,
 		  const void *data, struct kstream_reader_page *page,
 		  uint64_t next_seq);
+/*
+ * Was the topic deleted (KSTREAM_RING_DELETED; acquire: a ks_view_next()
+ * after a true answer sees every record the topic will ever have)?
+ */
+bool ks_view_deleted(const struct ks_view *v);
 /* 1: *m is the next message (held); 0: none; -EIO: corrupt cursor. */
 int ks_view_next(struct ks_view *v, struct ks_msg *m);
 /* 0, or -ESTALE when the held message was overwritten while held. */
