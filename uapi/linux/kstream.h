@@ -4,7 +4,11 @@
  *
  * Copyright (C) 2026 The kstream authors.
  *
- * This header is the complete userspace ABI of kstream.ko.
+ * This header is the complete userspace ABI of kstream.ko.  Its structures
+ * are made of fixed-size types with explicit padding, so they have one
+ * layout on every ABI (32- and 64-bit processes share a mapped ring and
+ * ioctl arguments; tests/uapi-abi checks x86_64, i386, x32, arm64, armhf
+ * and riscv64).
  *
  * Topics
  * ======
