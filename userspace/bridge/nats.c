@@ -543,15 +543,17 @@ static bool subject_match(const char *f, const char *s)
 }
 
 /*
- * After a (re)start or a failed local publish: what the consumer delivered
- * and never saw acknowledged comes back only after AckWait, while a fetch
+ * After a (re)start, a failed local publish, or deliveries that went
+ * missing on the way (see nats_in()): what the consumer delivered and
+ * never saw acknowledged comes back only after AckWait, while a fetch
  * returns newer messages at once; committing those first would make the
  * kernel discard the older ones as repeats.  So those are taken from the
  * stream by sequence first, in order: from past the consumer's
  * acknowledgement floor (and the kernel's last committed) up to the last
- * delivered.  Their redeliveries later are discarded as repeats.
+ * delivered.  Their redeliveries later are discarded as repeats.  *dseq
+ * is the consumer's last delivery sequence: the next delivery is *dseq + 1.
  */
-static int in_recover(struct nq *q, uint64_t pid)
+static int in_recover(struct nq *q, uint64_t pid, uint64_t *dseq)
 {
 	jsConsumerInfo *ci = NULL;
 	jsErrCode jerr = 0;
@@ -561,10 +563,13 @@ static int in_recover(struct nq *q, uint64_t pid)
 	int err = 0;
 
 	st = js_GetConsumerInfo(&ci, q->js, q->e->stream, q->e->durable, NULL, &jerr);
+	if (st == NATS_NOT_FOUND)
+		*dseq = 0;
 	if (st != NATS_OK)
 		return st == NATS_NOT_FOUND ? 0 : -EIO;
 	from = ci->AckFloor.Stream + 1;
 	to = ci->Delivered.Stream;
+	*dseq = ci->Delivered.Consumer;
 	jsConsumerInfo_Destroy(ci);
 	if (er_last_seq(q->sinks, pid, &last) == 1 && last + 1 > from)
 		from = last + 1;
@@ -618,6 +623,7 @@ static void nats_in(struct nq *q)
 	jsErrCode jerr = 0;
 	natsMsgList list = { 0 };
 	bool need_recover = true;
+	uint64_t dseq = 0;	/* the consumer's last delivery we know of */
 	natsStatus s;
 	int err, i;
 
@@ -651,7 +657,7 @@ static void nats_in(struct nq *q)
 		if (atomic_exchange(&q->reconnected, false))
 			need_recover = true;
 		if (need_recover) {
-			err = in_recover(q, pid);
+			err = in_recover(q, pid, &dseq);
 			if (err) {
 				if (err != -ECANCELED)
 					er_state(q->r, ER_DOWN, "recovering unacknowledged deliveries: %s",
@@ -681,6 +687,27 @@ static void nats_in(struct nq *q)
 
 			if (natsMsg_GetMetaData(&meta, m) != NATS_OK)
 				continue;	/* not a JetStream message: never acked, dropped */
+			/*
+			 * Every delivery, redeliveries too, takes the consumer's
+			 * next delivery sequence: one that does not follow the
+			 * last means deliveries were lost on the way (a server
+			 * died with a batch in flight, without our connection
+			 * noticing) or a new consumer leader took over.  The lost
+			 * ones come back only after AckWait, so nothing newer is
+			 * committed before the stream is taken in order.  This
+			 * one is not acknowledged: in_recover() commits it, its
+			 * redelivery is then a repeat.
+			 */
+			if (meta->Sequence.Consumer != dseq + 1) {
+				blog("route %s: delivery %llu after %llu: deliveries went missing, "
+				     "taking stream %s in order from the acknowledgement floor",
+				     q->r->cfg.name, (unsigned long long)meta->Sequence.Consumer,
+				     (unsigned long long)dseq, q->e->stream);
+				jsMsgMetaData_Destroy(meta);
+				need_recover = true;
+				break;
+			}
+			dseq = meta->Sequence.Consumer;
 			if (meta->NumDelivered > 1)
 				atomic_fetch_add(&q->r->st.redeliveries, 1);
 			err = er_publish(q->r, q->sinks, true, pid, meta->Sequence.Stream,
