@@ -39,6 +39,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
@@ -156,7 +157,7 @@ static struct file_system_type kstream_ring_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
-int kstream_ring_fs_init(void)
+int __init kstream_ring_fs_init(void)
 {
 	kstream_ring_mnt = kern_mount(&kstream_ring_fs_type);
 	return PTR_ERR_OR_ZERO(kstream_ring_mnt);
