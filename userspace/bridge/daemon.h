@@ -22,6 +22,7 @@
 #include "config.h"
 #include "conn.h"
 #include "frame.h"
+#include "loss.h"
 
 struct daemon;
 struct spool;
@@ -112,6 +113,7 @@ struct route {
 	bool positioned;		/* consumer placed for this connection */
 	bool have_expect;
 	uint64_t expect;		/* sequence the source should give next */
+	struct lossmark lost;		/* source gaps counted as loss */
 	bool have_pos;
 	uint64_t pos;			/* first sequence not acknowledged */
 	bool have_acked;

@@ -282,10 +282,13 @@ int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
 		return (int)at;
 	}
 	if ((uint64_t)at > seq) {
-		atomic_fetch_add(&r->st.loss, (uint64_t)at - seq);
-		blog("route %s: messages %" PRIu64 "-%" PRIu64 " of %s are no longer retained: "
-		     "%" PRIu64 " lost", r->cfg.name, seq, (uint64_t)at - 1, r->cfg.source,
-		     (uint64_t)at - seq);
+		uint64_t n = lossmark_add(&r->lost, seq, (uint64_t)at);
+
+		atomic_fetch_add(&r->st.loss, n);
+		if (n)
+			blog("route %s: messages %" PRIu64 "-%" PRIu64 " of %s are no longer "
+			     "retained: %" PRIu64 " lost", r->cfg.name, (uint64_t)at - n,
+			     (uint64_t)at - 1, r->cfg.source, n);
 	} else if ((uint64_t)at < seq) {
 		blog("route %s: source %s ends before the resume point (head %" PRId64
 		     ", resume at %" PRIu64 "): was the topic recreated?", r->cfg.name,
@@ -300,6 +303,7 @@ int er_source_open(struct eroute *r, struct ks_consumer **c, bool have_seq, uint
 	int64_t at;
 	int err = ks_consumer_open(c, r->cfg.source, KS_NONBLOCK);
 
+	r->src_lost = 0;	/* a new consumer counts from 0 */
 	if (err) {
 		blog("route %s: source %s: %s", r->cfg.name, r->cfg.source, strerror(-err));
 		return err;
@@ -328,8 +332,13 @@ int er_source_next(struct eroute *r, struct ks_consumer *c, struct ks_msg *m)
 	uint64_t lost = ks_lost(c);
 
 	if (lost != r->src_lost) {
-		atomic_fetch_add(&r->st.loss, lost - r->src_lost);
+		uint64_t gap = lost - r->src_lost;
+
 		r->src_lost = lost;
+		/* The consumer skipped [m->seq - gap, m->seq): remembered for resumes. */
+		if (n == 1 && m->seq >= gap)
+			gap = lossmark_add(&r->lost, m->seq - gap, m->seq);
+		atomic_fetch_add(&r->st.loss, gap);
 	}
 	return n;
 }

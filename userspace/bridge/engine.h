@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "loss.h"
 
 struct daemon;
 struct json;
@@ -74,6 +75,7 @@ struct eroute {
 	struct eroute_stats st;
 	/* the route's thread only */
 	uint64_t src_lost;			/* ks_lost() counted so far */
+	struct lossmark lost;			/* source gaps counted as loss */
 	uint64_t sent_high;			/* highest sequence published by this process */
 	bool have_sent_high;
 };

@@ -357,6 +357,7 @@ static void source_place(struct route *r)
 		 * that the new topic holds is read.
 		 */
 		r->src_recreated = false;
+		lossmark_clear(&r->lost);	/* a new sequence space */
 		r->have_floor = r->gone_known;
 		r->floor = r->gone_end;
 		r->have_floor_done = false;
@@ -416,6 +417,19 @@ static void source_retry(struct route *r, uint64_t now)
 	pump(r);
 }
 
+/* Messages [@from, @to) of the source are gone: logged and counted, once (loss.h). */
+static void count_gap(struct route *r, uint64_t from, uint64_t to, const char *why)
+{
+	uint64_t n = lossmark_add(&r->lost, from, to);
+
+	if (!n)
+		return;
+	r->st.loss += n;
+	blog("route %s: messages %llu-%llu of %s %s: %llu lost", r->cfg.name,
+	     (unsigned long long)(to - n), (unsigned long long)to - 1, r->cfg.source, why,
+	     (unsigned long long)n);
+}
+
 static int position(struct route *r, enum ks_whence how, uint64_t seq)
 {
 	int64_t at;
@@ -434,10 +448,7 @@ static int position(struct route *r, enum ks_whence how, uint64_t seq)
 		return (int)at;
 	}
 	if (how == KS_SEEK_SEQ && (uint64_t)at > seq) {
-		r->st.loss += (uint64_t)at - seq;
-		blog("route %s: messages %llu-%llu of %s are no longer retained: %llu lost",
-		     r->cfg.name, (unsigned long long)seq, (unsigned long long)at - 1,
-		     r->cfg.source, (unsigned long long)((uint64_t)at - seq));
+		count_gap(r, seq, (uint64_t)at, "are no longer retained");
 	} else if (how == KS_SEEK_SEQ && (uint64_t)at < seq) {
 		/* Sequences restarted: the topic was recreated (see source_place()). */
 		blog("route %s: source %s is behind the receiver (head %lld, resume at %llu): "
@@ -658,11 +669,8 @@ again:
 	}
 	if (r->have_floor && m->seq > r->floor)
 		r->have_floor = false;
-	if (r->have_expect && m->seq > r->expect) {
-		r->st.loss += m->seq - r->expect;
-		blog("route %s: %llu messages of %s overwritten before they were read (lost)",
-		     r->cfg.name, (unsigned long long)(m->seq - r->expect), r->cfg.source);
-	}
+	if (r->have_expect && m->seq > r->expect)
+		count_gap(r, r->expect, m->seq, "were overwritten before they were read");
 	r->have_expect = true;
 	r->expect = m->seq + 1;
 	return 1;
@@ -1109,7 +1117,7 @@ uint64_t route_tick(struct route *r, uint64_t now)
 	/* Connecting, TLS and HELLO take round trips a lossy link stretches. */
 	if (r->conn.state != CONN_READY && dead < BRIDGE_HANDSHAKE_MS)
 		dead = BRIDGE_HANDSHAKE_MS;
-	if (now - r->conn.last_rx_ms >= dead) {
+	if (conn_peer_dead(&r->conn, now, dead)) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "nothing received for %llu ms: peer dead",
