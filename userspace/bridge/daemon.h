@@ -238,5 +238,7 @@ void status_write(FILE *f, const struct daemon *d, enum status_format fmt);
 void prom_escape(FILE *f, const char *s, bool label);
 /* The client side: streambridge status. */
 int status_query(const char *path, enum status_format fmt);
+/* streambridge events: from record @since (0: all kept), once or until SIGINT/SIGTERM. */
+int events_query(const char *path, bool json, bool follow, uint64_t since);
 
 #endif /* BRIDGE_DAEMON_H */

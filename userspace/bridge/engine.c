@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "json.h"
 #include "libkstream.h"
 #include "sink.h"
@@ -273,6 +274,19 @@ void ewin_clear(struct ewin *w)
 
 /* ---- the out route's source ---- */
 
+void er_lose(struct eroute *r, uint64_t first, uint64_t n, const char *fmt, ...)
+{
+	char obj[80], why[160];
+	va_list ap;
+
+	atomic_fetch_add(&r->st.loss, n);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
+	bev_emit(BEV_LOSS, obj, first, n, "%s: %s", r->cfg.source, why);
+}
+
 int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
 {
 	int64_t at = ks_seek(c, KS_SEEK_SEQ, seq);
@@ -284,11 +298,8 @@ int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
 	if ((uint64_t)at > seq) {
 		uint64_t n = lossmark_add(&r->lost, seq, (uint64_t)at);
 
-		atomic_fetch_add(&r->st.loss, n);
 		if (n)
-			blog("route %s: messages %" PRIu64 "-%" PRIu64 " of %s are no longer "
-			     "retained: %" PRIu64 " lost", r->cfg.name, (uint64_t)at - n,
-			     (uint64_t)at - 1, r->cfg.source, n);
+			er_lose(r, (uint64_t)at - n, n, "no longer retained");
 	} else if ((uint64_t)at < seq) {
 		blog("route %s: source %s ends before the resume point (head %" PRId64
 		     ", resume at %" PRIu64 "): was the topic recreated?", r->cfg.name,
@@ -336,9 +347,13 @@ int er_source_next(struct eroute *r, struct ks_consumer *c, struct ks_msg *m)
 
 		r->src_lost = lost;
 		/* The consumer skipped [m->seq - gap, m->seq): remembered for resumes. */
-		if (n == 1 && m->seq >= gap)
+		if (n == 1 && m->seq >= gap) {
 			gap = lossmark_add(&r->lost, m->seq - gap, m->seq);
-		atomic_fetch_add(&r->st.loss, gap);
+			if (gap)
+				er_lose(r, m->seq - gap, gap, "overwritten before it was read");
+		} else if (gap) {
+			er_lose(r, BEV_NOSEQ, gap, "overwritten before it was read");
+		}
 	}
 	return n;
 }
@@ -462,10 +477,12 @@ int er_publish(struct eroute *r, struct er_sinks *s, bool keyed, uint64_t produc
 		if (err)
 			return err;
 		if (count_gaps && bsink_last_seq(b, &last) == 1 && seq > last + 1) {
+			char obj[80];
+
 			atomic_fetch_add(&r->st.gaps, seq - last - 1);
-			blog("route %s: origin sequences %" PRIu64 "-%" PRIu64 " of producer %016"
-			     PRIx64 " never arrived: counted as lost", r->cfg.name, last + 1,
-			     seq - 1, producer_id);
+			snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
+			bev_emit(BEV_LOSS, obj, last + 1, seq - last - 1, "origin sequences of "
+				 "producer %016" PRIx64 " never arrived: counted as lost", producer_id);
 		}
 		while ((err = bsink_publish(b, seq, data, len)) == -EAGAIN)
 			if (!wait_room(r, bsink_fd(b)))

@@ -93,6 +93,9 @@ void engines_status_prom(FILE *f, const struct daemon *d);
 
 void er_state(struct eroute *r, enum eroute_state s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* @n messages from @first (BEV_NOSEQ: unknown) will never arrive: count, log, event. */
+void er_lose(struct eroute *r, uint64_t first, uint64_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Sleep up to @ms, or until stopped; true if stopped. */
 bool er_sleep(struct eroute *r, uint64_t ms);
 /* The next reconnect delay: exponential with jitter between the node's bounds. */

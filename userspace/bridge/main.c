@@ -7,6 +7,7 @@
  *   streambridge [OPTIONS] run           one route and/or one listener from flags
  *   streambridge [-c FILE | -S SOCK] status [-j]   ask the running daemon
  *   streambridge [-c FILE | -S SOCK] metrics       Prometheus text
+ *   streambridge [-c FILE | -S SOCK] events [-j] [-f] [--since N]   the event log
  *
  * Exit status: 0 success; 1 runtime failure (cannot start, daemon not
  * reachable); 2 usage or configuration error.
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 	fputs("usage: streambridge -c FILE [-t]\n"
 	      "       streambridge [-c FILE | -S SOCKET] status [-j]\n"
 	      "       streambridge [-c FILE | -S SOCKET] metrics\n"
+	      "       streambridge [-c FILE | -S SOCKET] events [-j] [-f] [--since N]\n"
 	      "       streambridge --name NODE [--id N] [--control SOCKET]\n"
 	      "                    [--source TOPIC --to kstream://HOST:PORT/TOPIC [--start live|oldest|SEQ]\n"
 	      "                     [--compression none|lz4|zstd]]\n"
@@ -39,7 +41,9 @@ static void usage(FILE *f)
 	      "  -c, --config FILE   configuration (Documentation/bridge.rst)\n"
 	      "  -t, --test          check the configuration and exit\n"
 	      "  -S, --socket PATH   control socket (default: [node] control of -c FILE)\n"
-	      "  -j, --json          status as JSON\n"
+	      "  -j, --json          status or events as JSON\n"
+	      "  -f, --follow        events: keep reading new ones until interrupted\n"
+	      "      --since N       events: from record N on (default: all the daemon keeps)\n"
 	      "  -V, --version       print the version and exit\n", f);
 }
 
@@ -55,7 +59,7 @@ static int add(char *buf, size_t cap, const char *key, const char *v)
 	return w < 0 || (size_t)w >= cap - n ? -1 : 0;
 }
 
-enum { O_NAME = 256, O_ID, O_CONTROL, O_SOURCE, O_TO, O_START, O_COMP, O_LISTEN, O_GRANT,
+enum { O_SINCE = 255, O_NAME = 256, O_ID, O_CONTROL, O_SOURCE, O_TO, O_START, O_COMP, O_LISTEN, O_GRANT,
        O_CERT, O_KEY, O_CA, O_PIN, O_INSECURE };
 
 int main(int argc, char **argv)
@@ -65,6 +69,8 @@ int main(int argc, char **argv)
 		{ "test", no_argument, NULL, 't' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, O_SINCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "name", required_argument, NULL, O_NAME },
@@ -86,7 +92,9 @@ int main(int argc, char **argv)
 	/* Flags build an INI text: node keys, route keys, listener keys. */
 	static char node[4096], route[2048], listener[8192];
 	const char *config = NULL, *sock = NULL, *cmd;
-	bool test = false, json = false;
+	bool test = false, json = false, follow = false;
+	unsigned long long since = 0;
+	char *end;
 	struct bc_config *c = NULL;
 	char err[BC_ERR_MAX];
 	int o, bad = 0;
@@ -121,13 +129,26 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = optind < argc ? argv[optind++] : NULL;
-	/* "status -j": options after the command. */
-	while ((o = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (o != 'j') {
-			usage(stderr);
-			return 2;
+	/* "status -j", "events -f": options after the command. */
+	while ((o = getopt_long(argc, argv, "jf", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j': json = true; break;
+		case 'f': follow = true; break;
+		case O_SINCE:
+			errno = 0;
+			since = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9') {
+				fprintf(stderr, "streambridge: --since '%s': not a record number\n",
+					optarg);
+				return 2;
+			}
+			break;
+		default: usage(stderr); return 2;
 		}
-		json = true;
+	}
+	if ((follow || since) && (!cmd || strcmp(cmd, "events"))) {
+		fprintf(stderr, "streambridge: -f and --since go with the events command\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "streambridge: unexpected argument '%s'\n", argv[optind]);
@@ -153,7 +174,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cmd && (!strcmp(cmd, "status") || !strcmp(cmd, "metrics"))) {
+	if (cmd && (!strcmp(cmd, "status") || !strcmp(cmd, "metrics") ||
+		    !strcmp(cmd, "events"))) {
 		enum status_format fmt = !strcmp(cmd, "metrics") ? STATUS_PROM :
 					 json ? STATUS_JSON : STATUS_TEXT;
 		char path[BC_PATH_MAX];
@@ -164,10 +186,13 @@ int main(int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "%s", sock ? sock : c->node.control);
 		bc_free(c);
+		if (!strcmp(cmd, "events"))
+			return events_query(path, json, follow, since);
 		return status_query(path, fmt);
 	}
 	if (cmd && strcmp(cmd, "run")) {
-		fprintf(stderr, "streambridge: unknown command '%s' (run, status, metrics)\n", cmd);
+		fprintf(stderr, "streambridge: unknown command '%s' (run, status, metrics, events)\n",
+			cmd);
 		return 2;
 	}
 	if (!c) {

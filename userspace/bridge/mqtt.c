@@ -49,6 +49,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "libkstream.h"
 
 #define MQ_CONNECT_MS	10000	/* TCP + TLS + CONNACK */
@@ -160,9 +161,8 @@ static void on_publish(struct mosquitto *m, void *obj, int mid, int reason,
 	}
 	if (reason >= 128) {
 		/* Refused by the broker (not authorized, quota, ...): not delivered. */
-		atomic_fetch_add(&q->r->st.loss, 1);
-		blog("route %s: broker refused a publish to %s: %s", q->r->cfg.name, q->e->path,
-		     mosquitto_reason_string(reason));
+		er_lose(q->r, BEV_NOSEQ, 1, "the broker refused a publish to %s: %s", q->e->path,
+			mosquitto_reason_string(reason));
 	}
 	/* Not in the window: the probe or checkpoint of a previous connection. */
 	ewin_ack(&q->w, (uint64_t)mid, false);
@@ -492,7 +492,7 @@ static void out_lost_connection(struct mq *q)
 {
 	if (q->e->qos == 0 && q->w.n) {
 		/* At most once: what was not written is dropped, and counted. */
-		atomic_fetch_add(&q->r->st.loss, q->w.n);
+		er_lose(q->r, BEV_NOSEQ, q->w.n, "QoS 0: unsent when the connection was lost");
 		ewin_clear(&q->w);
 		ewin_advance(&q->w, q->r);
 	}

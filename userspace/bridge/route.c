@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include <linux/kstream.h>
 
 #include "daemon.h"
+#include "events.h"
 #include "libkstream.h"
 #include "spool.h"
 #include "tls.h"
@@ -46,6 +48,7 @@ static void ack_upto(struct route *r, uint64_t seq);
 static void source_retry(struct route *r, uint64_t now);
 static int position(struct route *r, enum ks_whence how, uint64_t seq);
 static int start_position(struct route *r);
+static void spool_loss_event(struct route *r, uint64_t before, const char *why);
 
 static uint32_t batch_cap(const struct route *r)
 {
@@ -89,6 +92,7 @@ int route_start(struct daemon *d, const struct bc_route *cfg, struct route **rp)
 			route_stop(r, false);
 			return e;
 		}
+		spool_loss_event(r, 0, "a torn or corrupt record at the spool's end, cut off");
 		if (spool_has_records(r->spool))
 			blog("route %s: spool %s/%s holds %llu messages (%llu-%llu) to replay",
 			     cfg->name, cfg->spool_dir, cfg->name,
@@ -149,11 +153,14 @@ static void schedule_retry(struct route *r)
 
 static void route_close_conn(struct route *r, const char *why, bool failure)
 {
+	char obj[80];
+
 	if (!r->have_conn)
 		return;
+	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
 	if (failure)
-		blog("route %s: connection to %s:%s closed: %s", r->cfg.name, r->cfg.host,
-		     r->cfg.port, why);
+		bev_emit(BEV_PEER, obj, BEV_NOSEQ, 0, "connection to %s:%s closed: %s",
+			 r->cfg.host, r->cfg.port, why);
 	snprintf(r->state_msg, sizeof(r->state_msg), "%s", why);
 	ev_del(r->d, &r->ev_sock);
 	conn_free(&r->conn);
@@ -316,7 +323,9 @@ static enum source_state source_state_of(int e)
 static void source_lost(struct route *r, int e)
 {
 	enum source_state st = e == -EPIPE ? SRC_GONE : source_state_of(e);
+	char obj[80];
 
+	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
 	if (st == SRC_GONE) {
 		bool read = r->have_expect && r->expect > 0;
 
@@ -328,14 +337,14 @@ static void source_lost(struct route *r, int e)
 			r->gone_end = r->acked;
 		/* Sent and not acknowledged: lost if the connection fails first (resume()). */
 		r->gone_unacked = read && (!r->have_acked || r->acked < r->expect - 1);
-		blog("route %s: source topic %s was deleted (read to its end, sequence %llu); "
-		     "retrying to open it", r->cfg.name, r->cfg.source,
-		     (unsigned long long)r->gone_end);
+		bev_emit(BEV_SOURCE, obj, BEV_NOSEQ, 0, "source topic %s was deleted (read to "
+			 "its end, sequence %llu); retrying to open it", r->cfg.source,
+			 (unsigned long long)r->gone_end);
 	} else {
 		if (st == SRC_DENIED)
 			r->st.source_denied++;
-		blog("route %s: source topic %s: %s; retrying to open it", r->cfg.name,
-		     r->cfg.source, strerror(-e));
+		bev_emit(BEV_SOURCE, obj, BEV_NOSEQ, 0, "source topic %s: %s; retrying to open it",
+			 r->cfg.source, strerror(-e));
 	}
 	snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s", r->cfg.source,
 		 st == SRC_GONE ? "deleted" : strerror(-e));
@@ -417,17 +426,47 @@ static void source_retry(struct route *r, uint64_t now)
 	pump(r);
 }
 
-/* Messages [@from, @to) of the source are gone: logged and counted, once (loss.h). */
+/*
+ * @n messages of the source from @first (BEV_NOSEQ: not known) will never
+ * reach the receiver: every loss of a kstream route is counted here, and
+ * logged and recorded as an event (events.h).
+ */
+static void __attribute__((format(printf, 4, 5)))
+route_lose(struct route *r, uint64_t first, uint64_t n, const char *fmt, ...)
+{
+	char obj[80], why[160];
+	va_list ap;
+
+	r->st.loss += n;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
+	bev_emit(BEV_LOSS, obj, first, n, "%s: %s", r->cfg.source, why);
+}
+
+/*
+ * What the spool dropped since it counted @before (spool_lost(): status
+ * adds it to the route's loss itself): an event, and logged.
+ */
+static void spool_loss_event(struct route *r, uint64_t before, const char *why)
+{
+	uint64_t now = spool_lost(r->spool);
+	char obj[80];
+
+	if (now <= before)
+		return;
+	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
+	bev_emit(BEV_LOSS, obj, BEV_NOSEQ, now - before, "%s: %s", r->cfg.source, why);
+}
+
+/* Messages [@from, @to) of the source are gone: counted once (loss.h). */
 static void count_gap(struct route *r, uint64_t from, uint64_t to, const char *why)
 {
 	uint64_t n = lossmark_add(&r->lost, from, to);
 
-	if (!n)
-		return;
-	r->st.loss += n;
-	blog("route %s: messages %llu-%llu of %s %s: %llu lost", r->cfg.name,
-	     (unsigned long long)(to - n), (unsigned long long)to - 1, r->cfg.source, why,
-	     (unsigned long long)n);
+	if (n)
+		route_lose(r, to - n, n, "%s", why);
 }
 
 static int position(struct route *r, enum ks_whence how, uint64_t seq)
@@ -448,7 +487,7 @@ static int position(struct route *r, enum ks_whence how, uint64_t seq)
 		return (int)at;
 	}
 	if (how == KS_SEEK_SEQ && (uint64_t)at > seq) {
-		count_gap(r, seq, (uint64_t)at, "are no longer retained");
+		count_gap(r, seq, (uint64_t)at, "no longer retained when the route resumed");
 	} else if (how == KS_SEEK_SEQ && (uint64_t)at < seq) {
 		/* Sequences restarted: the topic was recreated (see source_place()). */
 		blog("route %s: source %s is behind the receiver (head %lld, resume at %llu): "
@@ -546,11 +585,8 @@ static void gone_account(struct route *r, const struct bf_resume *rs)
 		have = spool_last_seq(r->spool);
 	if (have >= r->gone_end)
 		return;
-	r->st.loss += r->gone_end - have;
-	blog("route %s: messages %llu-%llu of the deleted topic %s were never acknowledged: "
-	     "%llu lost", r->cfg.name, (unsigned long long)have + 1,
-	     (unsigned long long)r->gone_end, r->cfg.source,
-	     (unsigned long long)(r->gone_end - have));
+	route_lose(r, have + 1, r->gone_end - have,
+		   "sent before the topic was deleted and never acknowledged");
 }
 
 static int resume(struct route *r, const struct bf_resume *rs)
@@ -657,7 +693,8 @@ again:
 	if (r->have_floor && m->seq <= r->floor) {
 		/* A recreated source's message the receiver would take for a duplicate. */
 		if (!r->have_floor_done || m->seq > r->floor_done) {
-			r->st.loss++;
+			route_lose(r, m->seq, 1, "a new topic's message the receiver takes for "
+				   "the deleted one's");
 			r->have_floor_done = true;
 			r->floor_done = m->seq;
 		}
@@ -670,7 +707,7 @@ again:
 	if (r->have_floor && m->seq > r->floor)
 		r->have_floor = false;
 	if (r->have_expect && m->seq > r->expect)
-		count_gap(r, r->expect, m->seq, "were overwritten before they were read");
+		count_gap(r, r->expect, m->seq, "overwritten before it was read");
 	r->have_expect = true;
 	r->expect = m->seq + 1;
 	return 1;
@@ -681,9 +718,7 @@ static int make_room(struct route *r, uint64_t seq, uint32_t len)
 {
 	if ((size_t)len + BF_REC_HDR_LEN > batch_cap(r) ||
 	    (size_t)len + BF_REC_HDR_LEN + BF_DATA_HDR_LEN > r->conn.peer_max) {
-		r->st.loss++;
-		blog("route %s: message %llu (%u bytes) exceeds the frame size: dropped (lost)",
-		     r->cfg.name, (unsigned long long)seq, len);
+		route_lose(r, seq, 1, "larger than a frame");
 		return -1;
 	}
 	if (r->batch.count &&
@@ -718,7 +753,7 @@ static bool direct(struct route *r)
 				if (!r->batch.count)
 					bf_batch_reset(&r->batch);
 			}
-			r->st.loss++;
+			route_lose(r, m.seq, 1, "overwritten while it was read");
 			continue;
 		}
 		if (e) {
@@ -741,6 +776,7 @@ static bool spooling(const struct route *r)
 /* Source -> spool (bounded: the spool drops its oldest when full, counted). */
 static bool spool_in(struct route *r)
 {
+	uint64_t dropped = spool_lost(r->spool);
 	struct ks_msg m;
 	int n = 0, e;
 
@@ -749,16 +785,14 @@ static bool spool_in(struct route *r)
 		/* Copy out first: an overwrite source may lap a zero-copy reader. */
 		memcpy(r->bounce, m.data, m.len);
 		if (ks_release(r->src) == -ESTALE) {
-			r->st.loss++;
+			route_lose(r, m.seq, 1, "overwritten while it was read");
 			continue;
 		}
 		e = spool_append(r->spool, m.seq, m.ts_ns, r->bounce, m.len);
-		if (e) {
-			r->st.loss++;
-			blog("route %s: spool: message %llu: %s (lost)", r->cfg.name,
-			     (unsigned long long)m.seq, strerror(-e));
-		}
+		if (e)
+			route_lose(r, m.seq, 1, "cannot be spooled: %s", strerror(-e));
 	}
+	spool_loss_event(r, dropped, "dropped from the full spool, oldest first");
 	if (n && r->cfg.spool_fsync == BC_FSYNC_BATCH && now_ms() - r->spool_synced_ms >= 100) {
 		spool_sync(r->spool);
 		r->spool_synced_ms = now_ms();
@@ -780,7 +814,7 @@ static void spool_out(struct route *r)
 			continue;
 		if (bf_batch_add(&r->batch, r->d->cfg->node.id, rec.seq, rec.ts_ns, rec.data,
 				 rec.len)) {
-			r->st.loss++;	/* not increasing: a record the receiver has already */
+			/* Not above the batch's last: sent already, so not lost (make_room() made room). */
 			continue;
 		}
 		if (r->batch.len >= r->cfg.batch_bytes)

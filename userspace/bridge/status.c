@@ -2,7 +2,8 @@
 /*
  * The control socket and what it answers (daemon.h).  A client connects
  * to the unix stream socket, writes one request line ("status",
- * "status json" or "metrics") and reads the answer until EOF.  Requests
+ * "status json", "metrics", or "events [json] SINCE": events.h) and
+ * reads the answer until EOF.  Requests
  * are served one at a time with a 1 s send/receive timeout, so a stuck
  * client costs the loop at most that.
  *
@@ -11,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "json.h"
 #include "sink.h"
 #include "spool.h"
@@ -98,6 +101,30 @@ void control_close(struct daemon *d)
 	unlink(d->control_path);
 }
 
+/* "events SINCE" or "events json SINCE": 0, or -1 if @req is not one. */
+static int events_request(FILE *f, const char *req)
+{
+	unsigned long long since;
+	bool json = false;
+	char *end;
+
+	if (strncmp(req, "events ", 7))
+		return -1;
+	req += 7;
+	if (!strncmp(req, "json ", 5)) {
+		json = true;
+		req += 5;
+	}
+	if (*req < '0' || *req > '9')
+		return -1;
+	errno = 0;
+	since = strtoull(req, &end, 10);
+	if (errno || *end)
+		return -1;
+	bev_write(f, since, json);
+	return 0;
+}
+
 void control_event(struct daemon *d)
 {
 	struct timeval tv = { .tv_sec = 1 };
@@ -131,8 +158,9 @@ void control_event(struct daemon *d)
 		status_write(f, d, STATUS_JSON);
 	else if (!strcmp(req, "metrics"))
 		status_write(f, d, STATUS_PROM);
-	else
-		fprintf(f, "error: unknown request '%s' (status, status json, metrics)\n", req);
+	else if (events_request(f, req))
+		fprintf(f, "error: unknown request '%s' (status, status json, metrics, "
+			"events [json] SINCE)\n", req);
 	fclose(f);
 	while (off < outlen) {
 		n = send(fd, out + off, outlen - off, MSG_NOSIGNAL);
@@ -611,9 +639,9 @@ void status_write(FILE *f, const struct daemon *d, enum status_format fmt)
 
 /* ---- client ---- */
 
-int status_query(const char *path, enum status_format fmt)
+/* Send @req to the daemon at @path and write its answer to @out: 0, 1 (not reachable), 2. */
+static int control_request(const char *path, const char *req, FILE *out)
 {
-	static const char *const req[] = { "status\n", "status json\n", "metrics\n" };
 	struct sockaddr_un sa;
 	char buf[8192];
 	ssize_t n;
@@ -632,13 +660,13 @@ int status_query(const char *path, enum status_format fmt)
 			close(fd);
 		return 1;
 	}
-	if (write(fd, req[fmt], strlen(req[fmt])) < 0) {
+	if (write(fd, req, strlen(req)) < 0) {
 		fprintf(stderr, "streambridge: %s: %s\n", path, strerror(errno));
 		close(fd);
 		return 1;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		fwrite(buf, 1, (size_t)n, stdout);
+		fwrite(buf, 1, (size_t)n, out);
 		total += (size_t)n;
 	}
 	close(fd);
@@ -646,5 +674,84 @@ int status_query(const char *path, enum status_format fmt)
 		fprintf(stderr, "streambridge: %s: no answer\n", path);
 		return 1;
 	}
+	return 0;
+}
+
+int status_query(const char *path, enum status_format fmt)
+{
+	static const char *const req[] = { "status\n", "status json\n", "metrics\n" };
+
+	return control_request(path, req[fmt], stdout);
+}
+
+static volatile sig_atomic_t events_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	events_stop = 1;
+}
+
+/*
+ * The answer's next record number: text ends with "# next N", JSON
+ * starts with {"next":N.  0 if it has neither (an error line).
+ */
+static uint64_t events_next(const char *ans, bool json)
+{
+	unsigned long long next = 0;
+	const char *p;
+
+	if (json)
+		sscanf(ans, "{\"next\":%llu", &next);
+	else if ((p = strstr(ans, "# next ")) && (p == ans || p[-1] == '\n'))
+		sscanf(p, "# next %llu", &next);
+	return next;
+}
+
+int events_query(const char *path, bool json, bool follow, uint64_t since)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	char req[64];
+	char *ans;
+	size_t len;
+	uint64_t next;
+	FILE *f;
+	int rc;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	do {
+		ans = NULL;
+		f = open_memstream(&ans, &len);
+		if (!f)
+			return 1;
+		snprintf(req, sizeof(req), "events %s%" PRIu64 "\n", json ? "json " : "", since);
+		rc = control_request(path, req, f);
+		fclose(f);
+		next = rc ? 0 : events_next(ans, json);
+		if (!rc && !next) {
+			fprintf(stderr, "streambridge: %s: %s", path, ans);
+			rc = 1;
+		}
+		if (!rc && follow && next < since) {
+			/* Numbered from 1 again: the daemon restarted.  Read its log from the start. */
+			free(ans);
+			since = 1;
+			continue;
+		}
+		if (!rc && (!follow || next != since)) {
+			/* Following, text: only the records; "# next" is for this loop. */
+			char *tail = follow && !json ? strstr(ans, "# next ") : NULL;
+
+			fwrite(ans, 1, tail ? (size_t)(tail - ans) : len, stdout);
+			fflush(stdout);
+		}
+		free(ans);
+		since = next;
+		if (rc || !follow)
+			return rc;
+		for (int i = 0; i < 10 && !events_stop; i++)
+			usleep(100000);
+	} while (!events_stop);
 	return 0;
 }
