@@ -436,12 +436,6 @@ static int kstream_wait_room(struct kstream_file *kf, u64 need, bool *waiting)
 }
 
 /*
- * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
- * with @flags and timestamp @ts whose body (@len bytes) is @v[0..@n) at
- * head and publish it.  @payload of those bytes are the payload.  The
- * caller wakes the readers (once for all the records it writes).
- */
-/*
  * Topic lock held, room made, the body (@len bytes) of a record at @pos
  * (head, or after the records of a batch before it): write its header
  * with @flags, the next sequence and @ts, and its padding.  @payload of
@@ -475,6 +469,12 @@ static void kstream_publish_head(struct kstream_topic *t, u64 pos)
 	smp_store_release(&t->ring.ctl->head, pos);
 }
 
+/*
+ * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
+ * with @flags and timestamp @ts whose body (@len bytes) is @v[0..@n) at
+ * head and publish it.  @payload of those bytes are the payload.  The
+ * caller wakes the readers (once for all the records it writes).
+ */
 static void kstream_put_record(struct kstream_topic *t, u32 flags, u64 ts,
 			       const struct kvec *v, unsigned int n, u32 len,
 			       u32 payload)

@@ -12,6 +12,8 @@
  *   - a producer whose buffer faults part-way (a bad pointer, a page it
  *     cannot read) leaves no visible byte, no gap, nothing in the ring;
  *     a page that is merely not mapped in yet is published all the same;
+ *   - an idempotent producer's origin block is written in place, and its
+ *     retries are discarded without a gap;
  *   - concurrent producers (direct, staged, batch) commit whole records
  *     in one order: consecutive sequences, each producer's own in order,
  *     every payload intact, for read() and the zero-copy consumer.
@@ -365,6 +367,52 @@ TEST_F(dp, fault_mid_copy)
 	}
 	EXPECT_EQ(-1, read(rfd, rd, sizeof(rd)));
 	munmap(m.base, m.len);
+}
+
+/*
+ * An idempotent producer's big messages: the origin block is written in
+ * place before the body copied into the ring; retries are discarded in
+ * the reservation with no gap.
+ */
+TEST_F(dp, idempotent_in_place)
+{
+	struct kstream_producer p = { .id = 77, .next_seq = 0 };
+	static unsigned char rd[64 * 1024];
+	int rfd, wfd, i, n = 0;
+	ssize_t got;
+	size_t off;
+
+	KST_MK("didem", 1 << 20, 0, KSTREAM_POLICY_OVERWRITE);
+	rfd = KST_OPEN("didem", O_RDONLY | O_NONBLOCK);
+	wfd = KST_OPEN("didem", O_WRONLY);
+	ASSERT_EQ(0, kst_set_flags(rfd, KSTREAM_FD_RECORDS | KSTREAM_FD_ORIGIN));
+	ASSERT_EQ(0, ioctl(wfd, KSTREAM_IOC_SET_PRODUCER, &p));
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(BIG + i, kst_wr_msg(wfd, BIG + i, i));
+	/* resend 5..9 (duplicates), then 10..14 */
+	p.next_seq = 5;
+	ASSERT_EQ(0, ioctl(wfd, KSTREAM_IOC_SET_PRODUCER, &p));
+	for (i = 5; i < 15; i++)
+		ASSERT_EQ(BIG + i, kst_wr_msg(wfd, BIG + i, i));
+	EXPECT_EQ(15, KST_STAT("didem", KSTREAM_STAT_PUBLISHED));
+	EXPECT_EQ(5, KST_STAT("didem", KSTREAM_STAT_DROPPED_DUPLICATE));
+
+	while ((got = read(rfd, rd, sizeof(rd))) > 0) {
+		for (off = 0; off < (size_t)got; n++) {
+			const struct kstream_msg_hdr *h = (void *)(rd + off);
+			const struct kstream_msg_origin *o = (const void *)(h + 1);
+
+			ASSERT_EQ((__u64)n, h->seq);
+			ASSERT_EQ(KSTREAM_MSG_ORIGIN, h->flags);
+			ASSERT_EQ(77, o->producer_id);
+			ASSERT_EQ((__u64)n, o->producer_seq);
+			ASSERT_EQ(BIG + n, kstream_msg_payload_len(h));
+			EXPECT_TRUE(kst_check_fill(kstream_msg_payload(h),
+						   BIG + n, n)) TH_LOG("message %d", n);
+			off += KSTREAM_REC_SIZE(h->len);
+		}
+	}
+	EXPECT_EQ(15, n);
 }
 
 struct prod_arg {
