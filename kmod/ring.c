@@ -89,7 +89,8 @@
  *
  * The reservation holds rsv_lock across a copy of at most one record of
  * msg_max bytes (or one batch window) that cannot sleep on a page fault
- * and across an eBPF verdict, never across a wait for room; the topic
+ * and across an eBPF verdict (and, for what must be staged after all, the
+ * staging buffer's allocation and copy), never across a wait for room; the topic
  * lock is held twice briefly, each hold bounded as before.  Lock order:
  * rsv_lock -> topic lock; one topic's rsv_lock at a time (a dead letter
  * is routed after the reservation ended).
