@@ -28,9 +28,24 @@
  * block topic), to judge a record the lockless duplicate hint got wrong,
  * or to write a dead letter (another topic's lock).
  *
+ * One copy fewer (ring.c, "Reservation"): a message of at least
+ * KSTREAM_DIRECT_MIN bytes (kstream_publish_direct()), and the records of
+ * a batch written on an fd without a producer id (kstream_batch_direct()),
+ * skip the staging buffer.  Step 1 reserves the free bytes at head (room
+ * made under the topic lock, the ring's rsv_lock held) and copies the
+ * producer's bytes there with page faults disabled; step 2 judges them
+ * in the ring, where no producer can change them; step 3 writes the
+ * header (and the origin block) in place and publishes head.  Whatever
+ * cannot go that way (the reservation busy, no room yet on a block topic,
+ * a fault, a dead letter, a producer id changed meanwhile) goes, or goes
+ * on, the staged way, and a record is never judged twice.  Writers at
+ * head that do not hold the reservation wait for it to end
+ * (kstream_commit_lock()).
+ *
  * Only step 3 makes a message visible, so no reader can see a message the
  * verdict discarded or one that is half written.  Sequence numbers are
- * assigned in step 3, so dropped messages leave no gap.
+ * assigned in step 3, so dropped messages leave no gap; a reservation that
+ * ends without a record leaves the ring as it was (its bytes zeroed).
  *
  * Producers waiting for room on a block topic (the wakeup protocol,
  * Documentation/design.rst): a producer that finds no room publishes the
@@ -47,7 +62,8 @@
  * (waking readers), stats.  Locks: the topic lock (commit, room, the
  * producer table), a dead-letter topic's lock (its record, never with
  * another topic's lock), the fd's staging mutex (never under a topic
- * lock).
+ * lock), the ring's rsv_lock (taken before the topic lock, one topic's
+ * at a time: a dead letter is routed after the reservation ended).
  */
 
 #include <linux/poll.h>
@@ -68,6 +84,14 @@
 
 /* Messages up to this size are staged on the stack. */
 #define KSTREAM_STACK_STAGE 256
+
+/*
+ * Messages of at least this many bytes are copied from the producer
+ * straight into the ring (kstream_publish_direct()); smaller ones are
+ * staged on the stack, which costs less than the reservation's second
+ * hold of the topic lock (Documentation/performance.rst).
+ */
+#define KSTREAM_DIRECT_MIN (KSTREAM_STACK_STAGE + 1)
 
 /*
  * A batch write takes at most this many bytes of records per call (or
@@ -412,6 +436,40 @@ static int kstream_wait_room(struct kstream_file *kf, u64 need, bool *waiting)
 }
 
 /*
+ * Topic lock held, room made, the body (@len bytes) of a record at @pos
+ * (head, or after the records of a batch before it): write its header
+ * with @flags, the next sequence and @ts, and its padding.  @payload of
+ * the body's bytes are the payload.  Its size; the caller publishes head.
+ */
+static u64 kstream_seal_record(struct kstream_topic *t, u64 pos, u32 flags,
+			       u64 ts, u32 len, u32 payload)
+{
+	struct kstream_ring_ctl *ctl = t->ring.ctl;
+	struct kstream_msg_hdr *hdr = kstream_ring_ptr(&t->ring, pos);
+	u64 size = KSTREAM_REC_SIZE(len);
+
+	lockdep_assert_held(&t->lock);
+	hdr->len = len;
+	hdr->flags = flags;
+	hdr->seq = ctl->head_seq;
+	hdr->ts_ns = ts;
+	memset((u8 *)(hdr + 1) + len, 0, size - KSTREAM_HDR_SIZE - len);
+	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
+	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
+	t->published++;
+	t->published_bytes += payload;
+	trace_kstream_publish(t, hdr->seq, payload, ts);
+	return size;
+}
+
+/* Topic lock held: the records up to @pos are written; make them visible. */
+static void kstream_publish_head(struct kstream_topic *t, u64 pos)
+{
+	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
+	smp_store_release(&t->ring.ctl->head, pos);
+}
+
+/*
  * Topic lock held, room made for KSTREAM_REC_SIZE(@len): write a record
  * with @flags and timestamp @ts whose body (@len bytes) is @v[0..@n) at
  * head and publish it.  @payload of those bytes are the payload.  The
@@ -421,37 +479,51 @@ static void kstream_put_record(struct kstream_topic *t, u32 flags, u64 ts,
 			       const struct kvec *v, unsigned int n, u32 len,
 			       u32 payload)
 {
-	struct kstream_ring_ctl *ctl = t->ring.ctl;
-	u64 need = KSTREAM_REC_SIZE(len);
-	struct kstream_msg_hdr *hdr;
+	u64 head = t->ring.ctl->head;
 	unsigned int i;
 	void *p;
 
 	lockdep_assert_held(&t->lock);
-	hdr = kstream_ring_ptr(&t->ring, ctl->head);
-	hdr->len = len;
-	hdr->flags = flags;
-	hdr->seq = ctl->head_seq;
-	hdr->ts_ns = ts;
-	p = hdr + 1;
+	p = kstream_ring_ptr(&t->ring, head) + KSTREAM_HDR_SIZE;
 	for (i = 0; i < n; i++) {
 		memcpy(p, v[i].iov_base, v[i].iov_len);
 		p += v[i].iov_len;
 	}
-	memset(p, 0, need - KSTREAM_HDR_SIZE - len);
-	/* Read without the lock by bpf_kstream_seq_hint() and mmap readers. */
-	WRITE_ONCE(ctl->head_seq, ctl->head_seq + 1);
-	t->published++;
-	t->published_bytes += payload;
-	trace_kstream_publish(t, hdr->seq, payload, ts);
-	/* Pairs with smp_load_acquire() of head by readers (ring.c). */
-	smp_store_release(&ctl->head, ctl->head + need);
+	kstream_publish_head(t, head + kstream_seal_record(t, head, flags, ts,
+							   len, payload));
+}
+
+/*
+ * The topic lock for a write at head (ring.c, "Reservation"): if a
+ * producer holds the ring's reservation, wait for it to end by taking
+ * rsv_lock too (*@rsv; kstream_commit_unlock() drops it).  No lock held
+ * on entry; the wait is bounded by one reserved copy and verdict.
+ */
+static void kstream_commit_lock(struct kstream_topic *t, bool *rsv)
+	__acquires(&t->lock)
+{
+	spin_lock(&t->lock);
+	*rsv = t->ring.reserved;
+	if (unlikely(*rsv)) {
+		spin_unlock(&t->lock);
+		mutex_lock(&t->ring.rsv_lock);
+		spin_lock(&t->lock);
+	}
+}
+
+static void kstream_commit_unlock(struct kstream_topic *t, bool rsv)
+	__releases(&t->lock)
+{
+	spin_unlock(&t->lock);
+	if (rsv)
+		mutex_unlock(&t->ring.rsv_lock);
 }
 
 /* What kstream_commit_locked() did with a message. */
 enum {
 	KSTREAM_COMMIT_DONE,	/* committed */
 	KSTREAM_COMMIT_DUP,	/* a duplicate: discarded and counted */
+	KSTREAM_COMMIT_RESTAGE,	/* reserved in another layout: stage it */
 };
 
 /*
@@ -506,12 +578,12 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			  bool nonblock)
 {
 	struct kstream_topic *t = kf->topic;
-	bool waiting = false;
+	bool waiting = false, rsv;
 	u64 need = 0;
 	int err;
 
 	for (;;) {
-		spin_lock(&t->lock);
+		kstream_commit_lock(t, &rsv);
 		if (t->dead) {
 			err = -ENODEV;
 		} else {
@@ -521,7 +593,7 @@ static int kstream_commit(struct kstream_file *kf, const void *data, u32 len,
 			if (err == KSTREAM_COMMIT_DONE && t->nr_armed)
 				kstream_wake_readers(t, false);
 		}
-		spin_unlock(&t->lock);
+		kstream_commit_unlock(t, rsv);
 		if (err != -ENOSPC)
 			break;
 		if (nonblock) {
@@ -548,7 +620,7 @@ static bool kstream_route_deadletter(struct kstream_file *kf,
 {
 	struct kstream_topic *t = kf->topic, *dlq;
 	struct kstream_deadletter dl;
-	bool done = false;
+	bool done = false, rsv;
 	struct kvec v[2];
 	u32 plen, body;
 
@@ -560,7 +632,7 @@ static bool kstream_route_deadletter(struct kstream_file *kf,
 	body = sizeof(dl) + plen;
 	v[0] = (struct kvec){ .iov_base = &dl, .iov_len = sizeof(dl) };
 	v[1] = (struct kvec){ .iov_base = (void *)data, .iov_len = plen };
-	spin_lock(&dlq->lock);
+	kstream_commit_lock(dlq, &rsv);
 	/* A full block topic: the record is lost, the producer goes on. */
 	if (!dlq->dead && kstream_make_room(dlq, KSTREAM_REC_SIZE(body))) {
 		kstream_put_record(dlq, 0, ktime_get_real_ns(), v, 2, body,
@@ -569,7 +641,7 @@ static bool kstream_route_deadletter(struct kstream_file *kf,
 			kstream_wake_readers(dlq, false);
 		done = true;
 	}
-	spin_unlock(&dlq->lock);
+	kstream_commit_unlock(dlq, rsv);
 	if (done) {
 		atomic64_inc(&t->deadlettered);
 		atomic64_inc(&dlq->deadletter_in);
@@ -674,6 +746,197 @@ static void kstream_stage_put(struct kstream_file *kf, bool own, void *buf)
 		mutex_unlock(&kf->stage.lock);
 }
 
+/* --------------------------------------------- straight into the ring */
+
+/*
+ * Reserve the free bytes at head for a record of @need bytes (ring.c,
+ * "Reservation"); rsv_lock held.  Its position, or -ENODEV, or -ENOSPC:
+ * a block topic without room now (the staged path waits for it).
+ */
+static s64 kstream_rsv_take(struct kstream_topic *t, u64 need)
+{
+	s64 pos = -ENODEV;
+
+	spin_lock(&t->lock);
+	if (!t->dead) {
+		pos = -ENOSPC;
+		if (kstream_make_room(t, need)) {
+			t->ring.reserved = true;
+			pos = t->ring.ctl->head;
+		}
+	}
+	spin_unlock(&t->lock);
+	return pos;
+}
+
+/*
+ * End the reservation without a record: the @n bytes at @p that were
+ * copied into the free space are zeroed first (a mapped reader that looks
+ * beyond head must not find a message the verdict refused there).
+ */
+static void kstream_rsv_cancel(struct kstream_topic *t, void *p, size_t n)
+{
+	memset(p, 0, n);
+	/* Under the lock: our stores before the next writer's (ring.c). */
+	spin_lock(&t->lock);
+	t->ring.reserved = false;
+	spin_unlock(&t->lock);
+	mutex_unlock(&t->ring.rsv_lock);
+}
+
+/* Topic lock held, the reservation's record written: end it. */
+static void kstream_rsv_done(struct kstream_topic *t)
+	__releases(&t->lock)
+{
+	t->ring.reserved = false;
+	spin_unlock(&t->lock);
+	mutex_unlock(&t->ring.rsv_lock);
+}
+
+/*
+ * The reserved message (@body, @len bytes) cannot be committed where it
+ * is (a dead letter to route, the fd's producer id changed since the
+ * reservation): copy it out, end the reservation, and go on as a staged
+ * message would.  0 or -errno.
+ */
+static int kstream_rsv_stage(struct kstream_file *kf, u8 *body, u32 len,
+			     int verdict, u32 reason, bool nonblock)
+{
+	bool own;
+	void *buf = kstream_stage_get(kf, len, &own);
+	int err;
+
+	if (buf)
+		memcpy(buf, body, len);
+	kstream_rsv_cancel(kf->topic, body, len);
+	if (!buf)
+		return -ENOMEM;
+	if (verdict == KSTREAM_INGRESS_PASS)
+		err = kstream_commit(kf, buf, len, nonblock);
+	else
+		err = kstream_drop(kf, verdict, buf, len, reason);
+	kstream_stage_put(kf, own, buf);
+	return err;
+}
+
+/*
+ * Step 3 for a message the verdict passed in the ring: as
+ * kstream_commit_locked() for a staged one, but the body (@len bytes, an
+ * origin block of @blocks bytes before it) is already at @pos.
+ * KSTREAM_COMMIT_DONE, _DUP, -errno, or KSTREAM_COMMIT_RESTAGE: the fd's
+ * producer id changed since the reservation, so the record needs another
+ * layout (the caller stages it).  Ends the reservation but for _RESTAGE.
+ */
+static int kstream_rsv_commit(struct kstream_file *kf, u64 pos, u8 *body,
+			      u32 len, u32 blocks)
+{
+	struct kstream_topic *t = kf->topic;
+	struct kstream_msg_origin *o = (void *)(body - blocks);
+	struct kstream_dedup_ticket tk;
+	u64 size;
+	int dd;
+
+	spin_lock(&t->lock);
+	dd = t->dead ? -ENODEV : kstream_dedup_check(t, kf, &tk);
+	if (dd >= 0 && (tk.id ? sizeof(*o) : 0) != blocks) {
+		spin_unlock(&t->lock);
+		return KSTREAM_COMMIT_RESTAGE;
+	}
+	if (dd < 0 || dd == KSTREAM_DEDUP_DUP) {
+		if (dd == KSTREAM_DEDUP_DUP) {
+			kstream_dedup_discard(t, kf, &tk);
+			trace_kstream_duplicate(t, tk.id, tk.seq, len);
+		}
+		spin_unlock(&t->lock);
+		kstream_rsv_cancel(t, body, len);
+		return dd == KSTREAM_DEDUP_DUP ? KSTREAM_COMMIT_DUP : dd;
+	}
+	if (blocks) {
+		o->producer_id = tk.id;
+		o->producer_seq = tk.seq;
+	}
+	/* Stamped under the lock: stamps follow sequences. */
+	size = kstream_seal_record(t, pos, blocks ? KSTREAM_MSG_ORIGIN : 0,
+				   ktime_get_real_ns(), blocks + len, len);
+	kstream_publish_head(t, pos + size);
+	if (blocks)
+		kstream_dedup_accept(t, kf, &tk);
+	if (t->nr_armed)
+		kstream_wake_readers(t, false);
+	kstream_rsv_done(t);
+	return KSTREAM_COMMIT_DONE;
+}
+
+/*
+ * A write of @len bytes (KSTREAM_DIRECT_MIN to msg_max) copied straight
+ * into the ring (ring.c, "Reservation"): the publish right and the
+ * duplicate hint, as kstream_ingress_verdict(); reserve; copy with page
+ * faults disabled; the eBPF verdict on the bytes in the ring (no producer
+ * can change them); commit in place.  @len, or -errno (@from reverted),
+ * or 0 when nothing was done and the staged path must do it: another
+ * producer holds the reservation, a block topic has no room now, or the
+ * copy faulted (the staged copy faults the pages in).
+ */
+static ssize_t kstream_publish_direct(struct kstream_file *kf,
+				      struct iov_iter *from, u32 len,
+				      bool nonblock)
+{
+	struct kstream_topic *t = kf->topic;
+	u32 blocks, reason = 0;
+	size_t copied;
+	int verdict;
+	u8 *body;
+	s64 pos;
+
+	verdict = kstream_security_access(kf, KSTREAM_ACCESS_PUBLISH);
+	if (verdict)
+		return verdict;
+	if (kstream_dedup_maybe_dup(kf) && kstream_discard_duplicate(kf, len)) {
+		iov_iter_advance(from, len);
+		return len;
+	}
+	if (!mutex_trylock(&t->ring.rsv_lock))
+		return 0;
+	/* Checked again at the commit (kstream_rsv_commit()). */
+	blocks = READ_ONCE(kf->prod.id) ? sizeof(struct kstream_msg_origin) : 0;
+	pos = kstream_rsv_take(t, KSTREAM_REC_SIZE(blocks + len));
+	if (pos < 0) {
+		mutex_unlock(&t->ring.rsv_lock);
+		return pos == -ENOSPC ? 0 : pos;
+	}
+	body = kstream_ring_ptr(&t->ring, pos) + KSTREAM_HDR_SIZE + blocks;
+	/* A fault must not sleep with the reservation held (ring.c). */
+	pagefault_disable();
+	copied = copy_from_iter(body, len, from);
+	pagefault_enable();
+	if (copied < len) {
+		kstream_rsv_cancel(t, body, copied);
+		iov_iter_revert(from, copied);
+		return 0;
+	}
+
+	verdict = kstream_filter_verdict(kf, body, len, &reason);
+	if (verdict == KSTREAM_INGRESS_PASS) {
+		verdict = kstream_rsv_commit(kf, pos, body, len, blocks);
+		if (verdict == KSTREAM_COMMIT_RESTAGE)
+			verdict = kstream_rsv_stage(kf, body, len,
+						    KSTREAM_INGRESS_PASS, 0,
+						    nonblock);
+	} else if (verdict == KSTREAM_INGRESS_DEADLETTER) {
+		/* Routed after the reservation ended (ring.c: lock order). */
+		verdict = kstream_rsv_stage(kf, body, len, verdict, reason,
+					    nonblock);
+	} else {
+		kstream_rsv_cancel(t, body, len);
+		verdict = kstream_drop(kf, verdict, NULL, len, reason);
+	}
+	if (verdict < 0) {
+		iov_iter_revert(from, len);
+		return verdict;
+	}
+	return len;
+}
+
 static ssize_t kstream_publish_one(struct kstream_file *kf,
 				   struct iov_iter *from, bool nonblock)
 {
@@ -692,6 +955,11 @@ static ssize_t kstream_publish_one(struct kstream_file *kf,
 		return -EMSGSIZE;
 	if (READ_ONCE(t->dead))
 		return -ENODEV;
+	if (len >= KSTREAM_DIRECT_MIN) {
+		ret = kstream_publish_direct(kf, from, len, nonblock);
+		if (ret)
+			return ret;
+	}
 
 	if (len > sizeof(stage)) {
 		buf = kstream_stage_get(kf, len, &own);
@@ -969,17 +1237,17 @@ static size_t kstream_batch_publish(struct kstream_file *kf, u8 *buf,
 	struct kstream_topic *t = kf->topic;
 	struct kstream_dedup_ticket tk = {};
 	struct kstream_batch_rec *r;
-	bool waiting = false;
+	bool waiting = false, rsv;
 	int ret, dd = 0;
 	size_t off = 0;
 	u64 need = 0;
 
 	*err = 0;
 	while (off < end) {
-		spin_lock(&t->lock);
+		kstream_commit_lock(t, &rsv);
 		ret = t->dead ? -ENODEV :
 		      kstream_batch_commit(kf, buf, &off, end, &need, &tk, &dd);
-		spin_unlock(&t->lock);
+		kstream_commit_unlock(t, rsv);
 		if (ret < 0) {
 			*err = ret;
 			break;
@@ -1021,23 +1289,138 @@ static size_t kstream_batch_publish(struct kstream_file *kf, u8 *buf,
 }
 
 /*
- * KSTREAM_FD_BATCH: publish the records the write carries (uapi: Batch
- * publish).  The bytes of the records taken, or the error of the first.
+ * The records [0, @end) of a batch judged in the reservation (@body,
+ * @copied bytes copied there) that cannot all be committed in place:
+ * move them, verdicts and all, to the staging buffer, end the
+ * reservation and commit them from there (kstream_batch_publish()), so
+ * that none is judged twice.  As kstream_batch_direct().
  */
-static ssize_t kstream_publish_batch(struct kstream_file *kf,
+static ssize_t kstream_batch_restage(struct kstream_file *kf, u8 *body,
+				     size_t end, size_t copied,
 				     struct iov_iter *from, bool nonblock)
 {
+	size_t done = 0;
+	int err = -ENOMEM;
+	bool own;
+	u8 *buf;
+
+	buf = kstream_stage_get(kf, end, &own);
+	if (buf)
+		memcpy(buf, body, end);
+	kstream_rsv_cancel(kf->topic, body, copied);
+	if (buf) {
+		done = kstream_batch_publish(kf, buf, end, nonblock, &err);
+		kstream_stage_put(kf, own, buf);
+	}
+	iov_iter_revert(from, copied - done);
+	return done ? done : err;
+}
+
+/*
+ * KSTREAM_FD_BATCH on an fd without a producer id, the records copied
+ * straight into the ring (ring.c, "Reservation"): reserve the bytes the
+ * write carries (up to a window, or half the ring) at head, copy them
+ * there with page faults disabled, check and judge the records in place
+ * (kstream_batch_judge() writes the verdicts over their headers, which
+ * the commit rewrites), close up the ones the verdict dropped (outside
+ * the topic lock: the bytes are ours), then write their headers and
+ * publish head under one lock hold.  Returns the bytes of the records
+ * taken, or -errno for the first; 0 when it took none and the staged path
+ * must take them (a busy reservation, no room now on a block topic, a
+ * fault, a first record that fails: it finds the error again).  Records
+ * it cannot commit in place (a dead letter to route; with a producer id
+ * set meanwhile, an origin or a possible duplicate) go through the
+ * staging buffer as judged (kstream_batch_restage()).
+ */
+static ssize_t kstream_batch_direct(struct kstream_file *kf,
+				    struct iov_iter *from, size_t count,
+				    bool nonblock)
+{
 	struct kstream_topic *t = kf->topic;
+	size_t n, copied, end, off, keep, size;
+	struct kstream_batch_rec *r;
+	u8 *body;
+	int err;
+	s64 pos;
+	u64 ts;
+
+	if (!mutex_trylock(&t->ring.rsv_lock))
+		return 0;
+	n = min_t(size_t, min(count, kstream_batch_window(t)),
+		  t->ring.size / 2);
+	pos = kstream_rsv_take(t, n);
+	if (pos < 0) {
+		mutex_unlock(&t->ring.rsv_lock);
+		return 0;
+	}
+	body = kstream_ring_ptr(&t->ring, pos);
+	/* A fault must not sleep with the reservation held (ring.c). */
+	pagefault_disable();
+	copied = copy_from_iter(body, n, from);
+	pagefault_enable();
+	/* A record it stops at is not judged: the staged path takes it. */
+	end = kstream_batch_judge(kf, body, copied, count, copied < n, &err);
+	for (off = 0; off < end; off += KSTREAM_REC_SIZE(r->len)) {
+		r = (void *)(body + off);
+		if (r->flags || r->verdict == KSTREAM_VERDICT_MAYBE_DUP ||
+		    r->verdict == KSTREAM_INGRESS_DEADLETTER)
+			return kstream_batch_restage(kf, body, end, copied,
+						     from, nonblock);
+	}
+	/* Close up over the dropped records; zero what is left. */
+	for (off = keep = 0; off < end; off += size) {
+		r = (void *)(body + off);
+		size = KSTREAM_REC_SIZE(r->len);
+		if (r->verdict != KSTREAM_INGRESS_PASS) {
+			kstream_drop_count(kf, r->verdict, NULL, r->len,
+					   r->reason, NULL);
+			continue;
+		}
+		if (keep != off)
+			memmove(body + keep, r, size);
+		keep += size;
+	}
+	memset(body + keep, 0, copied - keep);
+
+	spin_lock(&t->lock);
+	if (!keep || t->dead) {
+		spin_unlock(&t->lock);
+		kstream_rsv_cancel(t, body, keep);
+		/* Dead: the staged path says so. */
+		if (keep)
+			end = 0;
+		iov_iter_revert(from, copied - end);
+		return end;
+	}
+	/* One stamp for the batch, under the lock: stamps follow sequences. */
+	ts = ktime_get_real_ns();
+	for (off = 0; off < keep; ) {
+		r = (void *)(body + off);
+		off += kstream_seal_record(t, pos + off, 0, ts, r->len, r->len);
+	}
+	kstream_publish_head(t, pos + keep);
+	if (t->nr_armed)
+		kstream_wake_readers(t, false);
+	kstream_rsv_done(t);
+	iov_iter_revert(from, copied - end);
+	return end;
+}
+
+/*
+ * The staged batch path: copy up to @limit bytes of records (at least
+ * one whole record fits) into the staging buffer, judge them there,
+ * commit them from there.  As kstream_publish_batch().
+ */
+static ssize_t kstream_batch_staged(struct kstream_file *kf,
+				    struct iov_iter *from, size_t limit,
+				    bool nonblock)
+{
 	size_t count = iov_iter_count(from), staged, copied, end, done;
 	bool own;
 	int err, cerr;
 	u8 *buf;
 
-	if (!count)
-		return -EINVAL;
-	if (READ_ONCE(t->dead))
-		return -ENODEV;
-	staged = min(count, kstream_batch_window(t));
+	staged = min(count, limit);
 	buf = kstream_stage_get(kf, staged, &own);
 	if (!buf)
 		return -ENOMEM;
@@ -1054,6 +1437,36 @@ static ssize_t kstream_publish_batch(struct kstream_file *kf,
 		return done;
 	/* Not even the first: a hole in the framing is always an error. */
 	return err ? err : -EINVAL;
+}
+
+/*
+ * KSTREAM_FD_BATCH: publish the records the write carries (uapi: Batch
+ * publish), straight into the ring where it can, else (or for the rest)
+ * through the staging buffer; at most a window's bytes in all.  The bytes
+ * of the records taken, or the error of the first.
+ */
+static ssize_t kstream_publish_batch(struct kstream_file *kf,
+				     struct iov_iter *from, bool nonblock)
+{
+	struct kstream_topic *t = kf->topic;
+	size_t count = iov_iter_count(from), window;
+	ssize_t done = 0, ret;
+
+	if (!count)
+		return -EINVAL;
+	if (READ_ONCE(t->dead))
+		return -ENODEV;
+	window = kstream_batch_window(t);
+	if (!READ_ONCE(kf->prod.id)) {
+		done = kstream_batch_direct(kf, from, count, nonblock);
+		if (done < 0 || done == count || done == window)
+			return done;
+	}
+	ret = kstream_batch_staged(kf, from, window - done, nonblock);
+	if (!done)
+		return ret;
+	/* The rest's error is the next write's (uapi). */
+	return ret > 0 ? done + ret : done;
 }
 
 ssize_t kstream_publish(struct kstream_file *kf, struct iov_iter *from,

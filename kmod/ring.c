@@ -49,6 +49,51 @@
  * race is the protocol, and the check discards whatever it tore.  The
  * copies are data_race() (consume.c) so that KCSAN reports the races that
  * are bugs only.
+ *
+ * Reservation: writing a record's body outside the lock
+ * -----------------------------------------------------
+ * A producer may copy a message from userspace straight into the ring
+ * (publish.c: kstream_publish_direct(), kstream_batch_direct()) instead of
+ * into a staging buffer first.  The bytes from head on are free space no
+ * reader reads (readers stop at head), so the producer that owns them can
+ * fill them without the topic lock, as long as nobody else writes there
+ * or evicts up to them.  Ownership is the reservation:
+ *
+ *   reserver (publish.c):
+ *     mutex_trylock(&rsv_lock)          (a busy one: take the staged path)
+ *     spin_lock(&lock); make room for the record (evict: (A) as above);
+ *       reserved = true; spin_unlock(&lock)
+ *     copy the body to head + header (page faults disabled: a fault ends
+ *       the reservation, and the staged path faults the pages in)
+ *     the ingress verdict on the bytes in the ring
+ *     spin_lock(&lock); write the header (seq, ts) and padding; (B);
+ *       reserved = false; spin_unlock(&lock); mutex_unlock(&rsv_lock)
+ *
+ *   any other writer at head (a staged commit, a dead letter):
+ *     spin_lock(&lock); if reserved: spin_unlock, mutex_lock(&rsv_lock),
+ *     spin_lock(&lock) (reserved is false now); write; (B); unlock both
+ *
+ * Every writer of head and tail holds the topic lock with reserved false,
+ * or is the reserver: so while reserved is set head and tail do not move,
+ * and [head, head + the record) is the reserver's alone (make_room() gave
+ * it; readers never evict).  Nothing is visible before (B), which
+ * happens under the lock as for any record, so the lockless read
+ * protocol above is unchanged, and sequence numbers are still assigned in
+ * commit order under the lock.  A record the verdict drops, a copy that
+ * faulted, a topic deleted meanwhile: the reservation ends without (B)
+ * (its bytes zeroed first), head does not move, and no sequence number,
+ * skip record or gap is left: the uapi's record stream is the same as
+ * with a staging copy.  What a mapped reader may see of the free space
+ * beyond head (nothing it should read) is a message on its way in, or
+ * zeroes.
+ *
+ * The reservation holds rsv_lock across a copy of at most one record of
+ * msg_max bytes (or one batch window) that cannot sleep on a page fault
+ * and across an eBPF verdict (and, for what must be staged after all, the
+ * staging buffer's allocation and copy), never across a wait for room; the topic
+ * lock is held twice briefly, each hold bounded as before.  Lock order:
+ * rsv_lock -> topic lock; one topic's rsv_lock at a time (a dead letter
+ * is routed after the reservation ended).
  */
 
 #include <linux/mm.h>
@@ -103,6 +148,8 @@ int kstream_ring_alloc(struct kstream_ring *ring, u32 size, u32 msg_max,
 	ring->ctl->policy = policy;
 	/* No producer waits for room (publish.c). */
 	ring->ctl->wake_pos = U64_MAX;
+	mutex_init(&ring->rsv_lock);
+	ring->reserved = false;
 	return 0;
 
 err_pages:
@@ -123,6 +170,7 @@ void kstream_ring_free(struct kstream_ring *ring)
 	for (i = 0; i < 1 + ring->nr_pages; i++)
 		__free_page(ring->pages[i]);
 	kvfree(ring->pages);
+	mutex_destroy(&ring->rsv_lock);
 	ring->pages = NULL;
 	ring->ctl = NULL;
 	ring->data = NULL;

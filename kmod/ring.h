@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The message ring of a topic (ring.c): memory, layout, and the lockless
- * read protocol (ring.c's top comment).  A leaf: it calls nothing of the
- * module and takes no lock; its callers hold the topic lock when they
- * move head or tail.
+ * The message ring of a topic (ring.c): memory, layout, the lockless
+ * read protocol and the reservation (ring.c's top comment).  A leaf: it
+ * calls nothing of the module and takes no lock; its callers hold the
+ * topic lock when they move head or tail.
  */
 #ifndef _KSTREAM_RING_H
 #define _KSTREAM_RING_H
 
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 #include <linux/kstream.h>
@@ -30,6 +31,14 @@ struct kstream_ring {
 	unsigned int nr_pages;	/* data pages */
 	u64 size;		/* power of two (also in ctl) */
 	u64 mask;		/* size - 1 */
+	/*
+	 * The reservation (ring.c, "Reservation"): the free bytes from head
+	 * on belong to the holder of rsv_lock while reserved is set.
+	 * reserved is written under the topic lock by the holder of
+	 * rsv_lock, and read under the topic lock.
+	 */
+	struct mutex rsv_lock;
+	bool reserved;
 };
 
 /*
