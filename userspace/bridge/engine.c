@@ -566,7 +566,8 @@ void engines_status_text(FILE *f, const struct daemon *d)
 			LD(connect_failures), LD(tls_failures),
 			e->engine == BE_MQTT && !e->in ? "" : "\n");
 		if (e->engine == BE_MQTT && !e->in)
-			fprintf(f, " checkpoints %" PRIu64 "\n", LD(checkpoints));
+			fprintf(f, " checkpoints %" PRIu64 " broker_resets %" PRIu64 "\n",
+				LD(checkpoints), LD(broker_resets));
 	}
 }
 
@@ -622,8 +623,10 @@ void engines_status_json(struct json *j, const struct daemon *d)
 			json_kv_u64(j, "loss", LD(loss));
 			json_kv_str(j, "resume_from", er_resumes[LD(resume_from)]);
 			json_kv_u64(j, "resumed_at", LD(resumed_at));
-			if (e->engine == BE_MQTT)
+			if (e->engine == BE_MQTT) {
 				json_kv_u64(j, "checkpoints", LD(checkpoints));
+				json_kv_u64(j, "broker_resets", LD(broker_resets));
+			}
 		}
 		json_kv_u64(j, "connects", LD(connects));
 		json_kv_u64(j, "reconnects", LD(reconnects));
@@ -651,7 +654,10 @@ void engines_status_json(struct json *j, const struct daemon *d)
 	X(connects, "counter", "Connections established.") \
 	X(reconnects, "counter", "Connections after the first.") \
 	X(connect_failures, "counter", "Connection attempts that failed.") \
-	X(tls_failures, "counter", "Connection attempts that failed in TLS (certificates).")
+	X(tls_failures, "counter", "Connection attempts that failed in TLS (certificates).") \
+	X(checkpoints, "counter", "MQTT out: checkpoint messages acknowledged.") \
+	X(broker_resets, "counter", "MQTT out: reconnects to a broker that had lost what it " \
+	  "acknowledged (published again from its checkpoint).")
 
 static void prom_labels(FILE *f, const struct eroute *r)
 {
