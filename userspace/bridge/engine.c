@@ -276,15 +276,14 @@ void ewin_clear(struct ewin *w)
 
 void er_lose(struct eroute *r, uint64_t first, uint64_t n, const char *fmt, ...)
 {
-	char obj[80], why[160];
+	char why[160];
 	va_list ap;
 
 	atomic_fetch_add(&r->st.loss, n);
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-	bev_emit(BEV_LOSS, obj, first, n, "%s: %s", r->cfg.source, why);
+	bev_emit(BEV_LOSS, "route", r->cfg.name, first, n, "%s: %s", r->cfg.source, why);
 }
 
 int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
@@ -477,12 +476,10 @@ int er_publish(struct eroute *r, struct er_sinks *s, bool keyed, uint64_t produc
 		if (err)
 			return err;
 		if (count_gaps && bsink_last_seq(b, &last) == 1 && seq > last + 1) {
-			char obj[80];
-
 			atomic_fetch_add(&r->st.gaps, seq - last - 1);
-			snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-			bev_emit(BEV_LOSS, obj, last + 1, seq - last - 1, "origin sequences of "
-				 "producer %016" PRIx64 " never arrived: counted as lost", producer_id);
+			bev_emit(BEV_LOSS, "route", r->cfg.name, last + 1, seq - last - 1,
+				 "origin sequences of producer %016" PRIx64 " never arrived: "
+				 "counted as lost", producer_id);
 		}
 		while ((err = bsink_publish(b, seq, data, len)) == -EAGAIN)
 			if (!wait_room(r, bsink_fd(b)))

@@ -504,7 +504,6 @@ static bool out_broker_lost_state(struct mq *q)
 {
 	/* Acknowledged before the connection failed (a resent one may be acked during the probe). */
 	uint64_t had = q->ckpt_written;
-	char obj[80];
 
 	if (!q->e->checkpoint[0] || q->e->qos == 0 || !q->have_written)
 		return false;
@@ -512,15 +511,15 @@ static bool out_broker_lost_state(struct mq *q)
 		return false;
 	if (!q->connected || !q->probe_back)
 		return false;
-	snprintf(obj, sizeof(obj), "route %s", q->r->cfg.name);
 	if (q->ckpt_found)
-		bev_emit(BEV_PEER, obj, BEV_NOSEQ, 0, "the broker lost acknowledged state: its "
-			 "checkpoint is %" PRIu64 ", it had acknowledged %" PRIu64 ": publishing "
-			 "again from %" PRIu64, q->ckpt_seq, had, q->ckpt_seq + 1);
+		bev_emit(BEV_PEER, "route", q->r->cfg.name, BEV_NOSEQ, 0, "the broker lost "
+			 "acknowledged state: its checkpoint is %" PRIu64 ", it had acknowledged "
+			 "%" PRIu64 ": publishing again from %" PRIu64, q->ckpt_seq, had,
+			 q->ckpt_seq + 1);
 	else
-		bev_emit(BEV_PEER, obj, BEV_NOSEQ, 0, "the broker lost acknowledged state: its "
-			 "checkpoint (%" PRIu64 " acknowledged) is gone: starting over from `start`",
-			 had);
+		bev_emit(BEV_PEER, "route", q->r->cfg.name, BEV_NOSEQ, 0, "the broker lost "
+			 "acknowledged state: its checkpoint (%" PRIu64 " acknowledged) is gone: "
+			 "starting over from `start`", had);
 	atomic_fetch_add(&q->r->st.broker_resets, 1);
 	return true;
 }
