@@ -294,7 +294,7 @@ static void test_status_text(void **state)
 		"route up imu -> mqtts://broker:8883/fleet/edge-7/imu/x qos 2 state up (publishing)\n"
 		"    messages 1000 bytes 0 acked 999 inflight 12 acks_pending 0 sent 0 resent 0 "
 		"engine_duplicates 0 loss 0 resume checkpoint@500\n"
-		"    connects 0 reconnects 0 connect_failures 0 tls_failures 2 checkpoints 0\n"
+		"    connects 0 reconnects 0 connect_failures 0 tls_failures 2 checkpoints 0 broker_resets 0\n"
 		"route down mqtt://[::1]:1884/fleet/+/cmd -> cmd qos 0 state down (refused \"x\")\n"
 		"    messages 0 bytes 0 duplicates 5 gaps 3 unkeyed 0 redeliveries 0 too_big 0\n"
 		"    connects 0 reconnects 0 connect_failures 0 tls_failures 0\n", out_str(&o));
@@ -352,7 +352,7 @@ static void test_status_prom(void **state)
 		assert_int_equal('{', line[strlen(fam)]);
 		samples++;
 	}
-	assert_int_equal(18 * 2, samples);	/* 17 counters and gauges, up; two routes */
+	assert_int_equal(20 * 2, samples);	/* 19 counters and gauges, up; two routes */
 	assert_non_null(strstr(out_str(&o), "streambridge_engine_route_inflight{route=\"up\","
 				"engine=\"mqtt\",direction=\"out\"} 12\n"));
 	assert_non_null(strstr(out_str(&o), "streambridge_engine_route_gaps_total{route=\"down\","

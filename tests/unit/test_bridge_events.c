@@ -40,8 +40,8 @@ static void numbered_records_text(void **state)
 	char *a;
 
 	(void)state;
-	bev_emit(BEV_SOURCE, "route r5", BEV_NOSEQ, 0, "source topic %s was deleted", "src5");
-	bev_emit(BEV_LOSS, "route r6", 10, 1000, "src6: no longer retained");
+	bev_emit(BEV_SOURCE, "route", "r5", BEV_NOSEQ, 0, "source topic %s was deleted", "src5");
+	bev_emit(BEV_LOSS, "route", "r6", 10, 1000, "src6: no longer retained");
 	a = answer(0, false);
 	assert_non_null(strstr(a, "1 "));
 	assert_non_null(strstr(a, " source route r5: source topic src5 was deleted\n"));
@@ -63,21 +63,21 @@ static void contiguous_losses_merge_until_read(void **state)
 
 	(void)state;
 	for (i = 0; i < 50; i++)
-		bev_emit(BEV_LOSS, "route r5", (uint64_t)i, 1, "src5: collides");
+		bev_emit(BEV_LOSS, "route", "r5", (uint64_t)i, 1, "src5: collides");
 	a = answer(0, true);
 	assert_non_null(strstr(a, "{\"next\":2,\"missed\":0,\"events\":[{\"id\":1,"));
 	assert_non_null(strstr(a, "\"kind\":\"loss\",\"object\":\"route r5\",\"count\":50,"
 				  "\"first\":0,\"last\":49,\"text\":\"src5: collides\"}]}"));
 	free(a);
 	/* Record 1 was read: the next contiguous loss is a record of its own. */
-	bev_emit(BEV_LOSS, "route r5", 50, 1, "src5: collides");
+	bev_emit(BEV_LOSS, "route", "r5", 50, 1, "src5: collides");
 	/* Not contiguous, another reason, another route: new records too. */
-	bev_emit(BEV_LOSS, "route r5", 60, 1, "src5: collides");
-	bev_emit(BEV_LOSS, "route r5", 61, 1, "src5: lapped");
-	bev_emit(BEV_LOSS, "route r6", 62, 1, "src5: lapped");
+	bev_emit(BEV_LOSS, "route", "r5", 60, 1, "src5: collides");
+	bev_emit(BEV_LOSS, "route", "r5", 61, 1, "src5: lapped");
+	bev_emit(BEV_LOSS, "route", "r6", 62, 1, "src5: lapped");
 	/* Unknown sequences merge with unknown ones only. */
-	bev_emit(BEV_LOSS, "route r6", BEV_NOSEQ, 2, "src5: lapped");
-	bev_emit(BEV_LOSS, "route r6", BEV_NOSEQ, 3, "src5: lapped");
+	bev_emit(BEV_LOSS, "route", "r6", BEV_NOSEQ, 2, "src5: lapped");
+	bev_emit(BEV_LOSS, "route", "r6", BEV_NOSEQ, 3, "src5: lapped");
 	a = answer(2, true);
 	assert_non_null(strstr(a, "{\"next\":7,\"missed\":0,"));
 	assert_non_null(strstr(a, "\"id\":6,"));
@@ -92,7 +92,7 @@ static void bounded_ring_reports_missed(void **state)
 
 	(void)state;
 	for (i = 0; i < BEV_MAX + 10; i++)
-		bev_emit(BEV_PEER, "route r1", BEV_NOSEQ, 0, "connection closed: %d", i);
+		bev_emit(BEV_PEER, "route", "r1", BEV_NOSEQ, 0, "connection closed: %d", i);
 	a = answer(1, true);
 	assert_non_null(strstr(a, "\"missed\":10,\"events\":[{\"id\":11,"));
 	free(a);

@@ -276,15 +276,14 @@ void ewin_clear(struct ewin *w)
 
 void er_lose(struct eroute *r, uint64_t first, uint64_t n, const char *fmt, ...)
 {
-	char obj[80], why[160];
+	char why[160];
 	va_list ap;
 
 	atomic_fetch_add(&r->st.loss, n);
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-	bev_emit(BEV_LOSS, obj, first, n, "%s: %s", r->cfg.source, why);
+	bev_emit(BEV_LOSS, "route", r->cfg.name, first, n, "%s: %s", r->cfg.source, why);
 }
 
 int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
@@ -477,12 +476,10 @@ int er_publish(struct eroute *r, struct er_sinks *s, bool keyed, uint64_t produc
 		if (err)
 			return err;
 		if (count_gaps && bsink_last_seq(b, &last) == 1 && seq > last + 1) {
-			char obj[80];
-
 			atomic_fetch_add(&r->st.gaps, seq - last - 1);
-			snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-			bev_emit(BEV_LOSS, obj, last + 1, seq - last - 1, "origin sequences of "
-				 "producer %016" PRIx64 " never arrived: counted as lost", producer_id);
+			bev_emit(BEV_LOSS, "route", r->cfg.name, last + 1, seq - last - 1,
+				 "origin sequences of producer %016" PRIx64 " never arrived: "
+				 "counted as lost", producer_id);
 		}
 		while ((err = bsink_publish(b, seq, data, len)) == -EAGAIN)
 			if (!wait_room(r, bsink_fd(b)))
@@ -566,7 +563,8 @@ void engines_status_text(FILE *f, const struct daemon *d)
 			LD(connect_failures), LD(tls_failures),
 			e->engine == BE_MQTT && !e->in ? "" : "\n");
 		if (e->engine == BE_MQTT && !e->in)
-			fprintf(f, " checkpoints %" PRIu64 "\n", LD(checkpoints));
+			fprintf(f, " checkpoints %" PRIu64 " broker_resets %" PRIu64 "\n",
+				LD(checkpoints), LD(broker_resets));
 	}
 }
 
@@ -622,8 +620,10 @@ void engines_status_json(struct json *j, const struct daemon *d)
 			json_kv_u64(j, "loss", LD(loss));
 			json_kv_str(j, "resume_from", er_resumes[LD(resume_from)]);
 			json_kv_u64(j, "resumed_at", LD(resumed_at));
-			if (e->engine == BE_MQTT)
+			if (e->engine == BE_MQTT) {
 				json_kv_u64(j, "checkpoints", LD(checkpoints));
+				json_kv_u64(j, "broker_resets", LD(broker_resets));
+			}
 		}
 		json_kv_u64(j, "connects", LD(connects));
 		json_kv_u64(j, "reconnects", LD(reconnects));
@@ -651,7 +651,10 @@ void engines_status_json(struct json *j, const struct daemon *d)
 	X(connects, "counter", "Connections established.") \
 	X(reconnects, "counter", "Connections after the first.") \
 	X(connect_failures, "counter", "Connection attempts that failed.") \
-	X(tls_failures, "counter", "Connection attempts that failed in TLS (certificates).")
+	X(tls_failures, "counter", "Connection attempts that failed in TLS (certificates).") \
+	X(checkpoints, "counter", "MQTT out: checkpoint messages acknowledged.") \
+	X(broker_resets, "counter", "MQTT out: reconnects to a broker that had lost what it " \
+	  "acknowledged (published again from its checkpoint).")
 
 static void prom_labels(FILE *f, const struct eroute *r)
 {

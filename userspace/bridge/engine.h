@@ -51,6 +51,7 @@ struct eroute_stats {
 	_Atomic uint64_t too_big;		/* in: larger than the local topic takes: dropped */
 	_Atomic uint64_t connects, reconnects, connect_failures, tls_failures;
 	_Atomic uint64_t checkpoints;		/* MQTT out: checkpoint messages acknowledged */
+	_Atomic uint64_t broker_resets;		/* MQTT out: the broker came back without what it acked */
 	_Atomic uint64_t acked_seq;		/* out: source sequence acknowledged last */
 	_Atomic bool have_acked;
 	_Atomic uint64_t resumed_at;		/* first sequence after the last (re)start */

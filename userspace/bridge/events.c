@@ -54,13 +54,15 @@ static bool merges(const struct bev *last, enum bev_kind kind, const char *obj,
 	return last->first + last->count == first;
 }
 
-void bev_emit(enum bev_kind kind, const char *obj, uint64_t first, uint64_t count,
-	      const char *fmt, ...)
+void bev_emit(enum bev_kind kind, const char *what, const char *name, uint64_t first,
+	      uint64_t count, const char *fmt, ...)
 {
 	char text[sizeof(((struct bev *)0)->text)];
+	char obj[sizeof(((struct bev *)0)->obj)];
 	struct bev *e;
 	va_list ap;
 
+	snprintf(obj, sizeof(obj), "%s %s", what, name);
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -80,7 +82,7 @@ void bev_emit(enum bev_kind kind, const char *obj, uint64_t first, uint64_t coun
 	e->kind = kind;
 	e->first = first;
 	e->count = count;
-	snprintf(e->obj, sizeof(e->obj), "%s", obj);
+	memcpy(e->obj, obj, sizeof(obj));
 	memcpy(e->text, text, sizeof(text));
 	pthread_mutex_unlock(&bev.lock);
 	if (kind == BEV_LOSS && first != BEV_NOSEQ)

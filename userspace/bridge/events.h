@@ -24,15 +24,16 @@ enum bev_kind {
 };
 
 /*
- * Record (and log) an event of @kind about route or listener @obj.  For
+ * Record (and log) an event of @kind about @what (a "route" or a
+ * "listener") named @name.  For
  * BEV_LOSS, @count messages from sequence @first (BEV_NOSEQ: not known);
  * a loss right after the previous record's, with the same reason, is
  * merged into it while no reader has been given that record (a run of
  * single lapped messages is one record, logged once, when it begins).
  */
 #define BEV_NOSEQ UINT64_MAX
-void bev_emit(enum bev_kind kind, const char *obj, uint64_t first, uint64_t count,
-	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void bev_emit(enum bev_kind kind, const char *what, const char *name, uint64_t first,
+	      uint64_t count, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Write the records numbered @since and later (text lines or one JSON object). */
 void bev_write(FILE *f, uint64_t since, bool json);

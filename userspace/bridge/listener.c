@@ -359,12 +359,9 @@ static int publish(struct peer *p, char *err, size_t errlen)
 			continue;
 		}
 		if (s->have_last && p->rec.seq > s->last + 1) {
-			char obj[80];
-
 			s->st.gaps += p->rec.seq - s->last - 1;
-			snprintf(obj, sizeof(obj), "listener %s", p->l->cfg.name);
-			bev_emit(BEV_LOSS, obj, s->last + 1, p->rec.seq - s->last - 1,
-				 "%s -> %s from node %s: never arrived (lost upstream)", s->source,
+			bev_emit(BEV_LOSS, "listener", p->l->cfg.name, s->last + 1,
+				 p->rec.seq - s->last - 1, "%s -> %s from node %s: never arrived (lost upstream)", s->source,
 				 s->topic, p->conn.peer.name);
 		}
 		s->have_last = true;

@@ -59,8 +59,8 @@ static int add(char *buf, size_t cap, const char *key, const char *v)
 	return w < 0 || (size_t)w >= cap - n ? -1 : 0;
 }
 
-enum { O_SINCE = 255, O_NAME = 256, O_ID, O_CONTROL, O_SOURCE, O_TO, O_START, O_COMP, O_LISTEN, O_GRANT,
-       O_CERT, O_KEY, O_CA, O_PIN, O_INSECURE };
+enum { O_NAME = 256, O_ID, O_CONTROL, O_SOURCE, O_TO, O_START, O_COMP, O_LISTEN, O_GRANT,
+       O_CERT, O_KEY, O_CA, O_PIN, O_INSECURE, O_SINCE };
 
 int main(int argc, char **argv)
 {

@@ -488,6 +488,42 @@ static void out_fill(struct mq *q)
 	}
 }
 
+/*
+ * After a reconnect: did the broker lose what it had acknowledged?  A
+ * broker killed between two saves of its database (Mosquitto's
+ * autosave_interval) comes back with the state of its last save: its
+ * retained checkpoint is then older than the last one it acknowledged to
+ * this route, or gone, and the messages it acknowledged since are gone
+ * too.  The checkpoint it kept and the queues it kept come from the same
+ * save, so publishing again from right after that checkpoint covers what
+ * it lost (in routes discard what they had already: exactly once into
+ * kstream).  No answer to the probe: not known, checked at the next
+ * reconnect.
+ */
+static bool out_broker_lost_state(struct mq *q)
+{
+	/* Acknowledged before the connection failed (a resent one may be acked during the probe). */
+	uint64_t had = q->ckpt_written;
+
+	if (!q->e->checkpoint[0] || q->e->qos == 0 || !q->have_written)
+		return false;
+	if (out_read_checkpoint(q) && q->ckpt_seq >= had)
+		return false;
+	if (!q->connected || !q->probe_back)
+		return false;
+	if (q->ckpt_found)
+		bev_emit(BEV_PEER, "route", q->r->cfg.name, BEV_NOSEQ, 0, "the broker lost "
+			 "acknowledged state: its checkpoint is %" PRIu64 ", it had acknowledged "
+			 "%" PRIu64 ": publishing again from %" PRIu64, q->ckpt_seq, had,
+			 q->ckpt_seq + 1);
+	else
+		bev_emit(BEV_PEER, "route", q->r->cfg.name, BEV_NOSEQ, 0, "the broker lost "
+			 "acknowledged state: its checkpoint (%" PRIu64 " acknowledged) is gone: "
+			 "starting over from `start`", had);
+	atomic_fetch_add(&q->r->st.broker_resets, 1);
+	return true;
+}
+
 static void out_lost_connection(struct mq *q)
 {
 	if (q->e->qos == 0 && q->w.n) {
@@ -499,17 +535,13 @@ static void out_lost_connection(struct mq *q)
 	/* QoS 1 and 2, the checkpoint too: libmosquitto publishes them again. */
 }
 
-static void mqtt_out(struct mq *q)
+/* Clear the session, read the checkpoint, open the source right after it (or at `start`). */
+static bool out_position(struct mq *q)
 {
-	uint64_t drain_end = 0;
-	bool announce = true;
-	int err;
+	int err = q->e->checkpoint[0] ? out_clear_session(q) : mq_new(q, false);
 
-	if (ewin_init(&q->w, q->e->inflight))
-		return;
-	err = q->e->checkpoint[0] ? out_clear_session(q) : mq_new(q, false);
 	if (err)
-		goto out;
+		return false;
 	while (!q->positioned && !atomic_load(&q->r->stop)) {
 		bool resumed;
 
@@ -519,7 +551,7 @@ static void mqtt_out(struct mq *q)
 		if (!q->connected)
 			continue;
 		if (er_source_open(q->r, &q->src, resumed, q->ckpt_seq + 1))
-			goto out;
+			return false;
 		if (resumed) {
 			atomic_store(&q->r->st.resume_from, ERS_CHECKPOINT);
 			atomic_store(&q->r->st.acked_seq, q->ckpt_seq);
@@ -529,6 +561,18 @@ static void mqtt_out(struct mq *q)
 		}
 		q->positioned = true;
 	}
+	return q->positioned;
+}
+
+static void mqtt_out(struct mq *q)
+{
+	uint64_t drain_end = 0;
+	bool announce = true;
+
+	if (ewin_init(&q->w, q->e->inflight))
+		return;
+	if (!out_position(q))
+		goto out;
 	while (q->positioned) {
 		if (atomic_load(&q->r->stop)) {
 			if (!drain_end)
@@ -542,6 +586,16 @@ static void mqtt_out(struct mq *q)
 			if (!mq_connect_retry(q))
 				break;
 			announce = true;
+			if (out_broker_lost_state(q)) {
+				/* Start over as a new process would, from what the broker kept. */
+				ewin_clear(&q->w);
+				ks_consumer_close(q->src);
+				q->src = NULL;
+				q->positioned = q->have_written = q->have_trail = false;
+				q->ckpt_busy = false;
+				if (!out_position(q))
+					break;
+			}
 		}
 		if (announce)
 			er_state(q->r, ER_UP, "publishing to %s:%s %s qos %d%s", q->host, q->port,

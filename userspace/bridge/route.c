@@ -153,14 +153,11 @@ static void schedule_retry(struct route *r)
 
 static void route_close_conn(struct route *r, const char *why, bool failure)
 {
-	char obj[80];
-
 	if (!r->have_conn)
 		return;
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
 	if (failure)
-		bev_emit(BEV_PEER, obj, BEV_NOSEQ, 0, "connection to %s:%s closed: %s",
-			 r->cfg.host, r->cfg.port, why);
+		bev_emit(BEV_PEER, "route", r->cfg.name, BEV_NOSEQ, 0,
+			 "connection to %s:%s closed: %s", r->cfg.host, r->cfg.port, why);
 	snprintf(r->state_msg, sizeof(r->state_msg), "%s", why);
 	ev_del(r->d, &r->ev_sock);
 	conn_free(&r->conn);
@@ -323,9 +320,7 @@ static enum source_state source_state_of(int e)
 static void source_lost(struct route *r, int e)
 {
 	enum source_state st = e == -EPIPE ? SRC_GONE : source_state_of(e);
-	char obj[80];
 
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
 	if (st == SRC_GONE) {
 		bool read = r->have_expect && r->expect > 0;
 
@@ -337,13 +332,14 @@ static void source_lost(struct route *r, int e)
 			r->gone_end = r->acked;
 		/* Sent and not acknowledged: lost if the connection fails first (resume()). */
 		r->gone_unacked = read && (!r->have_acked || r->acked < r->expect - 1);
-		bev_emit(BEV_SOURCE, obj, BEV_NOSEQ, 0, "source topic %s was deleted (read to "
-			 "its end, sequence %llu); retrying to open it", r->cfg.source,
-			 (unsigned long long)r->gone_end);
+		bev_emit(BEV_SOURCE, "route", r->cfg.name, BEV_NOSEQ, 0,
+			 "source topic %s was deleted (read to its end, sequence %llu); "
+			 "retrying to open it", r->cfg.source, (unsigned long long)r->gone_end);
 	} else {
 		if (st == SRC_DENIED)
 			r->st.source_denied++;
-		bev_emit(BEV_SOURCE, obj, BEV_NOSEQ, 0, "source topic %s: %s; retrying to open it",
+		bev_emit(BEV_SOURCE, "route", r->cfg.name, BEV_NOSEQ, 0,
+			 "source topic %s: %s; retrying to open it",
 			 r->cfg.source, strerror(-e));
 	}
 	snprintf(r->state_msg, sizeof(r->state_msg), "source %s: %s", r->cfg.source,
@@ -434,15 +430,14 @@ static void source_retry(struct route *r, uint64_t now)
 static void __attribute__((format(printf, 4, 5)))
 route_lose(struct route *r, uint64_t first, uint64_t n, const char *fmt, ...)
 {
-	char obj[80], why[160];
+	char why[160];
 	va_list ap;
 
 	r->st.loss += n;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-	bev_emit(BEV_LOSS, obj, first, n, "%s: %s", r->cfg.source, why);
+	bev_emit(BEV_LOSS, "route", r->cfg.name, first, n, "%s: %s", r->cfg.source, why);
 }
 
 /*
@@ -452,12 +447,11 @@ route_lose(struct route *r, uint64_t first, uint64_t n, const char *fmt, ...)
 static void spool_loss_event(struct route *r, uint64_t before, const char *why)
 {
 	uint64_t now = spool_lost(r->spool);
-	char obj[80];
 
 	if (now <= before)
 		return;
-	snprintf(obj, sizeof(obj), "route %s", r->cfg.name);
-	bev_emit(BEV_LOSS, obj, BEV_NOSEQ, now - before, "%s: %s", r->cfg.source, why);
+	bev_emit(BEV_LOSS, "route", r->cfg.name, BEV_NOSEQ, now - before, "%s: %s", r->cfg.source,
+		 why);
 }
 
 /* Messages [@from, @to) of the source are gone: counted once (loss.h). */
