@@ -174,6 +174,11 @@
  *         (w == 0 || (old_pos < w && pos >= w))) // (0: an older kernel)
  *             ioctl(fd, KSTREAM_IOC_WAKEUP);
  *
+ *   Only [tail, head) holds records.  The bytes from head on are free
+ *   space a producer may be filling (a message on its way in, which can
+ *   still be refused, or zeroes): never interpret them, never read past
+ *   the head loaded above.
+ *
  *   To sleep, poll() the fd (or use level-triggered epoll): a poll that
  *   finds nothing arms the fd's wakeup.  With EPOLLET, arm by calling
  *   poll() or a non-blocking read() that fails with EAGAIN before waiting.

@@ -808,7 +808,13 @@ static void spool_out(struct route *r)
 			continue;
 		if (bf_batch_add(&r->batch, r->d->cfg->node.id, rec.seq, rec.ts_ns, rec.data,
 				 rec.len)) {
-			/* Not above the batch's last: sent already, so not lost (make_room() made room). */
+			/*
+			 * Not above the batch's last (make_room() made room): the
+			 * receiver takes the later one first and this one for a
+			 * repeat.  Not expected; counted and logged, never silent.
+			 */
+			route_lose(r, rec.seq, 1, "spool replay out of order (batch at %llu)",
+				   (unsigned long long)r->batch.last_seq);
 			continue;
 		}
 		if (r->batch.len >= r->cfg.batch_bytes)
