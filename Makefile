@@ -6,6 +6,7 @@
 #   make KVER=<release>  module for another kernel (default: newest 6.12)
 #   make deps            install every Debian package needed (root)
 #   make check           the whole test suite (what CI runs)
+#   make check-harness   the VM harness's selftest on 6.12, 6.12-rt and 6.1
 #   make lint            static checks: checkpatch, sparse, coccicheck, cppcheck
 #   make demo            boot a VM and show kstream working
 #   make install         install module, tools, library, man pages (DESTDIR, PREFIX)
@@ -30,7 +31,7 @@ KSFT := $(B)/ksft
 # git describe, or the VERSION file of a release tarball (scripts/version).
 KSTREAM_VERSION := $(or $(shell $(SRC)/scripts/version $(SRC)),unknown)
 
-.PHONY: all module modules-all sparse userspace examples tests warn-module deps check \
+.PHONY: all module modules-all sparse userspace examples tests warn-module deps check check-harness \
 	check-debug check-kcsan fuzz soak stress-wakeup demo checkpatch install clean bpf bench \
 	lint coccicheck cppcheck
 
@@ -285,6 +286,15 @@ warn-module:
 
 check:
 	$(SRC)/tests/check
+
+# The VM harness's own test (tests/vm/selftest) on all three kernels, each
+# with its WARN test module (make check runs it on 6.12 only).
+check-harness: module userspace tests
+	for k in 6.12 6.12-rt 6.1; do \
+		kver=$$($(SRC)/scripts/kver $$k) && \
+		$(MAKE) --no-print-directory warn-module KVER=$$kver || exit 1; \
+	done
+	$(SRC)/tests/vm/selftest 6.12 6.12-rt 6.1
 
 # The suite on a KASAN/lockdep/kmemleak kernel, or on a KCSAN/lockdep
 # kernel (each built once, ~20 min).
