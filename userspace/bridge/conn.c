@@ -11,8 +11,6 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -233,20 +231,6 @@ uint32_t conn_events(const struct conn *c, bool want_read)
 	if (c->out.len || c->want_write_for_read)
 		ev |= EPOLLOUT;
 	return ev;
-}
-
-bool conn_peer_dead(const struct conn *c, uint64_t now, uint64_t dead)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	uint64_t silent = now - c->last_rx_ms;
-
-	if (silent < dead)
-		return false;
-	if (c->state != CONN_READY || silent >= 3 * dead ||
-	    getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) || len < sizeof(ti))
-		return true;
-	return ti.tcpi_last_ack_recv >= dead && ti.tcpi_last_data_recv >= dead;
 }
 
 size_t conn_room(const struct conn *c)

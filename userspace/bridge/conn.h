@@ -58,14 +58,6 @@ int conn_read(struct conn *c, char *err, size_t errlen);
 int conn_flush(struct conn *c, char *err, size_t errlen);
 /* epoll events this connection waits for now (EPOLLIN/EPOLLOUT). */
 uint32_t conn_events(const struct conn *c, bool want_read);
-/*
- * Whether the peer is to be declared dead at @now: nothing received for
- * @dead ms, unless TCP still hears from it (an ACK or data within @dead:
- * a lossy link's retransmission backoff, not a dead peer) and the
- * silence is shorter than 3 x @dead (a peer whose kernel answers but
- * whose daemon hangs is still caught).
- */
-bool conn_peer_dead(const struct conn *c, uint64_t now, uint64_t dead);
 /* Room in the output buffer. */
 size_t conn_room(const struct conn *c);
 /* Handle the peer's HELLO: 0, or -1 with an ERROR queued (*err). */

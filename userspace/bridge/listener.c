@@ -540,7 +540,7 @@ uint64_t listener_tick(struct listener *l, uint64_t now)
 		if (p->conn.state != CONN_READY && dead < BRIDGE_HANDSHAKE_MS)
 			dead = BRIDGE_HANDSHAKE_MS;
 		/* A peer blocked on a full topic is not read: its silence is ours. */
-		if (!p->busy && conn_peer_dead(&p->conn, now, dead)) {
+		if (!p->busy && now - p->conn.last_rx_ms >= dead) {
 			if (p->conn.state == CONN_READY)
 				conn_send_error(&p->conn, BF_ERROR, BF_C_TIMEOUT, "keepalive timeout");
 			l->st.protocol_errors += p->conn.state < CONN_READY;

@@ -1151,7 +1151,7 @@ uint64_t route_tick(struct route *r, uint64_t now)
 	/* Connecting, TLS and HELLO take round trips a lossy link stretches. */
 	if (r->conn.state != CONN_READY && dead < BRIDGE_HANDSHAKE_MS)
 		dead = BRIDGE_HANDSHAKE_MS;
-	if (conn_peer_dead(&r->conn, now, dead)) {
+	if (now - r->conn.last_rx_ms >= dead) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "nothing received for %llu ms: peer dead",
