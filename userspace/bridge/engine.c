@@ -295,10 +295,10 @@ int er_source_seek(struct eroute *r, struct ks_consumer *c, uint64_t seq)
 		return (int)at;
 	}
 	if ((uint64_t)at > seq) {
-		uint64_t n = lossmark_add(&r->lost, seq, (uint64_t)at);
+		uint64_t from = seq, pf, pt;
 
-		if (n)
-			er_lose(r, (uint64_t)at - n, n, "no longer retained");
+		while (lossmark_take(&r->lost, &from, (uint64_t)at, &pf, &pt))
+			er_lose(r, pf, pt - pf, "no longer retained");
 	} else if ((uint64_t)at < seq) {
 		blog("route %s: source %s ends before the resume point (head %" PRId64
 		     ", resume at %" PRIu64 "): was the topic recreated?", r->cfg.name,
@@ -347,9 +347,10 @@ int er_source_next(struct eroute *r, struct ks_consumer *c, struct ks_msg *m)
 		r->src_lost = lost;
 		/* The consumer skipped [m->seq - gap, m->seq): remembered for resumes. */
 		if (n == 1 && m->seq >= gap) {
-			gap = lossmark_add(&r->lost, m->seq - gap, m->seq);
-			if (gap)
-				er_lose(r, m->seq - gap, gap, "overwritten before it was read");
+			uint64_t from = m->seq - gap, pf, pt;
+
+			while (lossmark_take(&r->lost, &from, m->seq, &pf, &pt))
+				er_lose(r, pf, pt - pf, "overwritten before it was read");
 		} else if (gap) {
 			er_lose(r, BEV_NOSEQ, gap, "overwritten before it was read");
 		}

@@ -457,10 +457,10 @@ static void spool_loss_event(struct route *r, uint64_t before, const char *why)
 /* Messages [@from, @to) of the source are gone: counted once (loss.h). */
 static void count_gap(struct route *r, uint64_t from, uint64_t to, const char *why)
 {
-	uint64_t n = lossmark_add(&r->lost, from, to);
+	uint64_t pf, pt;
 
-	if (n)
-		route_lose(r, to - n, n, "%s", why);
+	while (lossmark_take(&r->lost, &from, to, &pf, &pt))
+		route_lose(r, pf, pt - pf, "%s", why);
 }
 
 static int position(struct route *r, enum ks_whence how, uint64_t seq)
