@@ -135,6 +135,7 @@ int conn_read(struct conn *c, char *err, size_t errlen)
 	int e;
 
 	c->want_write_for_read = false;
+	c->drained = false;
 	if (!room)
 		return 0;	/* a whole frame waits to be taken: backpressure */
 	if (!c->ssl) {
@@ -146,8 +147,10 @@ int conn_read(struct conn *c, char *err, size_t errlen)
 			c->eof = true;
 			return -1;
 		}
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			c->drained = true;
 			return 0;
+		}
 		snprintf(err, errlen, "recv: %s", strerror(errno));
 		return -1;
 	}
@@ -156,10 +159,13 @@ int conn_read(struct conn *c, char *err, size_t errlen)
 	if (n > 0)
 		goto got;
 	e = SSL_get_error(c->ssl, (int)n);
-	if (e == SSL_ERROR_WANT_READ)
+	if (e == SSL_ERROR_WANT_READ) {
+		c->drained = true;	/* perhaps half a record: the rest raises EPOLLIN */
 		return 0;
+	}
 	if (e == SSL_ERROR_WANT_WRITE) {
 		c->want_write_for_read = true;
+		c->drained = true;
 		return 0;
 	}
 	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !ERR_peek_error() && !errno)) {

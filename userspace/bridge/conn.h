@@ -35,6 +35,13 @@ struct conn {
 	uint64_t last_rx_ms, last_tx_ms;
 	bool want_read_for_write, want_write_for_read;
 	bool eof;
+	/*
+	 * The last conn_read() found nothing more on the socket (EAGAIN, or
+	 * OpenSSL wants more bytes): stop reading until epoll says so, even
+	 * when SSL_has_pending() is true, which it also is for half a TLS
+	 * record (reading again would spin until the rest arrives).
+	 */
+	bool drained;
 	char peer_cn[256];
 	uint8_t peer_pin[32];
 	bool has_identity;
@@ -52,7 +59,11 @@ void conn_free(struct conn *c);
  * CONN_HELLO; the caller sends HELLO), 0 in progress, -1 failed (*err).
  */
 int conn_handshake(struct conn *c, char *err, size_t errlen);
-/* Read what the socket has into the decoder: >0 bytes, 0 nothing now, -1 closed or failed. */
+/*
+ * Read what the socket has into the decoder: >0 bytes, 0 nothing now
+ * (c->drained tells whether the socket is empty or the decoder full), -1
+ * closed or failed.
+ */
 int conn_read(struct conn *c, char *err, size_t errlen);
 /* Write out what is buffered: 0 (all or some written, or would block), -1 failed. */
 int conn_flush(struct conn *c, char *err, size_t errlen);

@@ -482,7 +482,8 @@ static void peer_process(struct peer *p, uint32_t events)
 				peer_close(p, err, !p->conn.eof || p->conn.state < CONN_READY);
 				return;
 			}
-			if (x == 0 && !(p->conn.ssl && SSL_has_pending(p->conn.ssl)))
+			if (x == 0 && (p->conn.drained ||
+				       !(p->conn.ssl && SSL_has_pending(p->conn.ssl))))
 				break;
 			continue;
 		}

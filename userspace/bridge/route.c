@@ -1091,7 +1091,8 @@ static void on_socket(struct route *r, uint32_t events)
 				route_close_conn(r, err, true);
 				return;
 			}
-			if (r->conn.ssl ? !SSL_has_pending(r->conn.ssl) : true)
+			/* More only from what OpenSSL holds, not from half a record. */
+			if (r->conn.drained || !r->conn.ssl || !SSL_has_pending(r->conn.ssl))
 				break;
 		}
 	}
