@@ -2,7 +2,8 @@
 /*
  * cmocka tests for userspace/bridge/events.c: records numbered from 1,
  * contiguous losses merged until a reader saw the record, a bounded ring
- * that reports what a reader missed, text and JSON forms.
+ * that reports what a reader missed, text and JSON forms, a log that
+ * adds up to the merged records.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "events.h"
@@ -105,12 +107,67 @@ static void bounded_ring_reports_missed(void **state)
 	free(a);
 }
 
+/* What the log lines of loss say, added up (blog() writes to stderr). */
+static unsigned long logged_loss(FILE *log)
+{
+	char line[512];
+	unsigned long sum = 0, n;
+
+	fflush(stderr);
+	rewind(log);
+	while (fgets(line, sizeof(line), log)) {
+		const char *p;
+		char word[8];
+
+		/* "streambridge: route r7: N [more ]lost ...": the count after a ": ". */
+		for (p = strstr(line, ": "); p; p = strstr(p + 2, ": "))
+			if (sscanf(p, ": %lu %7s", &n, word) == 2 &&
+			    (!strncmp(word, "lost", 4) || !strcmp(word, "more"))) {
+				sum += n;
+				break;
+			}
+	}
+	return sum;
+}
+
+static void the_log_adds_up_to_merged_losses(void **state)
+{
+	FILE *log = tmpfile();
+	int saved = dup(2), i;
+
+	(void)state;
+	assert_non_null(log);
+	fflush(stderr);
+	dup2(fileno(log), 2);
+	/* A run of single losses: one record, logged when it begins... */
+	for (i = 0; i < 20; i++)
+		bev_emit(BEV_LOSS, "route", "r7", (uint64_t)i, 1, "src7: lapped");
+	assert_int_equal(1, logged_loss(log));
+	/* ... the rest when the next record begins... */
+	bev_emit(BEV_PEER, "route", "r7", BEV_NOSEQ, 0, "connection closed");
+	assert_int_equal(20, logged_loss(log));
+	/* ... or at bev_flush(true) (exit); bev_flush(false) waits a second. */
+	bev_emit(BEV_LOSS, "route", "r7", BEV_NOSEQ, 5, "src7: spool full");
+	bev_emit(BEV_LOSS, "route", "r7", BEV_NOSEQ, 7, "src7: spool full");
+	bev_flush(false);
+	assert_int_equal(25, logged_loss(log));
+	bev_flush(true);
+	assert_int_equal(32, logged_loss(log));
+	bev_flush(true);
+	assert_int_equal(32, logged_loss(log));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(numbered_records_text, reset),
 		cmocka_unit_test_setup(contiguous_losses_merge_until_read, reset),
 		cmocka_unit_test_setup(bounded_ring_reports_missed, reset),
+		cmocka_unit_test_setup(the_log_adds_up_to_merged_losses, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

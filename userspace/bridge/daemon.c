@@ -32,6 +32,7 @@
 #include <sys/signalfd.h>
 
 #include "daemon.h"
+#include "events.h"
 #include "engine.h"
 
 void blog(const char *fmt, ...)
@@ -395,6 +396,7 @@ int daemon_run(struct bc_config *c)
 			if (w < wait)
 				wait = w;
 		}
+		bev_flush(false);
 		if (d->stopping) {
 			if (!stop_deadline) {
 				stop_deadline = now + c->node.dead_ms;
@@ -443,6 +445,7 @@ int daemon_run(struct bc_config *c)
 	control_close(d);
 	close(sfd);
 	close(d->ep);
+	bev_flush(true);
 	blog("stopped");
 	bc_free(d->cfg);
 	return rc;

@@ -20,6 +20,7 @@ struct bev {
 	uint64_t time_ms;		/* CLOCK_REALTIME of the first occurrence */
 	enum bev_kind kind;
 	uint64_t first, count;
+	uint64_t logged, logged_ms;	/* messages of count in log lines; when last logged */
 	char obj[64];
 	char text[192];
 };
@@ -54,44 +55,87 @@ static bool merges(const struct bev *last, enum bev_kind kind, const char *obj,
 	return last->first + last->count == first;
 }
 
+/* Log a loss record's @n messages from its (@from)th on. */
+static void log_loss(const struct bev *e, uint64_t from, uint64_t n, bool more)
+{
+	if (e->first != BEV_NOSEQ)
+		blog("%s: %" PRIu64 " %slost (sequence %" PRIu64 "-%" PRIu64 "): %s", e->obj, n,
+		     more ? "more " : "", e->first + from, e->first + from + n - 1, e->text);
+	else
+		blog("%s: %" PRIu64 " %slost: %s", e->obj, n, more ? "more " : "", e->text);
+}
+
+/*
+ * Log what was merged into @e since it was last logged (caller holds the
+ * lock): the log adds up to the loss counters too, at most a line a
+ * second per record, and at the latest when the next record begins or
+ * bev_flush() runs.
+ */
+static void log_merged(struct bev *e, uint64_t now)
+{
+	if (e->kind != BEV_LOSS || e->logged >= e->count)
+		return;
+	log_loss(e, e->logged, e->count - e->logged, true);
+	e->logged = e->count;
+	e->logged_ms = now;
+}
+
+void bev_flush(bool all)
+{
+	uint64_t now = wall_ms();
+	struct bev *e;
+
+	pthread_mutex_lock(&bev.lock);
+	if (bev.next > 1) {
+		e = &bev.ring[(bev.next - 2) % BEV_MAX];
+		if (all || now - e->logged_ms >= 1000)
+			log_merged(e, now);
+	}
+	pthread_mutex_unlock(&bev.lock);
+}
+
 void bev_emit(enum bev_kind kind, const char *what, const char *name, uint64_t first,
 	      uint64_t count, const char *fmt, ...)
 {
 	char text[sizeof(((struct bev *)0)->text)];
 	char obj[sizeof(((struct bev *)0)->obj)];
 	struct bev *e;
+	uint64_t now;
 	va_list ap;
 
 	snprintf(obj, sizeof(obj), "%s %s", what, name);
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	now = wall_ms();
 	pthread_mutex_lock(&bev.lock);
 	if (bev.next > 1) {
 		e = &bev.ring[(bev.next - 2) % BEV_MAX];
 		if (e->id > bev.served && merges(e, kind, obj, first, text)) {
 			e->count += count;
+			if (now - e->logged_ms >= 1000)
+				log_merged(e, now);
 			pthread_mutex_unlock(&bev.lock);
-			return;		/* logged when the record began */
+			return;
 		}
+		log_merged(e, now);	/* its last merges, before the next record */
 	}
 	e = &bev.ring[(bev.next - 1) % BEV_MAX];
 	memset(e, 0, sizeof(*e));
 	e->id = bev.next++;
-	e->time_ms = wall_ms();
+	e->time_ms = now;
 	e->kind = kind;
 	e->first = first;
 	e->count = count;
+	e->logged = count;
+	e->logged_ms = now;
 	memcpy(e->obj, obj, sizeof(obj));
 	memcpy(e->text, text, sizeof(text));
-	pthread_mutex_unlock(&bev.lock);
-	if (kind == BEV_LOSS && first != BEV_NOSEQ)
-		blog("%s: %" PRIu64 " lost (sequence %" PRIu64 "-%" PRIu64 "): %s", obj, count,
-		     first, first + count - 1, text);
-	else if (kind == BEV_LOSS)
-		blog("%s: %" PRIu64 " lost: %s", obj, count, text);
+	if (kind == BEV_LOSS)
+		log_loss(e, 0, count, false);
 	else
 		blog("%s: %s", obj, text);
+	pthread_mutex_unlock(&bev.lock);
 }
 
 static void write_text(FILE *f, const struct bev *e)

@@ -29,11 +29,19 @@ enum bev_kind {
  * BEV_LOSS, @count messages from sequence @first (BEV_NOSEQ: not known);
  * a loss right after the previous record's, with the same reason, is
  * merged into it while no reader has been given that record (a run of
- * single lapped messages is one record, logged once, when it begins).
+ * single lapped messages is one record).  The log says it all too: the
+ * record when it begins, then what was merged into it at most once a
+ * second, when the next record begins, or at bev_flush().
  */
 #define BEV_NOSEQ UINT64_MAX
 void bev_emit(enum bev_kind kind, const char *what, const char *name, uint64_t first,
 	      uint64_t count, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
+ * Log what was merged into the newest record and not logged yet: if that
+ * is a second old (the main loop, each turn), or @all (at exit).
+ */
+void bev_flush(bool all);
 
 /* Write the records numbered @since and later (text lines or one JSON object). */
 void bev_write(FILE *f, uint64_t since, bool json);
