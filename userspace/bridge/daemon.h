@@ -57,6 +57,7 @@ struct route_stats {
 	uint64_t batches;
 	uint64_t raw_bytes, wire_bytes;	/* DATA bodies before/after compression */
 	uint64_t connects, reconnects, resumes;
+	uint64_t spills;		/* connections given up to spool a lagging overwrite source */
 	uint64_t loss;			/* messages the source no longer had, or dropped */
 	uint64_t tls_failures, protocol_errors, refused;
 	uint64_t spool_lost;

@@ -874,12 +874,44 @@ static bool ring_guard(struct route *r, bool (*fn)(struct route *), bool fail)
 	return ret;
 }
 
+/*
+ * A spooled route on an overwrite source that the link cannot keep up
+ * with: its consumer has fallen into the older half of what the ring
+ * retains, with the window full.  Left streaming directly it would be
+ * lapped (counted loss) although the spool has room; instead the
+ * connection is given up as if it had failed: what is unacknowledged is
+ * read again from the ring into the spool (route_close_conn()), the route
+ * keeps spooling, and after the reconnect it sends from the spool until
+ * it has caught up.  (Switching to the spool on a live connection would
+ * leave the batches in flight outside the spool: a failure before their
+ * ACK would lose them.)
+ */
+static bool falling_behind(struct route *r)
+{
+	struct kstream_fd_info info;
+	uint64_t retained, behind;
+
+	if (!r->spool || r->state != R_STREAMING || !r->src || !r->have_expect || can_send(r) ||
+	    ioctl(ks_consumer_fd(r->src), KSTREAM_IOC_INFO, &info) ||
+	    info.policy != KSTREAM_POLICY_OVERWRITE || info.head_seq <= r->expect)
+		return false;
+	retained = info.head_seq - info.tail_seq;
+	behind = info.head_seq - r->expect;
+	return behind * 2 > retained;
+}
+
 /* Move messages: source -> spool -> connection, or source -> connection. */
 static void pump(struct route *r)
 {
 	char err[256];
 	bool more = true;
 
+	if (falling_behind(r)) {
+		r->st.spills++;
+		route_close_conn(r, "the link cannot keep up with the overwrite source: spooling "
+				 "until it has caught up", true);
+		return;	/* route_close_conn() spooled */
+	}
 	if (spooling(r) && r->src)
 		ring_guard(r, spool_in, true);
 	if (r->state == R_STREAMING) {

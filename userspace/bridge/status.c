@@ -233,8 +233,9 @@ static void write_text(FILE *f, const struct daemon *d)
 			r->st.source_denied);
 		if (r->spool)
 			fprintf(f, "    spool %s/%s bytes %" PRIu64 " messages %" PRIu64 " lost %" PRIu64
-				"\n", r->cfg.spool_dir, r->cfg.name, spool_bytes(r->spool),
-				spool_records(r->spool), spool_lost(r->spool));
+				" spills %" PRIu64 "\n", r->cfg.spool_dir, r->cfg.name,
+				spool_bytes(r->spool), spool_records(r->spool), spool_lost(r->spool),
+				r->st.spills);
 	}
 	for (l = d->listeners; l; l = l->next) {
 		fprintf(f, "listener %s %s:%s peers %u accepted %" PRIu64 " tls_failures %" PRIu64
@@ -324,6 +325,7 @@ static void write_json(FILE *f, const struct daemon *d)
 			json_kv_u64(&j, "messages", spool_records(r->spool));
 			json_kv_u64(&j, "lost", spool_lost(r->spool));
 			json_kv_u64(&j, "capacity", r->cfg.spool_size);
+			json_kv_u64(&j, "spills", r->st.spills);
 			json_obj_end(&j);
 		}
 		json_kv_u64(&j, "tls_failures", r->st.tls_failures);
@@ -467,6 +469,8 @@ static void listener_sample(FILE *f, const char *name, const struct listener *l,
 	X(r->st.reconnects, "streambridge_route_reconnects_total", "counter", \
 	  "Connections after the first.") \
 	X(r->st.resumes, "streambridge_route_resumes_total", "counter", "RESUME frames received.") \
+	X(r->st.spills, "streambridge_route_spills_total", "counter", \
+	  "Connections given up to spool an overwrite source the link could not keep up with.") \
 	X(route_loss(r), "streambridge_route_lost_messages_total", "counter", \
 	  "Messages the source no longer had when they were due, or dropped.") \
 	X(r->st.tls_failures, "streambridge_route_tls_failures_total", "counter", \
