@@ -9,6 +9,11 @@ ko=$src/build/kmod/$(uname -r)/kmod/kstream.ko
 sb=$bin/streambridge
 traffic=$src/tests/bridge/traffic
 work=$(mktemp -d /tmp/bridge.XXXXXX)
+# BRIDGE_KEEP=DIR: copy the daemons' logs and the test's notes there at
+# the end (DIR on the host's 9p share), to follow a failure afterwards.
+if [ -n "${BRIDGE_KEEP:-}" ]; then
+	trap 'mkdir -p "$BRIDGE_KEEP" && cp "$work"/*.log "$work"/*.out "$work"/schedule "$BRIDGE_KEEP"/ 2>/dev/null' EXIT
+fi
 tnum=0
 failed=0
 
