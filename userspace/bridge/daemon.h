@@ -120,9 +120,16 @@ struct route {
 	bool have_acked;
 	uint64_t acked;
 	/* unacknowledged batches, oldest first */
-	struct { uint64_t last_seq; uint32_t msgs, bytes, frame; } infl[ROUTE_INFLIGHT_MAX];
+	struct { uint64_t last_seq; uint32_t msgs, bytes, frame, raw; } infl[ROUTE_INFLIGHT_MAX];
 	uint32_t infl_head, infl_n;
 	uint64_t infl_bytes;
+	uint64_t infl_raw;		/* uncompressed bytes in flight (records with headers) */
+	/*
+	 * An overwrite source: half its ring, the unacknowledged bytes a
+	 * spooled route keeps in flight (route.c, falling_behind()); 0: a
+	 * block source.
+	 */
+	uint64_t ring_window;
 	struct spool *spool;		/* NULL: no spool configured */
 	uint8_t *bounce;		/* a message copied out of the ring for the spool */
 	uint64_t spool_synced_ms;

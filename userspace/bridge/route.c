@@ -258,11 +258,21 @@ static void anchor_to(struct route *r, uint64_t seq)
 static int open_source(struct route *r)
 {
 	int e = ks_consumer_open(&r->src, r->cfg.source, KS_ZEROCOPY | KS_NONBLOCK);
+	struct kstream_fd_info info;
 
 	if (e) {
 		r->src = NULL;
 		return e;
 	}
+	/*
+	 * A spooled overwrite source: keep what is in flight within half its
+	 * ring, so that a connection that stalls leaves the unacknowledged
+	 * messages in the ring for the spool to take (falling_behind()).
+	 */
+	r->ring_window = 0;
+	if (!ioctl(ks_consumer_fd(r->src), KSTREAM_IOC_INFO, &info) &&
+	    info.policy == KSTREAM_POLICY_OVERWRITE)
+		r->ring_window = info.ring_size / 2;
 	e = ks_consumer_open(&r->anchor, r->cfg.source, KS_NONBLOCK);
 	if (e) {
 		blog("route %s: anchor on %s: %s (a block source may overwrite unacknowledged "
@@ -597,6 +607,7 @@ static int resume(struct route *r, const struct bf_resume *rs)
 	/* The rest of what was in flight is sent again. */
 	r->infl_head = r->infl_n = 0;
 	r->infl_bytes = 0;
+	r->infl_raw = 0;
 	if (r->spool)
 		return resume_spool(r, rs);
 	if (!r->src)
@@ -612,7 +623,8 @@ static bool can_send(const struct route *r)
 {
 	return r->state == R_STREAMING && !r->draining &&
 	       conn_room(&r->conn) >= BF_HDR_LEN + (size_t)r->conn.peer_max &&
-	       r->infl_bytes < r->cfg.window_bytes && r->infl_n < ROUTE_INFLIGHT_MAX;
+	       r->infl_bytes < r->cfg.window_bytes && r->infl_n < ROUTE_INFLIGHT_MAX &&
+	       (!r->spool || !r->ring_window || r->infl_raw < r->ring_window);
 }
 
 static enum bf_codec codec(const struct route *r)
@@ -643,8 +655,10 @@ static void flush_batch(struct route *r)
 	r->infl[slot].msgs = bt->count;
 	r->infl[slot].bytes = (uint32_t)bt->payload_bytes;
 	r->infl[slot].frame = BF_HDR_LEN + wire;
+	r->infl[slot].raw = (uint32_t)bt->len;
 	r->infl_n++;
 	r->infl_bytes += BF_HDR_LEN + wire;
+	r->infl_raw += bt->len;
 	if (!r->have_pos) {
 		r->have_pos = true;
 		r->pos = bt->first_seq;
@@ -876,9 +890,12 @@ static bool ring_guard(struct route *r, bool (*fn)(struct route *), bool fail)
 
 /*
  * A spooled route on an overwrite source that the link cannot keep up
- * with: its consumer has fallen into the older half of what the ring
- * retains, with the window full.  Left streaming directly it would be
- * lapped (counted loss) although the spool has room; instead the
+ * with (slow, or stalled with the connection still up): the oldest
+ * message it may still have to send again, the first unacknowledged one,
+ * has fallen into the older half of what the ring retains, with the
+ * window full.  Left streaming directly, a connection failure would find
+ * the unacknowledged messages overwritten, and reading on the ring would
+ * lap it (counted loss, although the spool has room).  Instead the
  * connection is given up as if it had failed: what is unacknowledged is
  * read again from the ring into the spool (route_close_conn()), the route
  * keeps spooling, and after the reconnect it sends from the spool until
@@ -889,15 +906,20 @@ static bool ring_guard(struct route *r, bool (*fn)(struct route *), bool fail)
 static bool falling_behind(struct route *r)
 {
 	struct kstream_fd_info info;
-	uint64_t retained, behind;
+	uint64_t from;
 
-	if (!r->spool || r->state != R_STREAMING || !r->src || !r->have_expect || can_send(r) ||
-	    ioctl(ks_consumer_fd(r->src), KSTREAM_IOC_INFO, &info) ||
-	    info.policy != KSTREAM_POLICY_OVERWRITE || info.head_seq <= r->expect)
+	if (!r->spool || r->state != R_STREAMING || !r->src || !r->have_expect || can_send(r))
 		return false;
-	retained = info.head_seq - info.tail_seq;
-	behind = info.head_seq - r->expect;
-	return behind * 2 > retained;
+	if (ioctl(ks_consumer_fd(r->src), KSTREAM_IOC_INFO, &info) ||
+	    info.policy != KSTREAM_POLICY_OVERWRITE)
+		return false;
+	from = r->have_pos && r->pos < r->expect ? r->pos : r->expect;
+	/* Unacknowledged and overwritten already: only the connection can deliver them. */
+	if (from < info.tail_seq)
+		from = r->expect;
+	if (info.head_seq <= from)
+		return false;
+	return (info.head_seq - from) * 2 > info.head_seq - info.tail_seq;
 }
 
 /* Move messages: source -> spool -> connection, or source -> connection. */
@@ -948,6 +970,7 @@ static void ack_upto(struct route *r, uint64_t seq)
 		r->st.messages += r->infl[r->infl_head].msgs;
 		r->st.bytes += r->infl[r->infl_head].bytes;
 		r->infl_bytes -= r->infl[r->infl_head].frame;
+		r->infl_raw -= r->infl[r->infl_head].raw;
 		r->infl_head = (r->infl_head + 1) % ROUTE_INFLIGHT_MAX;
 		r->infl_n--;
 	}
