@@ -374,7 +374,8 @@ module-arm64:
 arm64-module:
 	$(call build_module,$(ARM64_KVER))
 
-arm64-programs: $(B)/bin/streamctl $(KSFT_BINS) $(FUZZ_BINS) $(BPF_TEST_OBJS)
+arm64-programs: $(B)/bin/streamctl $(KSFT_BINS) $(BPF_TEST_OBJS) \
+	$(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
 
 # pkg-config answers for the sysroot; the eBPF objects' vmlinux.h comes
 # from the arm64 module's BTF.
