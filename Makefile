@@ -343,6 +343,52 @@ cppcheck:
 lint:
 	$(SRC)/scripts/lint
 
+# ------------------------------------------------------------------ arm64
+#
+# Debian's arm64 6.12 kernel (the edge devices'; issue 14), a longer target
+# than make check: scripts/deps arm64 fetches the kernel, its headers and
+# the cross tools, scripts/arm64 builds the guest's root once per machine.
+# Everything built for arm64 is under build/arm64/, laid out as build/ is
+# (tests/vm/run mounts it over build/ in the arm64 guest).
+#
+#   make module-arm64     the module, cross-built with -Werror against the
+#                         arm64 headers; checked to be an AArch64 ELF with
+#                         the kernel's vermagic
+#   make userspace-arm64  what the VM suite runs (kselftests, fuzzers,
+#                         streamctl, eBPF test objects), cross-built with
+#                         the guest's root as sysroot
+#   make check-arm64      both, then the VM suite on arm64 under
+#                         qemu-system-aarch64 (tests/check-debug arm64)
+
+ARM64_B := $(B)/arm64
+ARM64_KVER = $(shell $(SRC)/scripts/kver 6.12-arm64)
+
+.PHONY: module-arm64 userspace-arm64 check-arm64 arm64-module arm64-programs
+
+module-arm64:
+	@kver='$(ARM64_KVER)' && test -n "$$kver" && \
+	$(MAKE) --no-print-directory B=$(ARM64_B) ARM64_KVER=$$kver arm64-module && \
+	$(SRC)/scripts/arm64 check-ko $(ARM64_B)/kmod/$$kver/kmod/kstream.ko $$kver
+
+# The sub-makes' targets (B is build/arm64 there).
+arm64-module:
+	$(call build_module,$(ARM64_KVER))
+
+arm64-programs: $(B)/bin/streamctl $(KSFT_BINS) $(BPF_TEST_OBJS) \
+	$(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%,$(FUZZ_SRCS))
+
+# pkg-config answers for the sysroot; the eBPF objects' vmlinux.h comes
+# from the arm64 module's BTF.
+userspace-arm64: module-arm64
+	@root=$$($(SRC)/scripts/arm64 root) && \
+	PKG_CONFIG_LIBDIR=$$root/usr/lib/aarch64-linux-gnu/pkgconfig:$$root/usr/share/pkgconfig \
+	PKG_CONFIG_SYSROOT_DIR=$$root \
+	$(MAKE) --no-print-directory B=$(ARM64_B) BPF_KVER='$(ARM64_KVER)' \
+		CC="aarch64-linux-gnu-gcc --sysroot=$$root" AR=aarch64-linux-gnu-ar arm64-programs
+
+check-arm64:
+	$(SRC)/tests/check-debug arm64
+
 include packaging/install.mk
 
 clean:
