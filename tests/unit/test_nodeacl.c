@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 
@@ -143,6 +144,67 @@ static void xattr(void **state)
 	assert_int_equal(0, nodeacl_xattr(&a, buf, 4 + 5 * 8 - 1));	/* too small */
 }
 
+static void uevent_ids(void **state)
+{
+	const char *ev = "MAJOR=240\nMINOR=3\nDEVNAME=stream/imu\nDEVMODE=0666\n"
+			 "DEVUID=4001\nDEVGID=4100\n";
+	unsigned long v;
+
+	(void)state;
+	assert_int_equal(0, nodeacl_uevent_id(ev, "DEVUID", 0, &v));
+	assert_int_equal(4001, v);
+	assert_int_equal(0, nodeacl_uevent_id(ev, "DEVGID", 0, &v));
+	assert_int_equal(4100, v);
+	/* root: absent, the default */
+	assert_int_equal(0, nodeacl_uevent_id("MAJOR=240\nDEVMODE=0666", "DEVUID", 0, &v));
+	assert_int_equal(0, v);
+	/* a key is a whole name; the last line needs no newline */
+	assert_int_equal(0, nodeacl_uevent_id("XDEVUID=1\nDEVUID=7", "DEVUID", 0, &v));
+	assert_int_equal(7, v);
+	assert_int_equal(-EINVAL, nodeacl_uevent_id("DEVUID=\n", "DEVUID", 0, &v));
+	assert_int_equal(-EINVAL, nodeacl_uevent_id("DEVUID=12x\n", "DEVUID", 0, &v));
+	assert_int_equal(-EINVAL, nodeacl_uevent_id("DEVUID=4294967295\n", "DEVUID", 0, &v));
+}
+
+/* When a node shows a decision: exactly, or not at all (0666, no ACL). */
+static void node_shows(void **state)
+{
+	unsigned char x[8 + NODEACL_MAX * 8];
+	struct nodeacl full, min;
+	struct stat st = { .st_mode = S_IFCHR | 0666 };
+	ssize_t xlen;
+
+	(void)state;
+	assert_int_equal(0, nodeacl_parse("user::rw-,user:4001:-w-,group::r--,"
+					  "mask::rw-,other::---", &full));
+	assert_int_equal(0, nodeacl_parse("user::rw-,group::r--,other::---", &min));
+	xlen = (ssize_t)nodeacl_xattr(&full, x, sizeof(x));
+
+	/* as devtmpfs made it: shows nothing, refuses nobody */
+	assert_true(nodeacl_node_shows(&full, 4001, 4100, &st, NULL, -1));
+	assert_true(nodeacl_node_shows(&min, 0, 0, &st, NULL, -1));
+	/* the minimal ACL: the mode, the owner, no xattr */
+	st.st_mode = S_IFCHR | 0640;
+	assert_true(nodeacl_node_shows(&min, 0, 0, &st, NULL, -1));
+	assert_false(nodeacl_node_shows(&min, 4001, 0, &st, NULL, -1));
+	assert_false(nodeacl_node_shows(&full, 0, 0, &st, NULL, -1));
+	st.st_mode = S_IFCHR | 0600;
+	assert_false(nodeacl_node_shows(&min, 0, 0, &st, NULL, -1));
+	/* the full one: the xattr, and the mask in the group bits */
+	st.st_mode = S_IFCHR | 0660;
+	assert_true(nodeacl_node_shows(&full, 0, 0, &st, x, xlen));
+	assert_false(nodeacl_node_shows(&full, 0, 0, &st, x, xlen - 8));
+	x[4 + 8 + 2] = 4;			/* user:4001:r-- now */
+	assert_false(nodeacl_node_shows(&full, 0, 0, &st, x, xlen));
+	x[4 + 8 + 2] = 2;
+	st.st_uid = 4001;
+	assert_false(nodeacl_node_shows(&full, 0, 0, &st, x, xlen));
+	assert_true(nodeacl_node_shows(&full, 4001, 0, &st, x, xlen));
+	/* an ACL on a node of mode 0666 is not "nothing" */
+	st.st_mode = S_IFCHR | 0666;
+	assert_false(nodeacl_node_shows(&full, 4001, 0, &st, x, xlen));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +213,8 @@ int main(void)
 		cmocka_unit_test(parse_bad),
 		cmocka_unit_test(parse_many),
 		cmocka_unit_test(xattr),
+		cmocka_unit_test(uevent_ids),
+		cmocka_unit_test(node_shows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The "acl" attribute of a topic device, for its node's display. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <endian.h>
+#include <unistd.h>
+#include <sys/xattr.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 
@@ -192,4 +196,91 @@ size_t nodeacl_xattr(const struct nodeacl *acl, void *buf, size_t len)
 		p += sizeof(x);
 	}
 	return need;
+}
+
+int nodeacl_uevent_id(const char *uevent, const char *key, unsigned long dflt,
+		      unsigned long *val)
+{
+	size_t klen = strlen(key);
+	const char *p = uevent;
+	char *end;
+
+	while (*p) {
+		const char *nl = strchrnul(p, '\n');
+
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			errno = 0;
+			*val = strtoul(p + klen + 1, &end, 10);
+			return errno || end == p + klen + 1 || end != nl ||
+			       *val >= 0xffffffffUL ? -EINVAL : 0;
+		}
+		p = *nl ? nl + 1 : nl;
+	}
+	*val = dflt;
+	return 0;
+}
+
+int nodeacl_node_shows(const struct nodeacl *acl, unsigned long uid,
+		       unsigned long gid, const struct stat *st, const void *x,
+		       ssize_t xlen)
+{
+	unsigned char want[8 + NODEACL_MAX * 8];
+	size_t wlen;
+
+	if (xlen < 0 && (st->st_mode & 07777) == 0666)
+		return 1;		/* as devtmpfs made it */
+	if (st->st_uid != uid || st->st_gid != gid)
+		return 0;
+	if (!nodeacl_extended(acl))
+		return xlen < 0 && (st->st_mode & 07777) == nodeacl_mode(acl);
+	wlen = nodeacl_xattr(acl, want, sizeof(want));
+	return xlen >= 0 && (size_t)xlen == wlen && !memcmp(x, want, wlen) &&
+	       (st->st_mode & 07777) == nodeacl_mode(acl);
+}
+
+ssize_t nodeacl_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+int nodeacl_topic_node_shows(const char *name)
+{
+	char path[160], text[4096], uevent[4096];
+	unsigned char x[8 + NODEACL_MAX * 8 + 8];
+	unsigned long uid, gid;
+	struct nodeacl acl;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/stream/%s/acl", name);
+	n = nodeacl_read_file(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	snprintf(path, sizeof(path), "/sys/class/stream/%s/uevent", name);
+	n = nodeacl_read_file(path, uevent, sizeof(uevent));
+	if (n < 0)
+		return (int)n;
+	if (nodeacl_parse(text, &acl) ||
+	    nodeacl_uevent_id(uevent, "DEVUID", 0, &uid) ||
+	    nodeacl_uevent_id(uevent, "DEVGID", 0, &gid))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/dev/stream/%s", name);
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISCHR(st.st_mode))
+		return -ENODEV;
+	n = lgetxattr(path, "system.posix_acl_access", x, sizeof(x));
+	if (n < 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		return -errno;
+	return nodeacl_node_shows(&acl, uid, gid, &st, x, n < 0 ? -1 : n);
 }

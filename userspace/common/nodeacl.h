@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* user::, up to 32 named entries, group::, mask::, other:: */
@@ -42,5 +43,28 @@ mode_t nodeacl_mode(const struct nodeacl *acl);
  * 0 if @len is too small.
  */
 size_t nodeacl_xattr(const struct nodeacl *acl, void *buf, size_t len);
+/*
+ * KEY=decimal id in the text of a uevent file into *@val; @dflt when the
+ * key is absent (the kernel leaves out DEVUID and DEVGID of root).  0 or
+ * -EINVAL.
+ */
+int nodeacl_uevent_id(const char *uevent, const char *key, unsigned long dflt,
+		      unsigned long *val);
+/*
+ * Does a node (@st, and its system.posix_acl_access value @x of @xlen
+ * bytes, or @xlen < 0 for none) show @acl, @uid and @gid exactly, or
+ * nothing at all (0666 without an ACL, as devtmpfs made it)?  Either way
+ * its permissions refuse nobody @acl admits.
+ */
+int nodeacl_node_shows(const struct nodeacl *acl, unsigned long uid,
+		       unsigned long gid, const struct stat *st, const void *x,
+		       ssize_t xlen);
+/* Up to @len - 1 bytes of @path into @buf, NUL-terminated; length or -errno. */
+ssize_t nodeacl_read_file(const char *path, char *buf, size_t len);
+/*
+ * The same for /dev/stream/@name against its device's sysfs files: 1 yes,
+ * 0 not (yet), -errno when it cannot tell (no node, no topic).
+ */
+int nodeacl_topic_node_shows(const char *name);
 
 #endif /* KSTREAM_NODEACL_H */

@@ -37,46 +37,6 @@
 
 static const char *prog = "kstream-node-display";
 
-/* Up to @len - 1 bytes of @path into @buf; its length, or -errno. */
-static ssize_t slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
-
-/* KEY=decimal in a uevent file's text; @dflt when absent. */
-static int uevent_id(const char *uevent, const char *key, unsigned long dflt,
-		     unsigned long *val)
-{
-	size_t klen = strlen(key);
-	const char *p = uevent;
-	char *end;
-
-	while (*p) {
-		const char *nl = strchrnul(p, '\n');
-
-		if (!strncmp(p, key, klen) && p[klen] == '=') {
-			errno = 0;
-			*val = strtoul(p + klen + 1, &end, 10);
-			return errno || end == p + klen + 1 || end != nl ||
-			       *val >= 0xffffffffUL ? -EINVAL : 0;
-		}
-		p = *nl ? nl + 1 : nl;
-	}
-	*val = dflt;
-	return 0;
-}
-
 /* Is the device of @sys (/sys/dev/char/M:m) of the class "stream"? */
 static int is_stream(const char *sys)
 {
@@ -142,14 +102,14 @@ int main(int argc, char **argv)
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 
 	snprintf(path, sizeof(path), "%s/uevent", sys);
-	n = slurp(path, uevent, sizeof(uevent));
+	n = nodeacl_read_file(path, uevent, sizeof(uevent));
 	if (n < 0)
 		return n == -ENOENT ? 0 : fail_open(argv[1], self, "cannot read its uevent file");
-	if (uevent_id(uevent, "DEVUID", 0, &uid) ||
-	    uevent_id(uevent, "DEVGID", 0, &gid))
+	if (nodeacl_uevent_id(uevent, "DEVUID", 0, &uid) ||
+	    nodeacl_uevent_id(uevent, "DEVGID", 0, &gid))
 		return fail_open(argv[1], self, "unexpected DEVUID or DEVGID");
 	snprintf(path, sizeof(path), "%s/acl", sys);
-	n = slurp(path, text, sizeof(text));
+	n = nodeacl_read_file(path, text, sizeof(text));
 	if (n < 0)
 		return n == -ENOENT ? 0 : fail_open(argv[1], self, "cannot read its acl attribute");
 	if (nodeacl_parse(text, &acl))
