@@ -128,10 +128,12 @@ int nodeacl_parse(const char *text, struct nodeacl *acl)
 	for (;;) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 		const char *stop = comma ? comma : end;
-		struct nodeacl_entry *e = &acl->e[acl->n];
+		struct nodeacl_entry *e;
 
-		if (acl->n == NODEACL_MAX ||
-		    entry_parse(p, (size_t)(stop - p),
+		if (acl->n == NODEACL_MAX)
+			return -EINVAL;
+		e = &acl->e[acl->n];
+		if (entry_parse(p, (size_t)(stop - p),
 				acl->n ? acl->e[acl->n - 1].tag : 0, e))
 			return -EINVAL;
 		named += e->tag == ACL_USER || e->tag == ACL_GROUP;
