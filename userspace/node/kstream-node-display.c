@@ -68,16 +68,59 @@ static int fail_open(const char *node, const char *self, const char *why)
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* Show the decision on @node, opened as @fd (a "stream" char device). */
+static int show(const char *node, int fd, const char *sys)
 {
-	char sys[64], path[128], self[64], text[4096], uevent[4096];
+	char path[128], self[64], text[4096], uevent[4096];
 	unsigned char xattr[8 + NODEACL_MAX * 8];
 	unsigned long uid, gid;
 	struct nodeacl acl;
-	struct stat st;
 	size_t xlen;
-	int fd, ret = 0;
 	ssize_t n;
+
+	/* Every change goes through the inode we checked. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	snprintf(path, sizeof(path), "%s/uevent", sys);
+	n = nodeacl_read_file(path, uevent, sizeof(uevent));
+	if (n < 0)
+		return n == -ENOENT ? 0 : fail_open(node, self, "cannot read its uevent file");
+	if (nodeacl_uevent_id(uevent, "DEVUID", 0, &uid) ||
+	    nodeacl_uevent_id(uevent, "DEVGID", 0, &gid))
+		return fail_open(node, self, "unexpected DEVUID or DEVGID");
+	snprintf(path, sizeof(path), "%s/acl", sys);
+	n = nodeacl_read_file(path, text, sizeof(text));
+	if (n < 0)
+		return n == -ENOENT ? 0 : fail_open(node, self, "cannot read its acl attribute");
+	if (nodeacl_parse(text, &acl))
+		return fail_open(node, self, "cannot parse its acl attribute");
+
+	/*
+	 * The owner first (chown(2) keeps an ACL): the owner bits of the ACL
+	 * are the topic owner's, and on anybody else they would refuse
+	 * someone kstream admits.
+	 */
+	if (fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH)) {
+		snprintf(text, sizeof(text), "cannot chown it to %lu:%lu (%s)",
+			 uid, gid, strerror(errno));
+		return fail_open(node, self, text);
+	}
+	/* A minimal ACL sets the mode and removes the xattr (the kernel's job). */
+	xlen = nodeacl_xattr(&acl, xattr, sizeof(xattr));
+	if (!setxattr(self, XATTR_ACL, xattr, xlen, 0))
+		return 0;
+	/* The mode alone says it all, exactly. */
+	if (!nodeacl_extended(&acl) && !chmod(self, nodeacl_mode(&acl)))
+		return 0;
+	snprintf(text, sizeof(text), "cannot set its POSIX ACL (%s)",
+		 strerror(errno));
+	return fail_open(node, self, text);
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	char sys[64];
+	int fd, ret;
 
 	if (argc != 2 || argv[1][0] != '/') {
 		fprintf(stderr, "usage: %s /dev/stream/NAME (run by udev)\n", prog);
@@ -85,52 +128,26 @@ int main(int argc, char **argv)
 	}
 	fd = open(argv[1], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
-		return 0;		/* the topic is gone already */
-	if (fd < 0 || fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
+		return 0;			/* the topic is gone */
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[1], strerror(errno));
+		return 2;
+	}
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
 		fprintf(stderr, "%s: %s: not a character device\n", prog, argv[1]);
+		close(fd);
 		return 2;
 	}
 	snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u", major(st.st_rdev),
 		 minor(st.st_rdev));
-	if (!is_stream(sys)) {
-		if (access(sys, F_OK) && errno == ENOENT)
-			return 0;	/* gone meanwhile */
+	if (is_stream(sys)) {
+		ret = show(argv[1], fd, sys);
+	} else if (access(sys, F_OK) && errno == ENOENT) {
+		ret = 0;			/* gone meanwhile */
+	} else {
 		fprintf(stderr, "%s: %s: not a kstream topic's node\n", prog, argv[1]);
-		return 2;
+		ret = 2;
 	}
-	/* Every change from now on goes through the inode we checked. */
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-
-	snprintf(path, sizeof(path), "%s/uevent", sys);
-	n = nodeacl_read_file(path, uevent, sizeof(uevent));
-	if (n < 0)
-		return n == -ENOENT ? 0 : fail_open(argv[1], self, "cannot read its uevent file");
-	if (nodeacl_uevent_id(uevent, "DEVUID", 0, &uid) ||
-	    nodeacl_uevent_id(uevent, "DEVGID", 0, &gid))
-		return fail_open(argv[1], self, "unexpected DEVUID or DEVGID");
-	snprintf(path, sizeof(path), "%s/acl", sys);
-	n = nodeacl_read_file(path, text, sizeof(text));
-	if (n < 0)
-		return n == -ENOENT ? 0 : fail_open(argv[1], self, "cannot read its acl attribute");
-	if (nodeacl_parse(text, &acl))
-		return fail_open(argv[1], self, "cannot parse its acl attribute");
-
-	/* Owner and group first: chown(2) keeps an ACL, setting one the mode. */
-	if (fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH)) {
-		fprintf(stderr, "%s: %s: chown %lu:%lu: %s\n", prog, argv[1], uid,
-			gid, strerror(errno));
-		ret = 1;
-	}
-	/* A minimal ACL sets the mode and removes the xattr (the kernel's job). */
-	xlen = nodeacl_xattr(&acl, xattr, sizeof(xattr));
-	if (!setxattr(self, XATTR_ACL, xattr, xlen, 0))
-		return ret;
-	if (!nodeacl_extended(&acl)) {
-		/* The mode alone says it all, exactly. */
-		if (!chmod(self, nodeacl_mode(&acl)))
-			return ret;
-	}
-	snprintf(text, sizeof(text), "cannot set its POSIX ACL (%s)",
-		 strerror(errno));
-	return fail_open(argv[1], self, text);
+	close(fd);
+	return ret;
 }
