@@ -569,6 +569,24 @@ static void capture(const char *cmd, char *out, size_t len)
 #define ACL_OTHER	0x20
 
 /*
+ * The node tests' grants on topic @name (alice publishes, group sensors
+ * subscribes): bob reads and does not write, alice writes and does not
+ * read, carol does nothing.
+ */
+static void check_node_grants(struct __test_metadata *_metadata, const char *name)
+{
+	AS(&bob, {
+		EXPECT_EQ(0, open_close(name, O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close(name, O_WRONLY));
+	});
+	AS(&alice, {
+		EXPECT_EQ(0, open_close(name, O_WRONLY));
+		EXPECT_EQ(-EACCES, open_close(name, O_RDONLY));
+	});
+	AS(&carol, EXPECT_EQ(-EACCES, open_close(name, O_RDONLY)));
+}
+
+/*
  * The node is 0666 with the topic's owner and group, the kernel never
  * changes it, and kstream alone decides: a grant works whatever udev (or
  * anybody) does with the node's permission bits.
@@ -601,15 +619,7 @@ TEST_F_TIMEOUT(auth, node_lets_kstream_decide, 180)
 	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
 
 	denied = DENIED("n");
-	AS(&bob, {
-		EXPECT_EQ(0, open_close("n", O_RDONLY));
-		EXPECT_EQ(-EACCES, open_close("n", O_WRONLY));
-	});
-	AS(&alice, {
-		EXPECT_EQ(0, open_close("n", O_WRONLY));
-		EXPECT_EQ(-EACCES, open_close("n", O_RDONLY));
-	});
-	AS(&carol, EXPECT_EQ(-EACCES, open_close("n", O_RDONLY)));
+	check_node_grants(_metadata, "n");
 	/* every refusal was kstream's: counted */
 	EXPECT_EQ(denied + 3, DENIED("n"));
 
@@ -816,15 +826,7 @@ TEST_F_TIMEOUT(auth, node_display_shows_the_decision, 180)
 	EXPECT_NE(NULL, strstr(out, "group:4100:r--")) TH_LOG("getfacl: %s", out);
 
 	/* the VFS and kstream agree on the displayed node */
-	AS(&bob, {
-		EXPECT_EQ(0, open_close("d", O_RDONLY));
-		EXPECT_EQ(-EACCES, open_close("d", O_WRONLY));
-	});
-	AS(&alice, {
-		EXPECT_EQ(0, open_close("d", O_WRONLY));
-		EXPECT_EQ(-EACCES, open_close("d", O_RDONLY));
-	});
-	AS(&carol, EXPECT_EQ(-EACCES, open_close("d", O_RDONLY)));
+	check_node_grants(_metadata, "d");
 
 	/* owner and group, from the uevent file */
 	ASSERT_EQ(0, set_owner(&self->nl, "d", KST_SET_UID | KST_SET_GID, 0,

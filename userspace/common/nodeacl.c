@@ -46,6 +46,26 @@ static long long id_parse(const char *s, size_t len)
 	return v >= UINT32_MAX ? -1 : (long long)v;
 }
 
+/* A pseudo tag: before the first entry. */
+#define ORDER_START 0x40
+
+/* The tags (and ORDER_START) that @tag may follow in a POSIX ACL. */
+static unsigned int tag_may_follow(uint16_t tag)
+{
+	switch (tag) {
+	case ACL_USER_OBJ:
+		return ORDER_START;
+	case ACL_USER:
+	case ACL_GROUP_OBJ:
+		return ACL_USER_OBJ | ACL_USER;
+	case ACL_GROUP:
+	case ACL_MASK:
+		return ACL_GROUP_OBJ | ACL_GROUP;
+	default: /* ACL_OTHER */
+		return ACL_GROUP_OBJ | ACL_GROUP | ACL_MASK;
+	}
+}
+
 /* One entry, "tag:id:perm" of @len characters, after @prev (a tag). */
 static int entry_parse(const char *s, size_t len, uint16_t prev,
 		       struct nodeacl_entry *e)
@@ -80,34 +100,9 @@ static int entry_parse(const char *s, size_t len, uint16_t prev,
 		e->tag = ACL_OTHER;
 	else
 		return -EINVAL;
-	/* The order of a POSIX ACL: each tag after the one it may follow. */
-	switch (e->tag) {
-	case ACL_USER_OBJ:
-		if (prev)
-			return -EINVAL;
-		break;
-	case ACL_USER:
-		if (prev != ACL_USER_OBJ && prev != ACL_USER)
-			return -EINVAL;
-		break;
-	case ACL_GROUP_OBJ:
-		if (prev != ACL_USER_OBJ && prev != ACL_USER)
-			return -EINVAL;
-		break;
-	case ACL_GROUP:
-		if (prev != ACL_GROUP_OBJ && prev != ACL_GROUP)
-			return -EINVAL;
-		break;
-	case ACL_MASK:
-		if (prev != ACL_GROUP_OBJ && prev != ACL_GROUP)
-			return -EINVAL;
-		break;
-	default: /* ACL_OTHER */
-		if (prev != ACL_GROUP_OBJ && prev != ACL_GROUP &&
-		    prev != ACL_MASK)
-			return -EINVAL;
-		break;
-	}
+	/* The order of a POSIX ACL: each tag after one it may follow. */
+	if (!(tag_may_follow(e->tag) & (prev ? prev : ORDER_START)))
+		return -EINVAL;
 	e->perm = (uint16_t)perm;
 	e->id = idlen ? (uint32_t)id : (uint32_t)ACL_UNDEFINED_ID;
 	return 0;
