@@ -149,7 +149,7 @@ STREAMCTL_SRCS := $(wildcard userspace/streamctl/*.c) $(COMMON_SRCS)
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CAP_LIBS := $(shell pkg-config --libs libcap 2>/dev/null || echo -lcap)
 
-userspace: $(B)/bin/streamctl $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
+userspace: $(B)/bin/streamctl $(B)/bin/kstream-node-display $(B)/bin/sensor-demo $(B)/lib/libkstream.a \
 	$(B)/lib/libkstream.so $(B)/lib/libkstream.pc examples $(B)/bin/kstream-bench \
 	$(B)/bin/streambridge
 
@@ -202,6 +202,13 @@ $(B)/bin/streamctl: $(STREAMCTL_SRCS) $(wildcard userspace/streamctl/*.h) $(COMM
 	$(CC) $(CFLAGS_COMMON) -DKSTREAM_VERSION='"$(KSTREAM_VERSION)"' -I$(BPF_B) $(NL_CFLAGS) \
 		-o $@ $(STREAMCTL_SRCS) \
 		$(NL_LIBS) $(BPF_LIBS) $(CAP_LIBS)
+
+# The udev rule's helper: shows a topic's permissions on its node.
+$(B)/bin/kstream-node-display: userspace/node/kstream-node-display.c userspace/common/nodeacl.c \
+		userspace/common/nodeacl.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -o $@ userspace/node/kstream-node-display.c \
+		userspace/common/nodeacl.c
 
 # ----------------------------------------------------------------- tests
 #

@@ -10,11 +10,12 @@
  * owning group, named groups) is considered and one of them must grant
  * all that is wanted; otherwise the other bits.  Read bits mean
  * subscribe, write bits publish.  The mask of that ACL is the union of its
- * group class, so it never restricts.  The device node carries that very
- * POSIX ACL (kstream_acl_sync_node()), so the VFS and this policy agree;
- * this policy is still what decides, in open and on every use of an fd,
- * so a node whose permissions were changed (or created elsewhere with
- * mknod) cannot grant more.  As generic_permission() does,
+ * group class, so it never restricts.  This policy decides, in open and
+ * on every use of an fd; device nodes are 0666 (chardev.c), so every open
+ * reaches it, and a node whose permissions were changed (or created
+ * elsewhere with mknod) grants nothing.  The topic device's "acl"
+ * attribute shows that POSIX ACL (kstream_acl_show()), for userspace to
+ * display on the node.  As generic_permission() does,
  * CAP_DAC_OVERRIDE (and CAP_DAC_READ_SEARCH for subscribing) of the
  * opener, in the initial user namespace, overrides the ACL.
  *
@@ -22,24 +23,22 @@
  * from an entry granting admin to the sender's effective uid, effective
  * gid or a supplementary group; the credentials a request's socket was
  * opened with must hold the right too.  Entries granting only admin take
- * no part in data decisions and are not in the node's ACL.  Creating a
+ * no part in data decisions and are not in the displayed ACL.  Creating a
  * topic needs CAP_NET_ADMIN or membership of the creator_gid group; such
  * a creator must own the topic and gets an admin entry for it.
  *
  * Entries are kept in an RCU-protected array, users by uid then groups by
  * gid (the order a POSIX ACL needs).  Writers hold the registry lock.
  *
- * May call: security (kstream_security_changed()) and chardev (the node's
- * POSIX ACL).  Locks: none of its own; RCU to read the entries.
+ * May call: security (kstream_security_changed()) and chardev (the change
+ * uevent).  Locks: none of its own; RCU to read the entries.
  */
-
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/netlink.h>
-#include <linux/posix_acl.h>
+#include <linux/sysfs.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
@@ -123,85 +122,78 @@ unsigned int kstream_acl_snapshot(struct kstream_topic *t,
 	return n;
 }
 
-static unsigned short kstream_rights_perm(unsigned int rights)
+/* "rwx" for the permission bits @perm (4 read, 2 write, 1 execute). */
+static int kstream_perm_emit(char *buf, int at, unsigned int perm)
 {
-	return (rights & KSTREAM_ACL_SUBSCRIBE ? ACL_READ : 0) |
-	       (rights & KSTREAM_ACL_PUBLISH ? ACL_WRITE : 0);
+	return sysfs_emit_at(buf, at, "%c%c%c", perm & 4 ? 'r' : '-',
+			     perm & 2 ? 'w' : '-', perm & 1 ? 'x' : '-');
 }
 
-/* The POSIX ACL of the node: the mode and the entries with data rights. */
-static struct posix_acl *kstream_acl_posix(struct kstream_topic *t)
+static unsigned int kstream_rights_perm(unsigned int rights)
 {
-	const struct kstream_acl *acl = kstream_acl_locked(t);
-	unsigned int i, named = 0, n = acl ? acl->count : 0;
-	umode_t mode = READ_ONCE(t->mode);
-	unsigned short mask;
-	struct posix_acl_entry *pa;
-	struct posix_acl *pacl;
+	return (rights & KSTREAM_ACL_SUBSCRIBE ? 4 : 0) |
+	       (rights & KSTREAM_ACL_PUBLISH ? 2 : 0);
+}
 
-	for (i = 0; i < n; i++)
-		named += !!(acl->e[i].rights & KSTREAM_DATA_RIGHTS);
-	pacl = posix_acl_alloc(3 + named + !!named, GFP_KERNEL);
-	if (!pacl)
-		return NULL;
-	pa = pacl->a_entries;
-	pa->e_tag = ACL_USER_OBJ;
-	pa->e_perm = (mode >> 6) & 7;
-	pa++;
+/*
+ * The "acl" attribute of a topic device: the mode and the entries with
+ * data rights as the POSIX ACL that decides as this policy does, in the
+ * short text form with numeric ids of the initial user namespace
+ * (user::rw-,user:1001:-w-,group::r--,mask::rw-,other::---), one line.
+ * Users come before groups, as the entries are kept.  The mask (the union
+ * of the group class, so it never restricts) is there when named entries
+ * are.  The mode and the entries are read without the registry lock: a
+ * reader racing with a change may see a mix, and the change's uevent
+ * (kstream_topic_node_changed()) tells it to read again.
+ */
+ssize_t kstream_acl_show(struct kstream_topic *t, char *buf)
+{
+	umode_t mode = READ_ONCE(t->mode);
+	const struct kstream_acl *acl;
+	unsigned int i, n, mask, named = 0;
+	int at;
+
+	at = sysfs_emit(buf, "user::");
+	at += kstream_perm_emit(buf, at, (mode >> 6) & 7);
 	mask = (mode >> 3) & 7;
-	/* Users come first in the array, as a POSIX ACL has them. */
+	rcu_read_lock();
+	acl = rcu_dereference(t->acl);
+	n = acl ? acl->count : 0;
 	for (i = 0; i < n; i++) {
 		const struct kstream_acl_entry *e = &acl->e[i];
 
 		if (!(e->rights & KSTREAM_DATA_RIGHTS) ||
 		    e->type != KSTREAM_ACL_USER)
 			continue;
-		pa->e_tag = ACL_USER;
-		pa->e_uid = e->uid;
-		pa->e_perm = kstream_rights_perm(e->rights);
-		mask |= pa->e_perm;
-		pa++;
+		at += sysfs_emit_at(buf, at, ",user:%u:",
+				    from_kuid_munged(&init_user_ns, e->uid));
+		at += kstream_perm_emit(buf, at, kstream_rights_perm(e->rights));
+		mask |= kstream_rights_perm(e->rights);
+		named++;
 	}
-	pa->e_tag = ACL_GROUP_OBJ;
-	pa->e_perm = (mode >> 3) & 7;
-	pa++;
+	at += sysfs_emit_at(buf, at, ",group::");
+	at += kstream_perm_emit(buf, at, (mode >> 3) & 7);
 	for (i = 0; i < n; i++) {
 		const struct kstream_acl_entry *e = &acl->e[i];
 
 		if (!(e->rights & KSTREAM_DATA_RIGHTS) ||
 		    e->type != KSTREAM_ACL_GROUP)
 			continue;
-		pa->e_tag = ACL_GROUP;
-		pa->e_gid = e->gid;
-		pa->e_perm = kstream_rights_perm(e->rights);
-		mask |= pa->e_perm;
-		pa++;
+		at += sysfs_emit_at(buf, at, ",group:%u:",
+				    from_kgid_munged(&init_user_ns, e->gid));
+		at += kstream_perm_emit(buf, at, kstream_rights_perm(e->rights));
+		mask |= kstream_rights_perm(e->rights);
+		named++;
 	}
+	rcu_read_unlock();
 	if (named) {
-		pa->e_tag = ACL_MASK;
-		pa->e_perm = mask;
-		pa++;
+		at += sysfs_emit_at(buf, at, ",mask::");
+		at += kstream_perm_emit(buf, at, mask);
 	}
-	pa->e_tag = ACL_OTHER;
-	pa->e_perm = mode & 7;
-	return pacl;
-}
-
-/*
- * Bring the node's POSIX ACL (and so its group bits) in line with the
- * policy.  Failing leaves the policy as it is (open() still enforces it);
- * the caller reports a warning.
- */
-static int kstream_acl_sync_node(struct kstream_topic *t)
-{
-	struct posix_acl *pacl = kstream_acl_posix(t);
-	int err;
-
-	if (!pacl)
-		return -ENOMEM;
-	err = kstream_node_set_acl(t, pacl);
-	posix_acl_release(pacl);
-	return err;
+	at += sysfs_emit_at(buf, at, ",other::");
+	at += kstream_perm_emit(buf, at, mode & 7);
+	at += sysfs_emit_at(buf, at, "\n");
+	return at;
 }
 
 /*
@@ -218,7 +210,6 @@ int kstream_acl_change(struct kstream_topic *t,
 	unsigned int i, pos, n = old ? old->count : 0, count;
 	u8 rights, was = 0;
 	bool found = false;
-	int err;
 
 	*changed = false;
 	*revoked = false;
@@ -268,32 +259,21 @@ int kstream_acl_change(struct kstream_topic *t,
 	*changed = true;
 	*revoked = (was & ~rights) != 0;
 
-	if ((was ^ rights) & KSTREAM_DATA_RIGHTS) {
-		err = kstream_acl_sync_node(t);
-		if (err) {
-			/* A warning: the change itself is in effect. */
-			NL_SET_ERR_MSG(extack,
-				       "ACL changed, but the device node's POSIX ACL could not be set: opens through the node follow its mode");
-			pr_info_ratelimited("topic %s: cannot set the POSIX ACL of its node (error %d)\n",
-					    t->name, err);
-		}
-	}
+	/* The display of the data rights ("acl" attribute) changed. */
+	if ((was ^ rights) & KSTREAM_DATA_RIGHTS)
+		kstream_topic_node_changed(t);
 	return 0;
 }
 
 /*
  * KSTREAM_CMD_TOPIC_SET: the mode, owner and group in @set become @t's
  * (registry lock held, the caller past topic_configure).  Open fds decide
- * again (kstream_security_changed(); the caller enforces), and the node
- * follows: its owner, then its POSIX ACL, which carries the mode.  The
- * node failing to follow is a warning, as for kstream_acl_change().
+ * again (kstream_security_changed(); the caller enforces), and userspace
+ * is told (a change uevent: the node's owner, group and display).
  */
 void kstream_acl_set_ownership(struct kstream_topic *t,
-			       const struct kstream_topic_set *set,
-			       struct netlink_ext_ack *extack)
+			       const struct kstream_topic_set *set)
 {
-	int err = 0;
-
 	if (!(set->what & KSTREAM_SET_OWNERSHIP))
 		return;
 	if (set->what & KSTREAM_SET_MODE)
@@ -303,17 +283,7 @@ void kstream_acl_set_ownership(struct kstream_topic *t,
 	if (set->what & KSTREAM_SET_GID)
 		WRITE_ONCE(t->gid, set->gid);
 	kstream_security_changed(t);
-
-	if (set->what & (KSTREAM_SET_UID | KSTREAM_SET_GID))
-		err = kstream_node_set_owner(t, t->uid, t->gid);
-	if (!err)
-		err = kstream_acl_sync_node(t);
-	if (err) {
-		NL_SET_ERR_MSG(extack,
-			       "topic changed, but its device node could not follow: opens through the node follow its old permissions");
-		pr_info_ratelimited("topic %s: cannot update its node (error %d)\n",
-				    t->name, err);
-	}
+	kstream_topic_node_changed(t);
 }
 
 /* ------------------------------------------------------- decisions */

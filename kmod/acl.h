@@ -24,6 +24,8 @@ void kstream_acl_free(struct kstream_topic *t);
 /* A copy of the entries into @out (KSTREAM_ACL_MAX_ENTRIES); the count. */
 unsigned int kstream_acl_snapshot(struct kstream_topic *t,
 				  struct kstream_acl_entry *out);
+/* The "acl" sysfs attribute of @t into @buf (a page); its length. */
+ssize_t kstream_acl_show(struct kstream_topic *t, char *buf);
 /*
  * Registry locked, @t live, the caller past topic_configure: apply an ACL
  * change.  *@changed: the ACL changed; *@revoked: rights may have been
@@ -35,12 +37,11 @@ int kstream_acl_change(struct kstream_topic *t,
 
 /*
  * Registry locked, @t live, the caller past topic_configure: the mode,
- * owner and group of a KSTREAM_CMD_TOPIC_SET.  Cannot fail; a node that
- * cannot follow is an extack warning.  The caller enforces (revoked).
+ * owner and group of a KSTREAM_CMD_TOPIC_SET.  Cannot fail.  The caller
+ * enforces (revoked).
  */
 struct kstream_topic_set;
 void kstream_acl_set_ownership(struct kstream_topic *t,
-			       const struct kstream_topic_set *set,
-			       struct netlink_ext_ack *extack);
+			       const struct kstream_topic_set *set);
 
 #endif /* _KSTREAM_ACL_H */

@@ -8,10 +8,8 @@
 
 #include <linux/fs.h>
 #include <linux/types.h>
-#include <linux/uidgid.h>
 
 struct kstream_topic;
-struct posix_acl;
 
 /* Every minor of the region is served by @fops. */
 int kstream_chrdev_init(const struct file_operations *fops);
@@ -19,9 +17,10 @@ void kstream_chrdev_exit(void);
 /* Make @t->dev a "stream" device; the caller sets its release. */
 void kstream_topic_device_init(struct kstream_topic *t);
 dev_t kstream_topic_devt(u32 id);
-/* Registry locked: set the access ACL of @t's node. */
-int kstream_node_set_acl(struct kstream_topic *t, struct posix_acl *acl);
-/* Registry locked: make @uid and @gid the owner and group of @t's node. */
-int kstream_node_set_owner(struct kstream_topic *t, kuid_t uid, kgid_t gid);
+/*
+ * Registry locked: @t's data rights, mode, owner or group changed; a
+ * KOBJ_CHANGE uevent tells userspace (the node's display).
+ */
+void kstream_topic_node_changed(struct kstream_topic *t);
 
 #endif /* _KSTREAM_CHARDEV_H */

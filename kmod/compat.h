@@ -42,69 +42,6 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long f)
 #define KSTREAM_HAVE_BPF_INGRESS 1
 #endif
 
-/*
- * Set the access ACL of a node we looked up on our own devtmpfs mount
- * (never idmapped).  6.2 added vfs_set_acl(), 6.3 made it take an idmap;
- * before, a POSIX ACL is set as its xattr, ids in the initial namespace.
- */
-#include <linux/fs.h>
-#include <linux/posix_acl.h>
-#include <linux/posix_acl_xattr.h>
-#include <linux/xattr.h>
-
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-static inline int kstream_set_access_acl(struct dentry *dentry,
-					 struct posix_acl *acl)
-{
-	return vfs_set_acl(&nop_mnt_idmap, dentry, XATTR_NAME_POSIX_ACL_ACCESS,
-			   acl);
-}
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-static inline int kstream_set_access_acl(struct dentry *dentry,
-					 struct posix_acl *acl)
-{
-	return vfs_set_acl(&init_user_ns, dentry, XATTR_NAME_POSIX_ACL_ACCESS,
-			   acl);
-}
-#else
-#include <linux/slab.h>
-
-static inline int kstream_set_access_acl(struct dentry *dentry,
-					 struct posix_acl *acl)
-{
-	size_t size = posix_acl_xattr_size(acl->a_count);
-	void *buf = kmalloc(size, GFP_KERNEL);
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	err = posix_acl_to_xattr(&init_user_ns, acl, buf, size);
-	if (err >= 0)
-		err = vfs_setxattr(&init_user_ns, dentry,
-				   XATTR_NAME_POSIX_ACL_ACCESS, buf, size, 0);
-	kfree(buf);
-	return err;
-}
-#endif
-
-/*
- * Change attributes of a node on our own devtmpfs mount (never idmapped):
- * 6.3 made notify_change() take an idmap instead of a user namespace.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-static inline int kstream_notify_change(struct dentry *dentry,
-					struct iattr *attr)
-{
-	return notify_change(&nop_mnt_idmap, dentry, attr, NULL);
-}
-#else
-static inline int kstream_notify_change(struct dentry *dentry,
-					struct iattr *attr)
-{
-	return notify_change(&init_user_ns, dentry, attr, NULL);
-}
-#endif
-
 /* 6.2 added NL_SET_ERR_MSG_WEAK(): a message unless one is set. */
 #include <linux/netlink.h>
 

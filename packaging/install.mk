@@ -6,7 +6,8 @@
 #   make install [DESTDIR=...] [PREFIX=/usr/local] [KVER=...]
 #                        install-module (modules_install for KVER, depmod)
 #                        + install-userspace (below)
-#   make install-userspace  streamctl, streambridge, libkstream (shared with
+#   make install-userspace  streamctl, streambridge, kstream-node-display (the
+#                        udev rule's helper), libkstream (shared with
 #                        soname and symbol versions, static, headers, pkg-config),
 #                        man pages, udev rule, systemd unit, sysusers.d,
 #                        bash completion, modules-load.d/modprobe.d examples
@@ -46,7 +47,8 @@ INSTALL ?= install
 	dist FORCE
 
 # What install-userspace installs, and only that (packages build this).
-install-files: $(B)/bin/streamctl $(B)/bin/streambridge $(B)/lib/libkstream.a \
+install-files: $(B)/bin/streamctl $(B)/bin/streambridge $(B)/bin/kstream-node-display \
+	$(B)/lib/libkstream.a \
 	$(B)/lib/libkstream.so man
 
 # Rewritten only when the version changes: what embeds it depends on it.
@@ -92,6 +94,7 @@ install-userspace: install-files
 		$(DESTDIR)$(DOCDIR)/examples/modules-load.d $(DESTDIR)$(DOCDIR)/examples/modprobe.d
 	$(INSTALL) -m 0755 $(B)/bin/streamctl $(DESTDIR)$(BINDIR)/streamctl
 	$(INSTALL) -m 0755 $(B)/bin/streambridge $(DESTDIR)$(SBINDIR)/streambridge
+	$(INSTALL) -m 0755 $(B)/bin/kstream-node-display $(DESTDIR)$(SBINDIR)/kstream-node-display
 	$(INSTALL) -m 0644 userspace/lib/libkstream.h $(DESTDIR)$(INCLUDEDIR)/libkstream.h
 	$(INSTALL) -m 0644 uapi/linux/kstream.h $(DESTDIR)$(INCLUDEDIR)/kstream/linux/kstream.h
 	$(INSTALL) -m 0644 bpf/kstream_ingress.h $(DESTDIR)$(INCLUDEDIR)/kstream/kstream_ingress.h
@@ -139,6 +142,7 @@ uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/kstream.ko*
 	if [ -z "$(DESTDIR)" ] && [ -d /lib/modules/$(KVER) ]; then depmod -a $(KVER); fi
 	rm -f $(DESTDIR)$(BINDIR)/streamctl $(DESTDIR)$(SBINDIR)/streambridge \
+		$(DESTDIR)$(SBINDIR)/kstream-node-display \
 		$(DESTDIR)$(INCLUDEDIR)/libkstream.h \
 		$(DESTDIR)$(INCLUDEDIR)/kstream/linux/kstream.h \
 		$(DESTDIR)$(INCLUDEDIR)/kstream/kstream_ingress.h \

@@ -69,7 +69,7 @@ static const struct nla_policy kstream_topic_new_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_MSG_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_msg_range),
 	[KSTREAM_A_TOPIC_POLICY] = NLA_POLICY_MAX(NLA_U32, KSTREAM_POLICY_MAX),
-	/* Not 0: devtmpfs would create such a node with mode 0600. */
+	/* Not 0: a topic only CAP_DAC_OVERRIDE could use. */
 	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_RANGE(NLA_U16, 1, 0777),
 	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },
@@ -91,7 +91,7 @@ static const struct nla_policy kstream_topic_set_policy[KSTREAM_A_MAX + 1] = {
 	[KSTREAM_A_TOPIC_MSG_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kstream_msg_range),
 	[KSTREAM_A_TOPIC_POLICY] = NLA_POLICY_MAX(NLA_U32, KSTREAM_POLICY_MAX),
-	/* Not 0: devtmpfs would create such a node with mode 0600. */
+	/* Not 0: a topic only CAP_DAC_OVERRIDE could use. */
 	[KSTREAM_A_TOPIC_MODE] = NLA_POLICY_RANGE(NLA_U16, 1, 0777),
 	[KSTREAM_A_TOPIC_UID] = { .type = NLA_U32 },
 	[KSTREAM_A_TOPIC_GID] = { .type = NLA_U32 },

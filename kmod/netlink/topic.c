@@ -467,7 +467,7 @@ static int kstream_apply(const struct kstream_subject *subj,
 		err = kstream_topic_set_limits(t, &c->set, extack);
 		if (err)
 			return err;
-		kstream_acl_set_ownership(t, &c->set, extack);
+		kstream_acl_set_ownership(t, &c->set);
 		done->set = true;
 		/* A new mode, owner or group may take rights away. */
 		done->acl_changed = c->set.what & KSTREAM_SET_OWNERSHIP;

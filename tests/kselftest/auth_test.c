@@ -3,8 +3,10 @@
  * Authorization: every hook of the security layer denies what it must and
  * allows what it must, as root, as unprivileged users created in the
  * guest, and as root inside a user namespace.  ACL changes over netlink
- * (strict validation, limits), the POSIX semantics of mode + entries and
- * their mirror on the device node, revocation of open fds, blocked
+ * (strict validation, limits), the POSIX semantics of mode + entries, the
+ * 0666 node through which kstream alone decides, the "acl" attribute, the
+ * change uevents and the udev helper's display of the decision on the
+ * node (kstream-node-display), revocation of open fds, blocked
  * callers and live mappings, delegation over SCM_RIGHTS, creators, the
  * denial counter and audit records, streamctl acl end to end.
  *
@@ -96,6 +98,7 @@ FIXTURE_SETUP(auth)
 FIXTURE_TEARDOWN_PARENT(auth)
 {
 	unlink("/tmp/kst-auth-node");
+	unlink("/tmp/kst-auth-link");
 	kst_fixture_unload_parent(_metadata);
 }
 
@@ -381,18 +384,11 @@ TEST_F_TIMEOUT(auth, acl_commands, 180)
 
 TEST_F_TIMEOUT(auth, open_checks_mode_and_acl, 180)
 {
-	char path[128];
-
 	MK("t", 0600, 0, 0);
-	AS(&alice, {
-		EXPECT_EQ(-EACCES, open_close("t", O_RDONLY));
-		EXPECT_EQ(-EACCES, open_close("t", O_WRONLY));
-	});
-	/* (the VFS refused those, on the node's mode: not kstream's denials) */
-	EXPECT_EQ(0, DENIED("t"));
-	/* with the node loosened, kstream's open hook refuses: counted */
-	kst_dev_path(path, sizeof(path), "t");
-	ASSERT_EQ(0, chmod(path, 0666));
+	/*
+	 * The node is 0666: every open reaches kstream's open hook, which
+	 * refuses, with the VFS's errno, and counts the refusal.
+	 */
 	AS(&alice, {
 		EXPECT_EQ(-EACCES, open_close("t", O_RDONLY));
 		EXPECT_EQ(-EACCES, open_close("t", O_WRONLY));
@@ -472,7 +468,7 @@ TEST_F_TIMEOUT(auth, posix_acl_semantics, 180)
 	});
 }
 
-/* ----------------------------------------------- the node's POSIX ACL */
+/* ------------------------------------------- the node and its display */
 
 struct xacl_entry {
 	__u16 tag, perm;
@@ -498,13 +494,57 @@ static int node_acl(const char *name, struct xacl_entry *e, int max)
 	return (n - 4) / 8;
 }
 
-static int node_mode(const char *name)
+static int node_stat(const char *name, struct stat *st)
 {
 	char path[128];
-	struct stat st;
 
 	kst_dev_path(path, sizeof(path), name);
-	return stat(path, &st) ? -errno : (int)(st.st_mode & 07777);
+	return stat(path, st) ? -errno : 0;
+}
+
+static int node_mode(const char *name)
+{
+	struct stat st;
+	int err = node_stat(name, &st);
+
+	return err ? err : (int)(st.st_mode & 07777);
+}
+
+/* /sys/class/stream/NAME/FILE into @out (NUL-terminated), or "" */
+static void topic_file(const char *name, const char *file, char *out, size_t len)
+{
+	char path[256];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/" KSTREAM_CLASS_NAME "/%s/%s", name, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, out, len - 1);
+		close(fd);
+	}
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Does the topic's uevent (what udev is told) have the line @line? */
+static int uevent_has(const char *name, const char *line)
+{
+	char buf[4096], want[128];
+
+	buf[0] = '\n';
+	topic_file(name, "uevent", buf + 1, sizeof(buf) - 1);
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	return strstr(buf, want) != NULL;
+}
+
+static int set_owner(struct kst_nl *nl, const char *name, unsigned int set,
+		     __u16 mode, __u32 uid, __u32 gid)
+{
+	struct kst_topic_opts o = {
+		.name = name, .set = set, .mode = mode, .uid = uid, .gid = gid,
+	};
+
+	return kst_topic_set(nl, &o, NULL);
 }
 
 /* The output of a shell command, or "" */
@@ -528,19 +568,243 @@ static void capture(const char *cmd, char *out, size_t len)
 #define ACL_MASK	0x10
 #define ACL_OTHER	0x20
 
-TEST_F_TIMEOUT(auth, node_carries_the_acl, 180)
+/*
+ * The node tests' grants on topic @name (alice publishes, group sensors
+ * subscribes): bob reads and does not write, alice writes and does not
+ * read, carol does nothing.
+ */
+static void check_node_grants(struct __test_metadata *_metadata, const char *name)
+{
+	AS(&bob, {
+		EXPECT_EQ(0, open_close(name, O_RDONLY));
+		EXPECT_EQ(-EACCES, open_close(name, O_WRONLY));
+	});
+	AS(&alice, {
+		EXPECT_EQ(0, open_close(name, O_WRONLY));
+		EXPECT_EQ(-EACCES, open_close(name, O_RDONLY));
+	});
+	AS(&carol, EXPECT_EQ(-EACCES, open_close(name, O_RDONLY)));
+}
+
+/*
+ * The node is 0666 with the topic's owner and group, the kernel never
+ * changes it, and kstream alone decides: a grant works whatever udev (or
+ * anybody) does with the node's permission bits.
+ */
+TEST_F_TIMEOUT(auth, node_lets_kstream_decide, 180)
 {
 	struct xacl_entry e[16];
-	struct stat st;
 	char out[4096], path[128];
-	int n;
+	struct stat st;
+	__u64 denied;
 
 	MK("n", 0640, 0, 0);
+	ASSERT_EQ(0, node_stat("n", &st));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
 	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
+	EXPECT_TRUE(uevent_has("n", "DEVMODE=0666"));
+	topic_file("n", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rw-,group::r--,other::---\n", out);
+
 	GRANT("n", USER, ALICE, PUB);
 	GRANT("n", GROUP, SENSORS, SUB);
-	GRANT("n", USER, CAROL, ADM);		/* not a data right: not there */
-	n = node_acl("n", e, 16);
+	GRANT("n", USER, CAROL, ADM);		/* not a data right: not shown */
+	topic_file("n", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rw-,user:4001:-w-,group::r--,group:4100:r--,mask::rw-,other::---\n",
+		     out);
+	/* the node is as devtmpfs made it */
+	EXPECT_EQ(0666, node_mode("n"));
+	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
+
+	denied = DENIED("n");
+	check_node_grants(_metadata, "n");
+	/* every refusal was kstream's: counted */
+	EXPECT_EQ(denied + 3, DENIED("n"));
+
+	/*
+	 * What systemd-udevd does with a node no rule matches: apply the
+	 * uevent's DEVMODE.  That used to narrow the node to the topic's
+	 * mode, and the mask of its ACL with it, masking alice's grant; now
+	 * it leaves the node 0666 and alice publishes.
+	 */
+	kst_dev_path(path, sizeof(path), "n");
+	ASSERT_EQ(0, chmod(path, 0666));
+	AS(&alice, EXPECT_EQ(0, open_close("n", O_WRONLY)));
+
+	/* no data entry left: the mode alone */
+	REVOKE("n", USER, ALICE, -1);
+	REVOKE("n", GROUP, SENSORS, -1);
+	topic_file("n", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rw-,group::r--,other::---\n", out);
+	AS(&alice, EXPECT_EQ(-EACCES, open_close("n", O_RDWR)));
+
+	/* another node of the same device is no way around it */
+	ASSERT_EQ(0, stat(path, &st));
+	unlink("/tmp/kst-auth-node");
+	ASSERT_EQ(0, mknod("/tmp/kst-auth-node", S_IFCHR | 0666, st.st_rdev));
+	AS(&alice, {
+		int fd = open("/tmp/kst-auth-node", O_RDONLY);
+
+		EXPECT_EQ(-1, fd);
+		EXPECT_EQ(EACCES, errno);
+	});
+	GRANT("n", USER, ALICE, SUB);
+	AS(&alice, EXPECT_EQ(0, open("/tmp/kst-auth-node", O_RDONLY) < 0));
+	unlink("/tmp/kst-auth-node");
+
+	/* the attribute follows the mode: execute bits, and group bits in the mask */
+	ASSERT_EQ(0, set_owner(&self->nl, "n", KST_SET_MODE, 0751, 0, 0));
+	topic_file("n", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rwx,user:4001:r--,group::r-x,mask::r-x,other::--x\n", out);
+	EXPECT_EQ(0666, node_mode("n"));
+}
+
+/* The uevent socket, or -errno. */
+static int uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_KOBJECT_UEVENT);
+	int size = 1 << 20;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * The kernel's uevents of topic @name with action @action queued on @fd
+ * (they are sent before the netlink request that caused them is
+ * acknowledged: no waiting); the last one's variables into @env.
+ */
+static int uevents(int fd, const char *action, const char *name, char *env,
+		   size_t len)
+{
+	char buf[8192], head[128];
+	int n = 0;
+	ssize_t r;
+
+	snprintf(head, sizeof(head), "%s@/devices/virtual/" KSTREAM_CLASS_NAME "/%s",
+		 action, name);
+	while ((r = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		ssize_t i;
+
+		buf[r] = '\0';
+		if (strcmp(buf, head))
+			continue;
+		n++;
+		/* NUL-separated variables: one per line */
+		for (i = 0; i < r; i++)
+			if (!buf[i])
+				buf[i] = '\n';
+		snprintf(env, len, "%s", buf);
+	}
+	return n;
+}
+
+/* Changes of what the node shows send a change uevent; nothing else does. */
+TEST_F_TIMEOUT(auth, display_changes_send_uevents, 120)
+{
+	struct kst_topic_opts pol = {
+		.name = "ue", .set = KST_SET_POLICY, .policy = KSTREAM_POLICY_BLOCK,
+	};
+	char env[8192];
+	int fd = uevent_open(), w, r;
+	char buf[16];
+
+	ASSERT_LE(0, fd) TH_LOG("uevent socket: %d", fd);
+	MK("ue", 0600, 0, 0);
+	EXPECT_EQ(1, uevents(fd, "add", "ue", env, sizeof(env)));
+	EXPECT_NE(NULL, strstr(env, "\nDEVMODE=0666\n")) TH_LOG("%s", env);
+
+	GRANT("ue", USER, ALICE, SUB);
+	EXPECT_EQ(1, uevents(fd, "change", "ue", env, sizeof(env)));
+	EXPECT_NE(NULL, strstr(env, "\nDEVNAME=" KSTREAM_CLASS_NAME "/ue\n")) TH_LOG("%s", env);
+	EXPECT_NE(NULL, strstr(env, "\nDEVMODE=0666\n")) TH_LOG("%s", env);
+	GRANT("ue", USER, ALICE, SUB);		/* nothing changes */
+	GRANT("ue", USER, CAROL, ADM);		/* not shown on the node */
+	EXPECT_EQ(0, uevents(fd, "change", "ue", env, sizeof(env)));
+
+	/* the data path sends none */
+	w = kst_open("ue", O_WRONLY);
+	r = kst_open("ue", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, r);
+	EXPECT_EQ(3, kst_wr(w, "abc", 3));
+	EXPECT_EQ(3, kst_rd(r, buf, sizeof(buf)));
+	close(w);
+	close(r);
+	EXPECT_EQ(0, uevents(fd, "change", "ue", env, sizeof(env)));
+
+	ASSERT_EQ(0, set_owner(&self->nl, "ue", KST_SET_UID | KST_SET_GID, 0,
+			       ALICE, SENSORS));
+	EXPECT_EQ(1, uevents(fd, "change", "ue", env, sizeof(env)));
+	EXPECT_NE(NULL, strstr(env, "\nDEVUID=4001\n")) TH_LOG("%s", env);
+	EXPECT_NE(NULL, strstr(env, "\nDEVGID=4100\n")) TH_LOG("%s", env);
+	ASSERT_EQ(0, set_owner(&self->nl, "ue", KST_SET_MODE, 0640, 0, 0));
+	EXPECT_EQ(1, uevents(fd, "change", "ue", env, sizeof(env)));
+	/* the policy is not shown on the node */
+	ASSERT_EQ(0, kst_topic_set(&self->nl, &pol, NULL)) TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(0, uevents(fd, "change", "ue", env, sizeof(env)));
+	REVOKE("ue", USER, ALICE, -1);
+	EXPECT_EQ(1, uevents(fd, "change", "ue", env, sizeof(env)));
+	REVOKE("ue", USER, CAROL, -1);		/* admin only: not shown */
+	EXPECT_EQ(0, uevents(fd, "change", "ue", env, sizeof(env)));
+	close(fd);
+}
+
+/* kstream-node-display's path into @buf; NULL if it is not built. */
+static const char *display_path(char *buf, size_t len)
+{
+	const char *src = getenv("KSTREAM_SRC");
+
+	snprintf(buf, len, "%s/build/bin/kstream-node-display", src ? src : ".");
+	return access(buf, X_OK) ? NULL : buf;
+}
+
+/* Run the display helper on @node as udev would; its exit status. */
+static int display(const char *helper, const char *node)
+{
+	char cmd[512];
+	int s;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>/dev/null", helper, node);
+	s = system(cmd);
+	return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+}
+
+/*
+ * The udev rule's helper shows kstream's decision on the node (owner,
+ * group, POSIX ACL), which the VFS then enforces in agreement.
+ */
+TEST_F_TIMEOUT(auth, node_display_shows_the_decision, 180)
+{
+	char helper[256], out[4096], path[128];
+	struct xacl_entry e[16];
+	struct stat st;
+	int n;
+
+	if (!display_path(helper, sizeof(helper)))
+		SKIP(return, "no kstream-node-display in build/bin");
+	MK("d", 0640, 0, 0);
+	kst_dev_path(path, sizeof(path), "d");
+	EXPECT_EQ(0, display(helper, path));
+	EXPECT_EQ(0640, node_mode("d"));
+	EXPECT_EQ(-ENODATA, node_acl("d", e, 16));
+
+	GRANT("d", USER, ALICE, PUB);
+	GRANT("d", GROUP, SENSORS, SUB);
+	/* what udev does on the change event: DEVMODE, then the rule's RUN */
+	ASSERT_EQ(0, chmod(path, 0666));
+	EXPECT_EQ(0, display(helper, path));
+	n = node_acl("d", e, 16);
 	ASSERT_EQ(6, n);
 	EXPECT_EQ(ACL_USER_OBJ, e[0].tag);
 	EXPECT_EQ(6, e[0].perm);
@@ -556,41 +820,48 @@ TEST_F_TIMEOUT(auth, node_carries_the_acl, 180)
 	EXPECT_EQ(6, e[4].perm);
 	EXPECT_EQ(ACL_OTHER, e[5].tag);
 	EXPECT_EQ(0, e[5].perm);
-	EXPECT_EQ(0660, node_mode("n"));	/* group bits show the mask */
-
-	/* the VFS agrees: bob opens through its group, alice writes */
-	AS(&bob, EXPECT_EQ(0, open_close("n", O_RDONLY)));
-	AS(&alice, EXPECT_EQ(0, open_close("n", O_WRONLY)));
-
-	capture("getfacl -n /dev/" KSTREAM_CLASS_NAME "/n 2>&1", out, sizeof(out));
+	EXPECT_EQ(0660, node_mode("d"));	/* group bits show the mask */
+	capture("getfacl -n /dev/" KSTREAM_CLASS_NAME "/d 2>&1", out, sizeof(out));
 	EXPECT_NE(NULL, strstr(out, "user:4001:-w-")) TH_LOG("getfacl: %s", out);
 	EXPECT_NE(NULL, strstr(out, "group:4100:r--")) TH_LOG("getfacl: %s", out);
 
-	/* no data entry left: no ACL, the mode again */
-	REVOKE("n", USER, ALICE, -1);
-	REVOKE("n", GROUP, SENSORS, -1);
-	EXPECT_EQ(-ENODATA, node_acl("n", e, 16));
-	EXPECT_EQ(0640, node_mode("n"));
+	/* the VFS and kstream agree on the displayed node */
+	check_node_grants(_metadata, "d");
 
-	/* loosening the node gives nothing: open checks the policy */
-	kst_dev_path(path, sizeof(path), "n");
+	/* owner and group, from the uevent file */
+	ASSERT_EQ(0, set_owner(&self->nl, "d", KST_SET_UID | KST_SET_GID, 0,
+			       ALICE, SENSORS));
+	EXPECT_EQ(0, display(helper, path));
+	ASSERT_EQ(0, node_stat("d", &st));
+	EXPECT_EQ(ALICE, st.st_uid);
+	EXPECT_EQ(SENSORS, st.st_gid);
+	/* back to root: the uevent has no DEVUID, DEVGID then */
+	ASSERT_EQ(0, set_owner(&self->nl, "d", KST_SET_UID | KST_SET_GID, 0, 0, 0));
+	EXPECT_EQ(0, display(helper, path));
+	ASSERT_EQ(0, node_stat("d", &st));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+
+	/* no data entry left: no ACL, the mode */
+	REVOKE("d", USER, ALICE, -1);
+	REVOKE("d", GROUP, SENSORS, -1);
+	EXPECT_EQ(0, display(helper, path));
+	EXPECT_EQ(-ENODATA, node_acl("d", e, 16));
+	EXPECT_EQ(0640, node_mode("d"));
+
+	/* it touches topic nodes only, never through a symlink */
+	EXPECT_EQ(2, display(helper, "/dev/null"));
+	ASSERT_EQ(0, stat("/dev/null", &st));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	unlink("/tmp/kst-auth-link");
+	ASSERT_EQ(0, symlink(path, "/tmp/kst-auth-link"));
 	ASSERT_EQ(0, chmod(path, 0666));
-	AS(&alice, EXPECT_EQ(-EACCES, open_close("n", O_RDWR)));
-	/* nor does another node of the same device */
-	ASSERT_EQ(0, stat(path, &st));
-	unlink("/tmp/kst-auth-node");
-	ASSERT_EQ(0, mknod("/tmp/kst-auth-node", S_IFCHR | 0666, st.st_rdev));
-	AS(&alice, {
-		int fd = open("/tmp/kst-auth-node", O_RDONLY);
-
-		EXPECT_EQ(-1, fd);
-		EXPECT_EQ(EACCES, errno);
-	});
-	/* the next change of data rights puts the node back in line */
-	GRANT("n", USER, ALICE, SUB);
-	EXPECT_EQ(0640, node_mode("n"));	/* mask r--: the group bits */
-	AS(&alice, EXPECT_EQ(0, open("/tmp/kst-auth-node", O_RDONLY) < 0));
-	unlink("/tmp/kst-auth-node");
+	EXPECT_EQ(2, display(helper, "/tmp/kst-auth-link"));
+	EXPECT_EQ(0666, node_mode("d"));
+	unlink("/tmp/kst-auth-link");
+	EXPECT_EQ(2, display(helper, "relative/path"));
+	/* a topic deleted meanwhile: nothing to show */
+	EXPECT_EQ(0, display(helper, "/dev/" KSTREAM_CLASS_NAME "/no-such-topic"));
 }
 
 /* ---------------------------------------------------- revocation */
@@ -1241,32 +1512,15 @@ TEST_F_TIMEOUT(auth, creator_group_changes_over_netlink_only, 120)
 
 /* ------------------------------------------------------ topic set */
 
-static int node_stat(const char *name, struct stat *st)
-{
-	char path[128];
-
-	kst_dev_path(path, sizeof(path), name);
-	return stat(path, st) ? -errno : 0;
-}
-
-static int set_owner(struct kst_nl *nl, const char *name, unsigned int set,
-		     __u16 mode, __u32 uid, __u32 gid)
-{
-	struct kst_topic_opts o = {
-		.name = name, .set = set, .mode = mode, .uid = uid, .gid = gid,
-	};
-
-	return kst_topic_set(nl, &o, NULL);
-}
-
 /*
- * TOPIC_SET of the mode, owner and group: the node follows, open fds
- * lose and regain rights as they would by an ACL change, audited.
+ * TOPIC_SET of the mode, owner and group: what the node's display reads
+ * follows, open fds lose and regain rights as they would by an ACL
+ * change, audited.
  */
 TEST_F_TIMEOUT(auth, topic_set_mode_owner_group_live, 180)
 {
 	struct kst_topic t;
-	struct stat st;
+	char out[256];
 	struct chan c;
 	int afd;
 	pid_t pid;
@@ -1276,8 +1530,9 @@ TEST_F_TIMEOUT(auth, topic_set_mode_owner_group_live, 180)
 	AS(&alice, EXPECT_EQ(-EACCES, open_close("ts", O_RDONLY)));
 	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_MODE, 0644, 0, 0))
 		TH_LOG("%s", self->nl.extack);
-	ASSERT_EQ(0, node_stat("ts", &st));
-	EXPECT_EQ(0644, st.st_mode & 07777);
+	topic_file("ts", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rw-,group::r--,other::r--\n", out);
+	EXPECT_EQ(0666, node_mode("ts"));
 	if (afd >= 0)
 		EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=topic_set topic=ts res=1",
 					 "mode=0644"));
@@ -1306,10 +1561,11 @@ TEST_F_TIMEOUT(auth, topic_set_mode_owner_group_live, 180)
 	WAIT_CHILD(&c);
 	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_UID, 0, ALICE, 0))
 		TH_LOG("%s", self->nl.extack);
-	ASSERT_EQ(0, node_stat("ts", &st));
-	EXPECT_EQ(ALICE, st.st_uid);
-	EXPECT_EQ(0, st.st_gid);
-	EXPECT_EQ(0600, st.st_mode & 07777);
+	/* what udev is told, for the node's owner */
+	EXPECT_TRUE(uevent_has("ts", "DEVUID=4001"));
+	EXPECT_FALSE(uevent_has("ts", "DEVGID=0"));	/* root: not said */
+	topic_file("ts", "acl", out, sizeof(out));
+	EXPECT_STREQ("user::rw-,group::---,other::---\n", out);
 	TELL_CHILD(&c);
 	wait_ok(_metadata, pid);
 
@@ -1317,9 +1573,8 @@ TEST_F_TIMEOUT(auth, topic_set_mode_owner_group_live, 180)
 	AS(&bob, EXPECT_EQ(-EACCES, open_close("ts", O_RDONLY)));
 	ASSERT_EQ(0, set_owner(&self->nl, "ts", KST_SET_GID | KST_SET_MODE,
 			       0640, 0, SENSORS));
-	ASSERT_EQ(0, node_stat("ts", &st));
-	EXPECT_EQ(SENSORS, st.st_gid);
-	EXPECT_EQ(0640, st.st_mode & 07777);
+	EXPECT_TRUE(uevent_has("ts", "DEVGID=4100"));
+	EXPECT_EQ(0666, node_mode("ts"));
 	AS(&bob, {
 		EXPECT_EQ(0, open_close("ts", O_RDONLY));
 		EXPECT_EQ(-EACCES, open_close("ts", O_WRONLY));
@@ -1487,8 +1742,9 @@ TEST_F_TIMEOUT(auth, root_in_a_user_namespace_gains_nothing, 180)
 		EXPECT_EQ(-EPERM, kst_acl_add(&nl, "priv", USER, 0, SUB));
 		EXPECT_EQ(-EACCES, open_close("priv", O_RDONLY));
 		/*
-		 * Its own topic: the VFS lets its CAP_DAC_OVERRIDE (the node's
-		 * owner is mapped here) open for writing, kstream does not.
+		 * Its own topic: the node lets the open through (as the VFS
+		 * would let its CAP_DAC_OVERRIDE, the node's owner being
+		 * mapped here), kstream refuses writing.
 		 */
 		EXPECT_EQ(0, open_close("alices", O_RDONLY));
 		EXPECT_EQ(-EACCES, open_close("alices", O_WRONLY));
@@ -1538,7 +1794,7 @@ TEST_F_TIMEOUT(auth, denials_are_counted_and_audited, 180)
 	EXPECT_EQ(1, KST_AUDITED(afd, "kstream op=create topic=au res=1"));
 	EXPECT_EQ(0, DENIED("au"));
 
-	/* a node made world-writable: the VFS lets alice in, kstream not */
+	/* the node is world-writable (as made): kstream refuses alice */
 	{
 		char path[128];
 
@@ -1748,8 +2004,8 @@ TEST_F_TIMEOUT(auth, streamctl_acl, 180)
 	EXPECT_NE(NULL, strstr(out, "{\"type\":\"group\",\"id\":4100,\"name\":\"kst-sensors\","
 			       "\"rights\":[\"subscribe\"]}")) TH_LOG("%s", out);
 
-	capture("getfacl -n /dev/" KSTREAM_CLASS_NAME "/sc 2>&1", out, sizeof(out));
-	EXPECT_NE(NULL, strstr(out, "user:4001:rw-")) TH_LOG("%s", out);
+	topic_file("sc", "acl", out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, ",user:4001:rw-,")) TH_LOG("%s", out);
 
 	EXPECT_EQ(0, SC("acl del sc user kst-alice publish"));
 	EXPECT_EQ(0, SC("acl del sc user 4003"));
@@ -1790,7 +2046,6 @@ TEST_F_TIMEOUT(auth, streamctl_topic_set_and_config, 180)
 	struct kst_topic t;
 	const char *why;
 	char sc[256];
-	struct stat st;
 
 	why = streamctl_path(sc, sizeof(sc));
 	if (why)
@@ -1803,9 +2058,8 @@ TEST_F_TIMEOUT(auth, streamctl_topic_set_and_config, 180)
 	EXPECT_EQ(0640, t.mode);
 	EXPECT_EQ(ALICE, t.uid);
 	EXPECT_EQ(SENSORS, t.gid);
-	ASSERT_EQ(0, node_stat("st", &st));
-	EXPECT_EQ(ALICE, st.st_uid);
-	EXPECT_EQ(SENSORS, st.st_gid);
+	EXPECT_TRUE(uevent_has("st", "DEVUID=4001"));
+	EXPECT_TRUE(uevent_has("st", "DEVGID=4100"));
 	EXPECT_EQ(0, SC("topic se st policy block msgmax 512"));	/* "se": set */
 	ASSERT_EQ(0, kst_topic_get(&self->nl, "st", &t));
 	EXPECT_EQ(KSTREAM_POLICY_BLOCK, t.policy);

@@ -14,8 +14,9 @@
  * ======
  *
  * A topic is a named ring buffer of messages.  Each topic is a character
- * device of class "stream" whose node is /dev/stream/<name> (devtmpfs; the
- * directory exists while at least one topic exists).  Names are 1 to
+ * device of class "stream" whose node is /dev/stream/<name> (devtmpfs,
+ * mode 0666 with the topic's owner and group: kstream decides every open;
+ * the directory exists while at least one topic exists).  Names are 1 to
  * KSTREAM_NAME_MAX - 1 characters of [A-Za-z0-9._-], and neither "." nor
  * "..".
  *
@@ -309,8 +310,8 @@
  *                                 KSTREAM_MSG_MAX_LIMIT) (default
  *                                 min(64 KiB, ring size / 4))
  *   KSTREAM_A_TOPIC_POLICY        enum kstream_policy (default overwrite)
- *   KSTREAM_A_TOPIC_MODE          mode of the device node, 1 to 0777
- *                                 (default 0600)
+ *   KSTREAM_A_TOPIC_MODE          the topic's permission bits, 1 to
+ *                                 0777 (default 0600; Authorization)
  *   KSTREAM_A_TOPIC_UID, _GID     owner of the topic and its node, in the
  *                                 caller's user namespace (default: the
  *                                 caller's effective uid and gid)
@@ -504,9 +505,7 @@
  *   there is none).  Errors: EPERM (the caller does not administer the
  *   topic), ENOENT (no such topic), EINVAL (missing or bad attribute, an
  *   id that does not map to the initial user namespace), ENOSPC (the topic
- *   has KSTREAM_ACL_MAX_ENTRIES entries already).  If the device node
- *   could not be brought in line (Authorization, below) the request still
- *   succeeds and the ack carries the reason as an extended-ack warning.
+ *   has KSTREAM_ACL_MAX_ENTRIES entries already).
  *
  * KSTREAM_CMD_ACL_DEL: revoke rights.  The same attributes; without
  *   KSTREAM_ACL_A_RIGHTS every right of the entry is revoked.  An entry
@@ -526,15 +525,17 @@
  * ingress filter, resetting its counters; delete it).  Publish and
  * subscribe rights are decided as the POSIX ACL "mode + entries" would
  * decide them (owner, then a named user, then the owning and named
- * groups, then others; read bits mean subscribe, write bits publish), and
- * the device node carries exactly that POSIX ACL
- * (getfacl /dev/stream/<name>).  CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH
- * for subscribing) in the initial user namespace overrides it, as it does
- * for files.
+ * groups, then others; read bits mean subscribe, write bits publish).
+ * The topic device's sysfs attribute "acl" shows that POSIX ACL, and a
+ * KOBJ_CHANGE uevent announces every change of data rights, mode, owner
+ * or group, for udev to display it on the node (getfacl): a display of
+ * kstream's decision, never a control.  CAP_DAC_OVERRIDE
+ * (CAP_DAC_READ_SEARCH for subscribing) in the initial user namespace
+ * overrides it, as it does for files.
  *
- * Opening the node checks the rights its open mode needs (EACCES), also
- * for nodes created elsewhere with mknod: changing the node's own
- * permissions can take rights away, never give them.  Every write,
+ * Device nodes are 0666, so every open reaches kstream, which checks the
+ * rights the open mode needs (EACCES), also for nodes created elsewhere
+ * with mknod: a node's own permissions never give a right.  Every write,
  * read, lseek, FIONREAD, KSTREAM_IOC_INFO, KSTREAM_IOC_CURSOR_FD and mmap
  * on an open fd checks the rights of the credentials the fd was opened
  * with (not those of the caller: an fd passed to another process, over
@@ -560,8 +561,8 @@
  * type AUDIT_KERNEL_OTHER, "kstream op=... res=0"); so is every change of
  * the configuration (create, delete, ACL changes, topic set, filter
  * attach and detach, stats reset, dead-letter links, config set; res=1).  (An open the
- * node's own permissions refuse is refused by the VFS before kstream
- * sees it.)
+ * node's displayed permissions refuse is refused by the VFS before
+ * kstream sees it.)
  */
 
 #ifndef _UAPI_LINUX_KSTREAM_H

@@ -67,6 +67,8 @@ static int acl_change(int argc, char **argv, bool del)
 		ret = msg ? kst_nl_request(&nl, msg, NULL, NULL) : kst_nl_nomem();
 	}
 	kst_nl_close(&nl);
+	if (!ret)
+		topic_node_settle(a.topic);
 	return ret;
 }
 

@@ -42,7 +42,7 @@ int cmd_probe(struct ctl *ctl, int argc, char **argv);
 #define STREAMCTL_NOTE_SIZE \
 	"  SIZE: bytes with an optional K, M or G suffix (64K, 4M).\n"
 #define STREAMCTL_NOTE_MODE \
-	"  MODE: octal permission bits of /dev/stream/NAME (0660).\n"
+	"  MODE: octal permission bits of the topic (0660); read is subscribe, write publish.\n"
 #define STREAMCTL_NOTE_USER \
 	"  USER, GROUP, WHO: a name or a numeric id.\n"
 
@@ -51,6 +51,11 @@ struct topic_info;
 
 /* KSTREAM_CMD_TOPIC_GET of one topic, printing nothing: 0 or -errno. */
 int topic_get(struct kst_nl *nl, const char *name, struct topic_info *t);
+/*
+ * After a change of @name's data rights, mode, owner or group: wait until
+ * its node's display (udev's rule) no longer shows the rights before it.
+ */
+void topic_node_settle(const char *name);
 
 /*
  * Privilege checks made before a request is sent (priv.c, libcap).  They

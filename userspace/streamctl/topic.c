@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -14,6 +15,7 @@
 #include "json.h"
 #include "nl.h"
 #include "nlerr.h"
+#include "nodeacl.h"
 #include "producer.h"
 #include "streamctl.h"
 #include "topic.h"
@@ -335,6 +337,28 @@ static int topic_run(const char *what, uint8_t cmd, int flags,
 	return ret;
 }
 
+/*
+ * kstream decides at once; the node shows the decision once udev has run
+ * the rule for the change event (kstream-node-display), and until then
+ * the VFS applies the rights before the change to opens through it.  Wait
+ * for that (at most 2 s): a grant then works through the node when
+ * streamctl returns.  A node as devtmpfs made it (0666, no ACL: no
+ * display, or not yet) refuses nobody: nothing to wait for.
+ */
+void topic_node_settle(const char *name)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (nodeacl_topic_node_shows(name) != 0)
+			return;		/* shows it, or cannot tell */
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "streamctl: warning: /dev/stream/%s does not show the change yet (udev has not run its rule); until it does, opens through it are also decided by the rights before the change\n",
+		name);
+}
+
 /* Silent, except that with -j it prints the new topic as "show" would. */
 static int topic_add(struct ctl *ctl, int argc, char **argv)
 {
@@ -401,7 +425,10 @@ static int topic_set(struct ctl *ctl, int argc, char **argv)
 	kst_nl_close(&nl);
 	if (ret)
 		return ret;
-	return topic_run("set", KSTREAM_CMD_TOPIC_SET, NLM_F_ACK, &o, &out);
+	ret = topic_run("set", KSTREAM_CMD_TOPIC_SET, NLM_F_ACK, &o, &out);
+	if (!ret)
+		topic_node_settle(o.name);
+	return ret;
 }
 
 static int topic_del(struct ctl *ctl, int argc, char **argv)
