@@ -7,6 +7,7 @@
 #   make deps            install every Debian package needed (root)
 #   make check           the whole test suite (what CI runs)
 #   make check-harness   the VM harness's selftest on 6.12, 6.12-rt and 6.1
+#   make check-arm64     the kernel-side suite on arm64 (Documentation/testing.rst)
 #   make lint            static checks: checkpatch, sparse, coccicheck, cppcheck
 #   make demo            boot a VM and show kstream working
 #   make install         install module, tools, library, man pages (DESTDIR, PREFIX)
